@@ -1,0 +1,289 @@
+//! `Lock` and `RLock` (threading, multiprocessing, asyncio).
+//!
+//! CPython semantics modelled:
+//! - `threading.Lock` has no owner and is not fair: a release wakes the oldest waiter, which
+//!   must then win the lock again; any thread (including the releaser) may barge in first.
+//!   Releasing an unlocked lock raises `RuntimeError: release unlocked lock`. Acquiring a lock
+//!   you hold blocks forever (the deadlock `rlock` teaches).
+//! - `RLock` has an owner and a depth; the owner re-enters; a release by anyone else raises
+//!   `RuntimeError: cannot release un-acquired lock`.
+//! - `multiprocessing.Lock` is a semaphore: over-release raises
+//!   `ValueError: semaphore or lock released too many times`.
+//! - `asyncio.Lock` is fair (FIFO hand-off); release when unlocked raises
+//!   `RuntimeError: Lock is not acquired.`
+
+use crate::error::{PyError, PyErrorKind, PyResult};
+use crate::ids::{ObjId, UnitId};
+use crate::kernel::{Sim, Wait};
+use crate::prims::{ObjState, is_async, need_task, wrong_kind};
+use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, Ret};
+use crate::time::Nanos;
+use crate::trace::{EventKind, LinkKind};
+
+/// A `Lock` or `RLock` handle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lock {
+    pub id: ObjId,
+}
+
+impl Ctx {
+    /// `threading.Lock()`.
+    pub fn lock(&self, name: &str) -> Lock {
+        self.new_lock(Flavor::Threading, name)
+    }
+
+    /// A `Lock` of the given flavour.
+    pub fn new_lock(&self, flavor: Flavor, name: &str) -> Lock {
+        Lock { id: self.new_obj(name, ObjInit::Lock(flavor)) }
+    }
+
+    /// `threading.RLock()`.
+    pub fn rlock(&self, name: &str) -> Lock {
+        self.new_rlock(Flavor::Threading, name)
+    }
+
+    /// An `RLock` of the given flavour (`asyncio` has none: it is treated as threading's).
+    pub fn new_rlock(&self, flavor: Flavor, name: &str) -> Lock {
+        Lock { id: self.new_obj(name, ObjInit::RLock(flavor)) }
+    }
+}
+
+impl Lock {
+    /// `acquire()`: waits as long as it takes. Returns `True`.
+    pub async fn acquire(&self, cx: &Ctx) -> PyResult<bool> {
+        cx.op_bool(Op::Obj(self.id, ObjOp::Acquire { blocking: true, deadline: Deadline::Never }))
+            .await
+    }
+
+    /// `acquire(timeout=t)`: `False` if the lock could not be had in time.
+    pub async fn acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
+        cx.op_bool(Op::Obj(self.id, ObjOp::Acquire { blocking: true, deadline: Deadline::In(timeout) }))
+            .await
+    }
+
+    /// `acquire(blocking=False)`.
+    pub async fn try_acquire(&self, cx: &Ctx) -> PyResult<bool> {
+        cx.op_bool(Op::Obj(self.id, ObjOp::Acquire { blocking: false, deadline: Deadline::Never }))
+            .await
+    }
+
+    /// `acquire(blocking=False, timeout=t)`: always a `ValueError`, as in Python.
+    pub async fn try_acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
+        cx.op_bool(Op::Obj(self.id, ObjOp::Acquire { blocking: false, deadline: Deadline::In(timeout) }))
+            .await
+    }
+
+    pub async fn release(&self, cx: &Ctx) -> PyResult<()> {
+        cx.op_unit(Op::Obj(self.id, ObjOp::Release(1))).await
+    }
+
+    pub async fn locked(&self, cx: &Ctx) -> PyResult<bool> {
+        cx.op_bool(Op::Obj(self.id, ObjOp::Locked)).await
+    }
+
+    /// `with lock: body` — releases on both success and error, like Python's `with`.
+    pub async fn with<T, F, Fut>(&self, cx: &Ctx, body: F) -> PyResult<T>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = PyResult<T>>,
+    {
+        self.acquire(cx).await?;
+        let r = body().await;
+        self.release(cx).await?;
+        r
+    }
+}
+
+/// Kernel-side state of a lock.
+#[derive(Clone, Debug)]
+pub(crate) struct LockState {
+    pub(crate) reentrant: bool,
+    pub(crate) locked: bool,
+    pub(crate) owner: Option<UnitId>,
+    pub(crate) depth: u32,
+}
+
+impl LockState {
+    pub(crate) fn new(reentrant: bool) -> Self {
+        LockState { reentrant, locked: false, owner: None, depth: 0 }
+    }
+}
+
+fn state(sim: &mut Sim, o: ObjId) -> PyResult<&mut LockState> {
+    match &mut sim.objs[o.index()].state {
+        ObjState::Lock(l) => Ok(l),
+        _ => Err(crate::prims::internal("not a lock")),
+    }
+}
+
+/// The identity that owns a lock: the OS thread for threading/multiprocessing, the task for
+/// asyncio.
+fn owner_id(sim: &Sim, u: UnitId, o: ObjId) -> UnitId {
+    if is_async(sim, o) { u } else { sim.os_thread(u) }
+}
+
+pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
+    match op {
+        ObjOp::Acquire { blocking, deadline } => acquire(sim, u, o, blocking, deadline, 1, true),
+        ObjOp::Reacquire { depth, ret } => acquire(sim, u, o, true, Deadline::Never, depth, ret),
+        ObjOp::Release(_) => {
+            release(sim, u, o)?;
+            sim.complete(u, Ok(Ret::None));
+            Ok(())
+        }
+        ObjOp::Locked => {
+            let l = state(sim, o)?.locked;
+            sim.complete(u, Ok(Ret::Bool(l)));
+            Ok(())
+        }
+        _ => Err(wrong_kind(sim, o, "this method")),
+    }
+}
+
+fn acquire(
+    sim: &mut Sim,
+    u: UnitId,
+    o: ObjId,
+    blocking: bool,
+    deadline: Deadline,
+    depth: u32,
+    ret: bool,
+) -> PyResult<()> {
+    if !blocking && deadline != Deadline::Never {
+        return Err(PyError::new(PyErrorKind::ValueError, "can't specify a timeout for a non-blocking call"));
+    }
+    need_task(sim, u, o)?;
+    let me = owner_id(sim, u, o);
+    let reacquire = depth != 1 || !ret;
+    let l = state(sim, o)?;
+    if l.reentrant && l.locked && l.owner == Some(me) && !reacquire {
+        l.depth += 1;
+        let d = l.depth;
+        sim.event(u, EventKind::Acquire, Some(o), Some(format!("re-entered, depth {d}")));
+        sim.complete(u, Ok(Ret::Bool(true)));
+        return Ok(());
+    }
+    if !l.locked {
+        l.locked = true;
+        l.owner = Some(me);
+        l.depth = depth;
+        took(sim, u, o);
+        sim.complete(u, Ok(Ret::Bool(ret)));
+        return Ok(());
+    }
+    if !blocking {
+        sim.event(u, EventKind::AcquireTimeout, Some(o), Some("non-blocking".to_string()));
+        sim.complete(u, Ok(Ret::Bool(false)));
+        return Ok(());
+    }
+    let at = sim.resolve(deadline);
+    if at.is_some_and(|t| t <= sim.now) {
+        sim.event(u, EventKind::AcquireTimeout, Some(o), Some("timed out".to_string()));
+        sim.complete(u, Ok(Ret::Bool(false)));
+        return Ok(());
+    }
+    sim.objs[o.index()].waiters.push_back(u);
+    let deadline = at.map_or(Deadline::Never, Deadline::At);
+    let op = if reacquire {
+        ObjOp::Reacquire { depth, ret }
+    } else {
+        ObjOp::Acquire { blocking, deadline }
+    };
+    let asy = is_async(sim, o);
+    sim.block_retry(u, Op::Obj(o, op), Wait::Obj(o), at, asy);
+    Ok(())
+}
+
+/// Records an acquisition and links it to the release that made it possible.
+fn took(sim: &mut Sim, u: UnitId, o: ObjId) {
+    let ev = sim.event(u, EventKind::Acquire, Some(o), None);
+    let from = sim.objs[o.index()].last_release.take();
+    sim.link(from, ev, LinkKind::Unlock);
+}
+
+/// Releases one level of the lock for `u` and wakes a waiter. Shared with `Condition.wait`.
+pub(crate) fn release(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
+    let me = owner_id(sim, u, o);
+    let flavor = sim.objs[o.index()].flavor;
+    let l = state(sim, o)?;
+    if l.reentrant {
+        if !l.locked || l.owner != Some(me) {
+            return Err(match flavor {
+                Some(Flavor::Multiprocessing) => PyError::new(
+                    PyErrorKind::AssertionError,
+                    "attempt to release recursive lock not owned by thread",
+                ),
+                _ => PyError::runtime("cannot release un-acquired lock"),
+            });
+        }
+        l.depth -= 1;
+        if l.depth > 0 {
+            let d = l.depth;
+            sim.event(u, EventKind::Release, Some(o), Some(format!("depth {d}")));
+            return Ok(());
+        }
+    } else if !l.locked {
+        return Err(match flavor {
+            Some(Flavor::Multiprocessing) => {
+                PyError::new(PyErrorKind::ValueError, "semaphore or lock released too many times")
+            }
+            Some(Flavor::Asyncio) => PyError::runtime("Lock is not acquired."),
+            _ => PyError::runtime("release unlocked lock"),
+        });
+    }
+    l.locked = false;
+    l.owner = None;
+    l.depth = 0;
+    let ev = sim.event(u, EventKind::Release, Some(o), None);
+    sim.objs[o.index()].last_release = Some(ev);
+    wake_one(sim, o);
+    Ok(())
+}
+
+/// Lets the oldest waiter have the lock: hand-off for asyncio, a retry otherwise.
+fn wake_one(sim: &mut Sim, o: ObjId) {
+    let Some(w) = sim.objs[o.index()].waiters.pop_front() else { return };
+    if is_async(sim, o) {
+        let (depth, ret) = match sim.units[w.index()].pending.take() {
+            Some(Op::Obj(_, ObjOp::Reacquire { depth, ret })) => (depth, ret),
+            _ => (1, true),
+        };
+        if let Ok(l) = state(sim, o) {
+            l.locked = true;
+            l.owner = Some(w);
+            l.depth = depth;
+        }
+        took(sim, w, o);
+        sim.complete(w, Ok(Ret::Bool(ret)));
+    } else {
+        sim.retry(w);
+    }
+}
+
+/// The owner's depth, after checking that `u` owns (or, for a plain lock, that someone holds)
+/// the lock — CPython's `Condition._is_owned`.
+pub(crate) fn owned_depth(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<Option<u32>> {
+    let me = owner_id(sim, u, o);
+    let l = state(sim, o)?;
+    Ok(if l.reentrant {
+        (l.locked && l.owner == Some(me)).then_some(l.depth)
+    } else {
+        l.locked.then_some(1)
+    })
+}
+
+/// Releases a condition's lock completely (all RLock levels) before waiting.
+pub(crate) fn release_all(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
+    let l = state(sim, o)?;
+    if l.reentrant {
+        l.depth = 1;
+    }
+    release(sim, u, o)
+}
+
+pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
+    sim.objs[o.index()].waiters.retain(|&w| w != u);
+    sim.units[u.index()].pending = None;
+    sim.event(u, EventKind::AcquireTimeout, Some(o), Some("timed out".to_string()));
+    sim.complete(u, Ok(Ret::Bool(false)));
+}

@@ -1,0 +1,283 @@
+//! Synchronisation primitives, queues, pipes, shared memory and futures.
+//!
+//! Each primitive lives in its own file with both halves: the handle a program holds (a copyable
+//! id with async methods) and the kernel-side state and operations. This module owns the object
+//! arena entry ([`Obj`]), dispatches operations by object kind, and answers the cross-cutting
+//! questions: who may use an object, what happens when a wait times out, and what a blocked unit
+//! is waiting for (for deadlock reports).
+
+use std::collections::VecDeque;
+
+use crate::error::{PyError, PyErrorKind, PyResult};
+use crate::ids::{ObjId, UnitId};
+use crate::kernel::Sim;
+use crate::program::{Flavor, ObjInit, ObjOp, ObjSpec};
+use crate::trace::ObjInfo;
+
+pub mod barrier;
+pub mod condition;
+pub mod event;
+pub mod future;
+pub mod lock;
+pub mod manager;
+pub mod pipe;
+pub mod queue;
+pub mod semaphore;
+pub mod shared;
+
+pub(crate) use future::cancel_future;
+
+/// One object in the kernel's arena.
+pub(crate) struct Obj {
+    pub(crate) info: ObjInfo,
+    /// The process that created it (threading objects belong to it).
+    pub(crate) proc: UnitId,
+    pub(crate) flavor: Option<Flavor>,
+    pub(crate) state: ObjState,
+    /// Units blocked on the object, oldest first (acquirers, getters, waiters, receivers).
+    pub(crate) waiters: VecDeque<UnitId>,
+    pub(crate) counter: Option<usize>,
+    /// The event that last released, set or fed the object, for causal links.
+    pub(crate) last_release: Option<u32>,
+    pub(crate) bound_loop: Option<usize>,
+}
+
+pub(crate) enum ObjState {
+    Lock(lock::LockState),
+    Semaphore(semaphore::SemState),
+    Event { flag: bool },
+    Condition { lock: ObjId },
+    Barrier(barrier::BarrierState),
+    Queue(queue::QueueState),
+    Conn(pipe::ConnState),
+    Var(shared::VarState),
+    Shared(shared::SharedState),
+    Dict(Vec<(crate::Value, crate::Value)>),
+    List(Vec<crate::Value>),
+    Future(future::FutState),
+    ContextVar { default: Option<crate::Value> },
+}
+
+/// Builds the arena entry for a newly registered object.
+pub(crate) fn create(spec: ObjSpec, proc: UnitId) -> Obj {
+    let (kind, flavor, state) = match spec.init {
+        ObjInit::Lock(f) => (type_name(f, "Lock"), Some(f), ObjState::Lock(lock::LockState::new(false))),
+        ObjInit::RLock(f) => (type_name(f, "RLock"), Some(f), ObjState::Lock(lock::LockState::new(true))),
+        ObjInit::Semaphore { flavor, value, bounded } => (
+            type_name(flavor, if bounded { "BoundedSemaphore" } else { "Semaphore" }),
+            Some(flavor),
+            ObjState::Semaphore(semaphore::SemState { value, initial: value, bounded }),
+        ),
+        ObjInit::Event(f) => (type_name(f, "Event"), Some(f), ObjState::Event { flag: false }),
+        ObjInit::Condition { flavor, lock } => {
+            (type_name(flavor, "Condition"), Some(flavor), ObjState::Condition { lock })
+        }
+        ObjInit::Barrier { flavor, parties, timeout, has_action } => (
+            type_name(flavor, "Barrier"),
+            Some(flavor),
+            ObjState::Barrier(barrier::BarrierState::new(parties, timeout, has_action)),
+        ),
+        ObjInit::Queue { flavor, kind, maxsize, joinable } => (
+            queue::type_name(flavor, kind, joinable),
+            Some(flavor),
+            ObjState::Queue(queue::QueueState::new(flavor, kind, maxsize, joinable)),
+        ),
+        ObjInit::Conn { peer, readable, writable } => (
+            "multiprocessing.connection.Connection".to_string(),
+            Some(Flavor::Multiprocessing),
+            ObjState::Conn(pipe::ConnState::new(peer, readable, writable)),
+        ),
+        ObjInit::Var(v) => {
+            ("variable".to_string(), None, ObjState::Var(shared::VarState::new(proc, v)))
+        }
+        ObjInit::SharedValue { init, lock, array } => (
+            if array { "multiprocessing.Array" } else { "multiprocessing.Value" }.to_string(),
+            Some(Flavor::Multiprocessing),
+            ObjState::Shared(shared::SharedState::new(init, lock, array)),
+        ),
+        ObjInit::ManagerDict => (
+            "DictProxy".to_string(),
+            Some(Flavor::Multiprocessing),
+            ObjState::Dict(Vec::new()),
+        ),
+        ObjInit::ManagerList => (
+            "ListProxy".to_string(),
+            Some(Flavor::Multiprocessing),
+            ObjState::List(Vec::new()),
+        ),
+        ObjInit::Future => ("asyncio.Future".to_string(), Some(Flavor::Asyncio), ObjState::Future(future::FutState::default())),
+        ObjInit::ContextVar { default } => {
+            ("contextvars.ContextVar".to_string(), None, ObjState::ContextVar { default })
+        }
+    };
+    Obj {
+        info: ObjInfo { id: spec.id, name: spec.name, kind },
+        proc,
+        flavor,
+        state,
+        waiters: VecDeque::new(),
+        counter: None,
+        last_release: None,
+        bound_loop: None,
+    }
+}
+
+fn type_name(f: Flavor, class: &str) -> String {
+    format!("{}.{class}", f.module())
+}
+
+/// Which objects get a counter track, and its label.
+pub(crate) fn counter_name(obj: &Obj) -> Option<&'static str> {
+    match obj.state {
+        ObjState::Semaphore(_) => Some("value of"),
+        ObjState::Queue(_) => Some("depth of"),
+        _ => None,
+    }
+}
+
+pub(crate) fn counter_value(obj: &Obj) -> i64 {
+    match &obj.state {
+        ObjState::Semaphore(s) => s.value,
+        ObjState::Queue(q) => q.items.len() as i64,
+        _ => 0,
+    }
+}
+
+/// Checks that `u` may use `o` at all: threading objects stay in their process, asyncio
+/// objects stay on their event loop.
+fn access(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
+    let Some(obj) = sim.objs.get(o.index()) else {
+        return Err(PyError::new(PyErrorKind::ValueError, format!("no object #{}", o.0)));
+    };
+    let proc = sim.units[u.index()].info.process;
+    match obj.flavor {
+        Some(Flavor::Threading) if obj.proc != proc => Err(PyError::new(
+            PyErrorKind::TypeError,
+            format!(
+                "cannot pickle '{}' object: {} '{}' belongs to another process; use the \
+                 multiprocessing version to share it",
+                obj.info.kind, obj.info.kind, obj.info.name
+            ),
+        )),
+        Some(Flavor::Asyncio) => {
+            if let Some(l) = sim.task_loop(u) {
+                match obj.bound_loop {
+                    None => sim.objs[o.index()].bound_loop = Some(l),
+                    Some(b) if b != l => {
+                        return Err(PyError::runtime(format!(
+                            "{} '{}' is bound to a different event loop",
+                            obj.info.kind, obj.info.name
+                        )));
+                    }
+                    Some(_) => {}
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether waiting on this object suspends a task (asyncio) rather than the thread.
+pub(crate) fn is_async(sim: &Sim, o: ObjId) -> bool {
+    sim.objs.get(o.index()).is_some_and(|x| x.flavor == Some(Flavor::Asyncio))
+}
+
+/// Raises RuntimeError when an asyncio object is awaited outside a task.
+pub(crate) fn need_task(sim: &Sim, u: UnitId, o: ObjId) -> PyResult<()> {
+    if is_async(sim, o) && !sim.units[u.index()].in_task {
+        return Err(PyError::runtime(format!(
+            "no running event loop: {} '{}' can only be awaited in a task",
+            sim.objs[o.index()].info.kind,
+            sim.objs[o.index()].info.name
+        )));
+    }
+    Ok(())
+}
+
+/// An error for states that dispatch rules out; reported, never a panic.
+pub(crate) fn internal(what: &str) -> PyError {
+    PyError::runtime(format!("internal error: {what}"))
+}
+
+fn wrong_kind(sim: &Sim, o: ObjId, what: &str) -> PyError {
+    PyError::new(
+        PyErrorKind::AttributeError,
+        format!("'{}' object has no attribute '{what}'", sim.objs[o.index()].info.kind),
+    )
+}
+
+/// Applies one object operation for unit `u`.
+pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
+    access(sim, u, o)?;
+    match (&sim.objs[o.index()].state, op) {
+        (ObjState::Lock(_), op) => lock::apply(sim, u, o, op),
+        (ObjState::Semaphore(_), op) => semaphore::apply(sim, u, o, op),
+        (ObjState::Event { .. }, op) => event::apply(sim, u, o, op),
+        (ObjState::Condition { .. }, op) => condition::apply(sim, u, o, op),
+        (ObjState::Barrier(_), op) => barrier::apply(sim, u, o, op),
+        (ObjState::Queue(_), op) => queue::apply(sim, u, o, op),
+        (ObjState::Conn(_), op) => pipe::apply(sim, u, o, op),
+        (ObjState::Var(_) | ObjState::Shared(_), op) => shared::apply(sim, u, o, op),
+        (ObjState::Dict(_) | ObjState::List(_), op) => manager::apply(sim, u, o, op),
+        (ObjState::Future(_), op) => future::apply(sim, u, o, op),
+        (ObjState::ContextVar { .. }, _) => Err(wrong_kind(sim, o, "operation")),
+    }
+}
+
+/// A timed wait on `o` expired for `u`.
+pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
+    match &sim.objs[o.index()].state {
+        ObjState::Lock(_) => lock::timeout(sim, u, o),
+        ObjState::Semaphore(_) => semaphore::timeout(sim, u, o),
+        ObjState::Event { .. } => event::timeout(sim, u, o),
+        ObjState::Condition { .. } => condition::timeout(sim, u, o),
+        ObjState::Barrier(_) => barrier::timeout(sim, u, o),
+        ObjState::Queue(_) => queue::timeout(sim, u, o),
+        ObjState::Conn(_) => pipe::timeout(sim, u, o),
+        _ => {}
+    }
+}
+
+/// Removes `u` from every wait list of `o` (it was cancelled or killed).
+pub(crate) fn detach(sim: &mut Sim, u: UnitId, o: ObjId) {
+    let Some(obj) = sim.objs.get_mut(o.index()) else { return };
+    obj.waiters.retain(|&w| w != u);
+    match &mut obj.state {
+        ObjState::Queue(q) => {
+            q.putters.retain(|&w| w != u);
+            q.joiners.retain(|&w| w != u);
+        }
+        ObjState::Barrier(b) => b.arrivals.retain(|&(w, _)| w != u),
+        _ => {}
+    }
+}
+
+/// What `u`, blocked on `o`, waits for, and which unit could release it.
+pub(crate) fn wait_reason(sim: &Sim, u: UnitId, o: ObjId) -> (String, Option<UnitId>) {
+    let obj = &sim.objs[o.index()];
+    let name = format!("{} '{}'", obj.info.kind, obj.info.name);
+    match &obj.state {
+        ObjState::Lock(l) => (format!("{name} held by {}", l.owner.map_or("nobody".to_string(), |h| sim.name(h))), l.owner),
+        ObjState::Semaphore(s) => (format!("{name} (value {})", s.value), None),
+        ObjState::Event { .. } => (format!("{name} to be set"), None),
+        ObjState::Condition { .. } => (format!("a notify on {name}"), None),
+        ObjState::Barrier(b) => (
+            format!("{} more parties at {name}", (b.parties - b.count).max(0)),
+            None,
+        ),
+        ObjState::Queue(q) => {
+            let what = if q.putters.contains(&u) {
+                "space in"
+            } else if q.joiners.contains(&u) {
+                "task_done() calls on"
+            } else {
+                "an item in"
+            };
+            (format!("{what} {name}"), None)
+        }
+        ObjState::Conn(_) => (format!("a message on {name}"), None),
+        ObjState::Future(_) => (format!("{name} to be done"), None),
+        _ => (name, None),
+    }
+}

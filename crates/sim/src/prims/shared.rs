@@ -1,0 +1,197 @@
+//! Shared variables: plain module-level variables of a process, and `multiprocessing.Value` /
+//! `Array` in shared memory.
+//!
+//! Reads and writes are separate scheduling points, so `x = x + 1` written as a read and a
+//! write really can lose updates. A plain variable belongs to one process: another process
+//! works on its own copy (taken from the creating process when it first touches it, as a fork
+//! would), which is the lesson "processes do not share memory". `Value`/`Array` are shared by
+//! every process; with `lock=True` they carry a `multiprocessing.RLock` from `get_lock()`.
+
+use std::collections::BTreeMap;
+
+use crate::error::{PyError, PyErrorKind, PyResult};
+use crate::ids::{ObjId, UnitId};
+use crate::kernel::Sim;
+use crate::prims::lock::Lock;
+use crate::prims::{ObjState, internal, wrong_kind};
+use crate::program::{Ctx, Flavor, ObjInit, ObjOp, Op, Ret};
+use crate::trace::EventKind;
+use crate::value::Value;
+
+/// A variable of the process that created it (a Python global).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Var {
+    pub id: ObjId,
+}
+
+impl Ctx {
+    /// A global variable of this process, starting at `init`.
+    pub fn var(&self, name: &str, init: impl Into<Value>) -> Var {
+        Var { id: self.new_obj(name, ObjInit::Var(init.into())) }
+    }
+
+    /// `multiprocessing.Value(typecode, init, lock=lock)`.
+    pub fn mp_value(&self, name: &str, init: impl Into<Value>, lock: bool) -> SharedValue {
+        let lock = lock.then(|| self.new_rlock(Flavor::Multiprocessing, &format!("{name}.lock")));
+        let id = self.new_obj(name, ObjInit::SharedValue { init: init.into(), lock: lock.map(|l| l.id), array: false });
+        SharedValue { id, lock }
+    }
+
+    /// `multiprocessing.Array(typecode, values, lock=lock)`.
+    pub fn mp_array(&self, name: &str, values: Vec<Value>, lock: bool) -> SharedValue {
+        let lock = lock.then(|| self.new_rlock(Flavor::Multiprocessing, &format!("{name}.lock")));
+        let id = self.new_obj(
+            name,
+            ObjInit::SharedValue { init: Value::List(values), lock: lock.map(|l| l.id), array: true },
+        );
+        SharedValue { id, lock }
+    }
+}
+
+impl Var {
+    pub async fn read(&self, cx: &Ctx) -> PyResult<Value> {
+        cx.op_value(Op::Obj(self.id, ObjOp::Read)).await
+    }
+
+    /// Reads an `int` (a `TypeError` for anything else).
+    pub async fn read_int(&self, cx: &Ctx) -> PyResult<i64> {
+        self.read(cx).await?.as_int()
+    }
+
+    pub async fn write(&self, cx: &Ctx, v: impl Into<Value>) -> PyResult<()> {
+        cx.op_unit(Op::Obj(self.id, ObjOp::Write(v.into()))).await
+    }
+}
+
+/// A `multiprocessing.Value` or `Array` handle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SharedValue {
+    pub id: ObjId,
+    lock: Option<Lock>,
+}
+
+impl SharedValue {
+    /// `.value` (for an `Array`, the whole list).
+    pub async fn read(&self, cx: &Ctx) -> PyResult<Value> {
+        cx.op_value(Op::Obj(self.id, ObjOp::Read)).await
+    }
+
+    pub async fn read_int(&self, cx: &Ctx) -> PyResult<i64> {
+        self.read(cx).await?.as_int()
+    }
+
+    /// `.value = v`.
+    pub async fn write(&self, cx: &Ctx, v: impl Into<Value>) -> PyResult<()> {
+        cx.op_unit(Op::Obj(self.id, ObjOp::Write(v.into()))).await
+    }
+
+    /// `arr[i]` (negative indices count from the end).
+    pub async fn read_at(&self, cx: &Ctx, i: i64) -> PyResult<Value> {
+        cx.op_value(Op::Obj(self.id, ObjOp::ReadAt(i))).await
+    }
+
+    /// `arr[i] = v`.
+    pub async fn write_at(&self, cx: &Ctx, i: i64, v: impl Into<Value>) -> PyResult<()> {
+        cx.op_unit(Op::Obj(self.id, ObjOp::WriteAt(i, v.into()))).await
+    }
+
+    pub async fn len(&self, cx: &Ctx) -> PyResult<i64> {
+        cx.op_int(Op::Obj(self.id, ObjOp::Len)).await
+    }
+
+    /// `get_lock()`; an `AttributeError` when created with `lock=False`.
+    pub fn get_lock(&self) -> PyResult<Lock> {
+        self.lock.ok_or_else(|| {
+            PyError::new(PyErrorKind::AttributeError, "'c_long' object has no attribute 'get_lock'")
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct VarState {
+    home: UnitId,
+    values: BTreeMap<UnitId, Value>,
+}
+
+impl VarState {
+    pub(crate) fn new(home: UnitId, init: Value) -> Self {
+        VarState { home, values: BTreeMap::from([(home, init)]) }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct SharedState {
+    values: Vec<Value>,
+    array: bool,
+}
+
+impl SharedState {
+    pub(crate) fn new(init: Value, _lock: Option<ObjId>, array: bool) -> Self {
+        let values = match (array, init) {
+            (true, Value::List(v)) => v,
+            (_, v) => vec![v],
+        };
+        SharedState { values, array }
+    }
+}
+
+fn index(len: usize, i: i64) -> PyResult<usize> {
+    let len_i = i64::try_from(len).unwrap_or(i64::MAX);
+    let j = if i < 0 { i + len_i } else { i };
+    if (0..len_i).contains(&j) {
+        Ok(j as usize)
+    } else {
+        Err(PyError::new(PyErrorKind::IndexError, "invalid index"))
+    }
+}
+
+pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
+    let proc = sim.units[u.index()].info.process;
+    let (kind, detail, reply) = match (&mut sim.objs[o.index()].state, op) {
+        (ObjState::Var(v), ObjOp::Read) => {
+            let home = v.values.get(&v.home).cloned().unwrap_or_default();
+            let x = v.values.entry(proc).or_insert(home).clone();
+            (EventKind::Read, x.repr(), Ret::Value(x))
+        }
+        (ObjState::Var(v), ObjOp::Write(x)) => {
+            let d = x.repr();
+            v.values.insert(proc, x);
+            (EventKind::Write, d, Ret::None)
+        }
+        (ObjState::Shared(s), ObjOp::Read) => {
+            let x = if s.array { Value::List(s.values.clone()) } else { s.values[0].clone() };
+            (EventKind::Read, x.repr(), Ret::Value(x))
+        }
+        (ObjState::Shared(s), ObjOp::Write(x)) => {
+            let d = x.repr();
+            if s.array {
+                match x {
+                    Value::List(v) if v.len() == s.values.len() => s.values = v,
+                    _ => return Err(PyError::new(PyErrorKind::ValueError, "can only assign a list of the same length")),
+                }
+            } else {
+                s.values[0] = x;
+            }
+            (EventKind::Write, d, Ret::None)
+        }
+        (ObjState::Shared(s), ObjOp::ReadAt(i)) if s.array => {
+            let j = index(s.values.len(), i)?;
+            let x = s.values[j].clone();
+            (EventKind::Read, format!("[{i}] → {x}"), Ret::Value(x))
+        }
+        (ObjState::Shared(s), ObjOp::WriteAt(i, x)) if s.array => {
+            let j = index(s.values.len(), i)?;
+            let d = format!("[{i}] = {x}");
+            s.values[j] = x;
+            (EventKind::Write, d, Ret::None)
+        }
+        (ObjState::Shared(s), ObjOp::Len) if s.array => {
+            (EventKind::Read, "len".to_string(), Ret::Int(s.values.len() as i64))
+        }
+        (ObjState::Var(_) | ObjState::Shared(_), _) => return Err(wrong_kind(sim, o, "this method")),
+        _ => return Err(internal("not a shared variable")),
+    };
+    sim.event(u, kind, Some(o), Some(detail));
+    sim.complete(u, Ok(reply));
+    Ok(())
+}

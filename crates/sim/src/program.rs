@@ -1,0 +1,444 @@
+//! The program side of the simulator: `Ctx`, the handle a simulated unit uses to act.
+//!
+//! Programs are ordinary Rust `async` blocks. Every simulator operation is a future that hands
+//! one [`Op`] to the kernel through the unit's mailbox and completes when the kernel replies.
+//! Between operations a program runs instantly in virtual time; only `compute`, `sleep`, `io`
+//! and blocking operations let time pass. The kernel polls each unit's future itself with a
+//! no-op waker, so no async runtime is involved and everything is deterministic.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use crate::error::{PyError, PyErrorKind, PyResult};
+use crate::ids::{ObjId, UnitId};
+use crate::time::Nanos;
+use crate::value::Value;
+
+/// A boxed unit body.
+pub type BoxFuture = Pin<Box<dyn Future<Output = PyResult<Value>>>>;
+
+/// The body of a thread, process, task or callback: a function from its context to a future.
+pub struct Program(pub(crate) Box<dyn FnOnce(Ctx) -> BoxFuture>);
+
+impl Program {
+    /// Wraps an async closure. The future's output may be `PyResult<T>` for any `T: Into<Value>`.
+    pub fn new<F, Fut, T>(f: F) -> Self
+    where
+        F: FnOnce(Ctx) -> Fut + 'static,
+        Fut: Future<Output = PyResult<T>> + 'static,
+        T: Into<Value>,
+    {
+        Program(Box::new(move |cx| {
+            let fut = f(cx);
+            Box::pin(async move { fut.await.map(Into::into) })
+        }))
+    }
+}
+
+impl fmt::Debug for Program {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Program")
+    }
+}
+
+/// Which Python module an object comes from. It decides who may use the object and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flavor {
+    /// `threading` / `queue`: shared by the threads of one process.
+    Threading,
+    /// `multiprocessing`: shared between processes; messages are copied.
+    Multiprocessing,
+    /// `asyncio`: used by tasks of one event loop; waiting suspends the task, not the thread.
+    Asyncio,
+}
+
+impl Flavor {
+    pub(crate) fn module(self) -> &'static str {
+        match self {
+            Flavor::Threading => "threading",
+            Flavor::Multiprocessing => "multiprocessing",
+            Flavor::Asyncio => "asyncio",
+        }
+    }
+}
+
+/// A deadline as a program states it and as the kernel stores it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Deadline {
+    Never,
+    /// Relative to when the operation first runs.
+    In(Nanos),
+    /// Absolute virtual time.
+    At(Nanos),
+}
+
+impl Deadline {
+    pub(crate) fn from_timeout(t: Option<Nanos>) -> Self {
+        t.map_or(Deadline::Never, Deadline::In)
+    }
+}
+
+/// `asyncio.wait`'s `return_when`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReturnWhen {
+    FirstCompleted,
+    FirstException,
+    AllCompleted,
+}
+
+/// The kind of a queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum QueueKind {
+    Fifo,
+    Lifo,
+    Priority,
+    Simple,
+}
+
+/// An operation on an object.
+#[derive(Clone, Debug)]
+pub(crate) enum ObjOp {
+    Acquire { blocking: bool, deadline: Deadline },
+    Release(u32),
+    Locked,
+    Value,
+    Set,
+    Clear,
+    IsSet,
+    Wait(Deadline),
+    Notify(usize),
+    NotifyAll,
+    /// Internal: a condition waiter taking its lock back.
+    Reacquire { depth: u32, ret: bool },
+    BarrierWait(Deadline),
+    BarrierActionDone(Result<(), PyError>),
+    Abort,
+    Reset,
+    NWaiting,
+    Broken,
+    Put { item: Value, block: bool, deadline: Deadline },
+    Get { block: bool, deadline: Deadline },
+    QSize,
+    Empty,
+    Full,
+    TaskDone,
+    Join,
+    Send(Value),
+    Recv,
+    Poll(Deadline),
+    Close,
+    Read,
+    Write(Value),
+    ReadAt(i64),
+    WriteAt(i64, Value),
+    Len,
+    DictGet(Value, Option<Value>),
+    DictSet(Value, Value),
+    DictKeys,
+    Append(Value),
+    Pop,
+    /// Internal: a Manager proxy call after its round trip.
+    ProxyApply(Box<ObjOp>),
+    SetResult(Value),
+    SetException(PyError),
+    Cancel,
+    Result,
+    Done,
+    AwaitFuture,
+    AddDoneCallback(UnitId),
+}
+
+/// One request from a unit to the kernel.
+#[derive(Clone, Debug)]
+pub(crate) enum Op {
+    /// Internal: start running the unit's program.
+    Begin,
+    /// Internal: the rest of a compute that was preempted at a quantum's end.
+    ContinueCompute,
+    Compute(Nanos),
+    Sleep(Nanos),
+    Io(Nanos, Option<String>),
+    AsyncSleep(Nanos),
+    Now,
+    Print(String),
+    SetResult(String, Value),
+    Random(u64),
+    CvarGet(ObjId),
+    CvarSet(ObjId, Value),
+    Start(UnitId),
+    SetDaemon(UnitId, bool),
+    Join(UnitId, Deadline),
+    Terminate(UnitId),
+    IsAlive(UnitId),
+    ExitCode(UnitId),
+    RunLoop(UnitId),
+    CallLater(UnitId, Nanos),
+    CallAt(UnitId, Nanos),
+    Cancel(UnitId),
+    AwaitUnit { unit: UnitId, shield: bool },
+    UnitDone(UnitId),
+    UnitResult(UnitId),
+    Gather { units: Vec<UnitId>, return_exceptions: bool },
+    WaitUnits { units: Vec<UnitId>, deadline: Deadline, when: ReturnWhen },
+    WaitFor { unit: UnitId, deadline: Deadline },
+    ToThread(UnitId),
+    Obj(ObjId, ObjOp),
+}
+
+impl Op {
+    /// Operations that touch only the unit's own state run inline without a scheduling
+    /// decision.
+    pub(crate) fn is_local(&self) -> bool {
+        matches!(self, Op::CvarGet(_) | Op::CvarSet(..))
+    }
+}
+
+/// The kernel's answer to an operation.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Ret {
+    None,
+    Bool(bool),
+    Int(i64),
+    Value(Value),
+    Split(Vec<UnitId>, Vec<UnitId>),
+    Results(Vec<PyResult<Value>>),
+    /// Barrier: the caller is the last to arrive and must run the action.
+    RunAction,
+}
+
+pub(crate) type Reply = PyResult<Ret>;
+
+/// One request slot and one reply slot per unit.
+#[derive(Default)]
+pub(crate) struct Mailbox {
+    pub(crate) request: RefCell<Option<Op>>,
+    pub(crate) reply: RefCell<Option<Reply>>,
+    /// Set when a unit issued a second operation while one was outstanding.
+    pub(crate) misuse: Cell<bool>,
+}
+
+/// What kind of unit a spawn request creates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SpawnKind {
+    Thread,
+    Process,
+    Task,
+    Callback,
+    /// A thread started by `asyncio.to_thread` / `run_in_executor`.
+    ExecutorThread,
+}
+
+pub(crate) struct UnitSpec {
+    pub(crate) id: UnitId,
+    pub(crate) name: String,
+    pub(crate) kind: SpawnKind,
+    pub(crate) parent: UnitId,
+    pub(crate) program: Program,
+    pub(crate) copy_context: bool,
+}
+
+/// How an object starts out.
+#[derive(Clone, Debug)]
+pub(crate) enum ObjInit {
+    Lock(Flavor),
+    RLock(Flavor),
+    Semaphore { flavor: Flavor, value: i64, bounded: bool },
+    Event(Flavor),
+    Condition { flavor: Flavor, lock: ObjId },
+    Barrier { flavor: Flavor, parties: i64, timeout: Option<Nanos>, has_action: bool },
+    Queue { flavor: Flavor, kind: QueueKind, maxsize: i64, joinable: bool },
+    Conn { peer: ObjId, readable: bool, writable: bool },
+    Var(Value),
+    SharedValue { init: Value, lock: Option<ObjId>, array: bool },
+    ManagerDict,
+    ManagerList,
+    Future,
+    ContextVar { default: Option<Value> },
+}
+
+pub(crate) struct ObjSpec {
+    pub(crate) id: ObjId,
+    pub(crate) name: String,
+    pub(crate) init: ObjInit,
+    pub(crate) creator: UnitId,
+}
+
+/// Units and objects created by programs since the kernel last looked.
+#[derive(Default)]
+pub(crate) struct Registry {
+    pub(crate) next_unit: Cell<u32>,
+    pub(crate) next_obj: Cell<u32>,
+    pub(crate) units: RefCell<Vec<UnitSpec>>,
+    pub(crate) objs: RefCell<Vec<ObjSpec>>,
+}
+
+impl Registry {
+    pub(crate) fn add_unit(
+        &self,
+        name: String,
+        kind: SpawnKind,
+        parent: UnitId,
+        program: Program,
+        copy_context: bool,
+    ) -> UnitId {
+        let id = UnitId(self.next_unit.get());
+        self.next_unit.set(id.0.saturating_add(1));
+        self.units.borrow_mut().push(UnitSpec { id, name, kind, parent, program, copy_context });
+        id
+    }
+
+    pub(crate) fn add_obj(&self, name: String, init: ObjInit, creator: UnitId) -> ObjId {
+        let id = ObjId(self.next_obj.get());
+        self.next_obj.set(id.0.saturating_add(1));
+        self.objs.borrow_mut().push(ObjSpec { id, name, init, creator });
+        id
+    }
+}
+
+/// The handle a running unit acts through. Cheap to clone; each unit gets its own.
+#[derive(Clone)]
+pub struct Ctx {
+    pub(crate) unit: UnitId,
+    pub(crate) mailbox: Rc<Mailbox>,
+    pub(crate) registry: Rc<Registry>,
+    /// True for asyncio tasks and loop callbacks.
+    pub(crate) in_task: bool,
+}
+
+impl fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Ctx({})", self.unit.0)
+    }
+}
+
+/// The future of one operation.
+pub(crate) struct OpFuture {
+    mailbox: Rc<Mailbox>,
+    op: Option<Op>,
+}
+
+impl Future for OpFuture {
+    type Output = Reply;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Reply> {
+        if let Some(op) = self.op.take() {
+            let mut slot = self.mailbox.request.borrow_mut();
+            if slot.is_some() {
+                self.mailbox.misuse.set(true);
+            }
+            *slot = Some(op);
+            return Poll::Pending;
+        }
+        match self.mailbox.reply.borrow_mut().take() {
+            Some(reply) => Poll::Ready(reply),
+            None => Poll::Pending,
+        }
+    }
+}
+
+pub(crate) fn unexpected(ret: &Ret) -> PyError {
+    PyError::runtime(format!("internal error: unexpected reply {ret:?}"))
+}
+
+impl Ctx {
+    /// This unit's id.
+    pub fn id(&self) -> UnitId {
+        self.unit
+    }
+
+    pub(crate) fn op(&self, op: Op) -> OpFuture {
+        OpFuture { mailbox: Rc::clone(&self.mailbox), op: Some(op) }
+    }
+
+    pub(crate) async fn op_unit(&self, op: Op) -> PyResult<()> {
+        self.op(op).await.map(|_| ())
+    }
+
+    pub(crate) async fn op_bool(&self, op: Op) -> PyResult<bool> {
+        match self.op(op).await? {
+            Ret::Bool(b) => Ok(b),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    pub(crate) async fn op_int(&self, op: Op) -> PyResult<i64> {
+        match self.op(op).await? {
+            Ret::Int(i) => Ok(i),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    pub(crate) async fn op_value(&self, op: Op) -> PyResult<Value> {
+        match self.op(op).await? {
+            Ret::Value(v) => Ok(v),
+            Ret::None => Ok(Value::None),
+            Ret::Bool(b) => Ok(Value::Bool(b)),
+            Ret::Int(i) => Ok(Value::Int(i)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    pub(crate) fn new_obj(&self, name: impl Into<String>, init: ObjInit) -> ObjId {
+        self.registry.add_obj(name.into(), init, self.unit)
+    }
+
+    // ---- time -------------------------------------------------------------------------------
+
+    /// Runs Python code for `d` of CPU time. Needs a core, and the GIL when there is one.
+    pub async fn compute(&self, d: Nanos) -> PyResult<()> {
+        self.op_unit(Op::Compute(d)).await
+    }
+
+    /// `time.sleep(d)`: blocks the thread (and, inside a task, the whole event loop) and
+    /// releases the GIL.
+    pub async fn sleep(&self, d: Nanos) -> PyResult<()> {
+        self.op_unit(Op::Sleep(d)).await
+    }
+
+    /// A blocking system call that takes `d` (file, socket, child process). Releases the GIL.
+    pub async fn io(&self, d: Nanos) -> PyResult<()> {
+        self.op_unit(Op::Io(d, None)).await
+    }
+
+    /// Like [`Ctx::io`] with a label shown on the lane, e.g. `"GET /a"`.
+    pub async fn io_labelled(&self, d: Nanos, label: impl Into<String>) -> PyResult<()> {
+        self.op_unit(Op::Io(d, Some(label.into()))).await
+    }
+
+    /// `await asyncio.sleep(d)`: suspends only this task. Outside a task: `RuntimeError`.
+    pub async fn asleep(&self, d: Nanos) -> PyResult<()> {
+        self.op_unit(Op::AsyncSleep(d)).await
+    }
+
+    /// The current virtual time (`time.monotonic()` relative to the start).
+    pub async fn now(&self) -> PyResult<Nanos> {
+        let t = self.op_int(Op::Now).await?;
+        Ok(u64::try_from(t).unwrap_or(0))
+    }
+
+    /// `print(...)`: recorded in the trace's output with the time and unit.
+    pub async fn print(&self, line: impl Into<String>) -> PyResult<()> {
+        self.op_unit(Op::Print(line.into())).await
+    }
+
+    /// Records a named result of the program (shown under the timeline, asserted by tests).
+    pub async fn set_result(&self, key: impl Into<String>, value: impl Into<Value>) -> PyResult<()> {
+        self.op_unit(Op::SetResult(key.into(), value.into())).await
+    }
+
+    /// A number in `0..bound` from the run's seeded generator (`random.randrange(bound)`).
+    pub async fn random_below(&self, bound: u64) -> PyResult<u64> {
+        let r = self.op_int(Op::Random(bound)).await?;
+        Ok(u64::try_from(r).unwrap_or(0))
+    }
+}
+
+/// Raises `kind(message)` as an `Err`.
+pub fn err<T>(kind: PyErrorKind, message: impl Into<String>) -> PyResult<T> {
+    Err(PyError::new(kind, message))
+}

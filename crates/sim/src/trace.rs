@@ -1,0 +1,353 @@
+//! The trace: everything a run produced, in a form the CLI, the browser and the tests share.
+//!
+//! A trace is plain data (serde). It is append-only while the simulation runs; `metrics` and
+//! `outcome` are filled in when the run ends.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::PyError;
+use crate::ids::{ObjId, UnitId};
+use crate::time::Nanos;
+use crate::value::Value;
+
+/// What kind of execution unit a lane shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    /// The main thread of a process (the process itself).
+    Process,
+    Thread,
+    /// An asyncio task on an event loop.
+    Task,
+    /// A callback scheduled with `call_soon`/`call_later`/`call_at` or `add_done_callback`.
+    Callback,
+}
+
+/// Static facts about a unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnitInfo {
+    pub id: UnitId,
+    pub name: String,
+    pub kind: UnitKind,
+    /// The process the unit lives in (the id of that process's main unit).
+    pub process: UnitId,
+    pub parent: Option<UnitId>,
+    pub daemon: bool,
+    /// For tasks and callbacks: the thread that runs their event loop.
+    pub host: Option<UnitId>,
+    pub created: Nanos,
+}
+
+/// The state a lane is drawn in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Executing on a core.
+    Running,
+    /// Wants a core; every core is busy.
+    Ready,
+    /// Wants to run Python code; another thread of its process holds the GIL.
+    WaitingGil,
+    /// Waiting on a synchronisation object (named by the span's `obj`), a join or a future.
+    Blocked,
+    Sleeping,
+    /// In a blocking system call (file, socket, subprocess, manager round trip).
+    Io,
+    /// An event-loop thread with no task ready (waiting in `select`).
+    Idle,
+    /// An event-loop thread running tasks.
+    Loop,
+    /// A process starting up, or a callback waiting for its time.
+    Starting,
+}
+
+impl State {
+    /// Every state, in legend order.
+    pub const ALL: [State; 9] = [
+        State::Running,
+        State::Ready,
+        State::WaitingGil,
+        State::Blocked,
+        State::Sleeping,
+        State::Io,
+        State::Idle,
+        State::Loop,
+        State::Starting,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Running => "running",
+            State::Ready => "ready",
+            State::WaitingGil => "waiting for GIL",
+            State::Blocked => "blocked",
+            State::Sleeping => "sleeping",
+            State::Io => "I/O",
+            State::Idle => "idle",
+            State::Loop => "event loop",
+            State::Starting => "starting",
+        }
+    }
+}
+
+/// A stretch of time one unit spent in one state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    pub unit: UnitId,
+    pub start: Nanos,
+    pub end: Nanos,
+    pub state: State,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub obj: Option<ObjId>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub core: Option<u32>,
+}
+
+/// What an event marks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Create,
+    Start,
+    Exit,
+    Error,
+    Killed,
+    Join,
+    Terminate,
+    Acquire,
+    AcquireTimeout,
+    Release,
+    Wait,
+    WaitTimeout,
+    Wake,
+    Notify,
+    Set,
+    Clear,
+    Put,
+    Get,
+    Send,
+    Recv,
+    Close,
+    TaskDone,
+    QueueJoin,
+    Pass,
+    Broken,
+    Read,
+    Write,
+    Call,
+    GilTake,
+    GilDrop,
+    Cancel,
+    Result,
+    Timeout,
+    Sleep,
+    Io,
+    Print,
+}
+
+/// One marked moment on a lane.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub time: Nanos,
+    pub unit: UnitId,
+    pub kind: EventKind,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub obj: Option<ObjId>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub detail: Option<String>,
+}
+
+/// Why one event caused another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    /// A release that let a blocked acquire proceed.
+    Unlock,
+    /// A put or send whose item a get or recv took.
+    Feed,
+    /// A notify, set, barrier pass or future completion that woke a waiter.
+    Wake,
+    /// A unit's exit that a join observed.
+    Join,
+    /// A start that began a unit.
+    Spawn,
+}
+
+/// A causal arrow between two events (indices into `Trace::events`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Link {
+    pub from: u32,
+    pub to: u32,
+    pub kind: LinkKind,
+}
+
+/// A value over time (queue depth, semaphore value, GIL holder).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Counter {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub obj: Option<ObjId>,
+    /// `(time, value)` pairs in time order; the value holds until the next point.
+    pub points: Vec<(Nanos, i64)>,
+}
+
+/// Static facts about a synchronisation object or shared variable.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ObjInfo {
+    pub id: ObjId,
+    pub name: String,
+    /// The Python type, e.g. `threading.Lock`, `multiprocessing.Queue`, `asyncio.Event`.
+    pub kind: String,
+}
+
+/// An exception that ended a unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnitError {
+    pub unit: UnitId,
+    pub time: Nanos,
+    pub error: PyError,
+}
+
+/// One edge of a wait-for graph: `unit` waits on `obj`, which `holder` (if any) must release.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WaitEdge {
+    pub unit: UnitId,
+    pub unit_name: String,
+    pub waits_for: String,
+    pub obj: Option<ObjId>,
+    pub holder: Option<UnitId>,
+}
+
+/// Which limit a run hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitKind {
+    Steps,
+    Time,
+    Units,
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every unit finished (some possibly with an error: see `Trace::errors`).
+    Completed,
+    /// Every live unit is blocked and no timer is pending. `cycle` is the wait-for cycle when
+    /// there is one; `blocked` lists every blocked unit and what it waits for.
+    Deadlock { cycle: Vec<WaitEdge>, blocked: Vec<WaitEdge>, message: String },
+    /// A limit stopped the run.
+    LimitExceeded { limit: LimitKind, message: String },
+    /// The scheduler could not continue (a replay string that does not fit the program).
+    SchedulerError { message: String },
+}
+
+impl Outcome {
+    /// A one-line summary.
+    pub fn summary(&self) -> String {
+        match self {
+            Outcome::Completed => "completed".to_string(),
+            Outcome::Deadlock { message, .. } => format!("deadlock: {message}"),
+            Outcome::LimitExceeded { message, .. } => format!("limit exceeded: {message}"),
+            Outcome::SchedulerError { message } => format!("scheduler error: {message}"),
+        }
+    }
+
+    pub fn is_deadlock(&self) -> bool {
+        matches!(self, Outcome::Deadlock { .. })
+    }
+}
+
+/// Time one unit spent in each state.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct UnitMetrics {
+    pub unit: UnitId,
+    pub running: Nanos,
+    pub ready: Nanos,
+    pub waiting_gil: Nanos,
+    pub blocked: Nanos,
+    pub sleeping: Nanos,
+    pub io: Nanos,
+    /// `ready + waiting_gil + blocked`: time it wanted to make progress and could not.
+    pub waiting: Nanos,
+}
+
+/// Whole-run measurements.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Virtual time from start to the last unit's end.
+    pub makespan: Nanos,
+    pub steps: u64,
+    pub events: u64,
+    /// Busy fraction of each core over the makespan, 0.0–1.0.
+    pub core_utilisation: Vec<f64>,
+    pub units: Vec<UnitMetrics>,
+    /// Total time threads spent waiting for a GIL.
+    pub gil_wait: Nanos,
+    /// How many times a GIL changed hands.
+    pub gil_switches: u64,
+    pub context_switches: u64,
+}
+
+/// The full record of one run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    pub seed: u64,
+    /// The scheduler's decisions, replayable with the `replay` scheduler.
+    pub schedule: String,
+    pub cores: u32,
+    pub units: Vec<UnitInfo>,
+    pub objects: Vec<ObjInfo>,
+    pub spans: Vec<Span>,
+    pub events: Vec<Event>,
+    pub links: Vec<Link>,
+    pub counters: Vec<Counter>,
+    pub errors: Vec<UnitError>,
+    /// What the program reported with `Ctx::set_result`, in key order.
+    pub result: BTreeMap<String, Value>,
+    /// Lines the program printed, in order, with the time and unit.
+    pub output: Vec<(Nanos, UnitId, String)>,
+    pub metrics: Metrics,
+    pub outcome: Option<Outcome>,
+}
+
+impl Trace {
+    /// A stable 64-bit FNV-1a hash of the trace's JSON form, equal on every platform for the
+    /// same trace.
+    pub fn hash(&self) -> u64 {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        fnv1a(&json)
+    }
+
+    /// The unit's name, or `#id` for an unknown id.
+    pub fn unit_name(&self, id: UnitId) -> String {
+        self.units.get(id.index()).map_or_else(|| format!("#{}", id.0), |u| u.name.clone())
+    }
+
+    /// The object's name, or `#id` for an unknown id.
+    pub fn obj_name(&self, id: ObjId) -> String {
+        self.objects.get(id.index()).map_or_else(|| format!("#{}", id.0), |o| o.name.clone())
+    }
+
+    /// Events of one kind, in order.
+    pub fn events_of(&self, kind: EventKind) -> impl Iterator<Item = &Event> {
+        self.events.iter().filter(move |e| e.kind == kind)
+    }
+
+    /// The error that ended a unit, if any.
+    pub fn error_of(&self, unit: UnitId) -> Option<&PyError> {
+        self.errors.iter().find(|e| e.unit == unit).map(|e| &e.error)
+    }
+}
+
+/// FNV-1a over bytes: small, portable, stable.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
