@@ -58,6 +58,8 @@ pub(crate) enum Wait {
     Obj(ObjId),
     Proxy(ObjId),
     Join(UnitId),
+    /// `Thread.start()` waits until the new thread runs (CPython's `_started.wait()`).
+    Started(UnitId),
     AwaitUnit(UnitId),
     AwaitFuture(ObjId),
     Multi,
@@ -126,6 +128,8 @@ pub(crate) struct Proc {
     pub(crate) children: Vec<UnitId>,
     pub(crate) exiting: bool,
     pub(crate) daemons_terminated: bool,
+    /// Runnable threads of this process (not tasks), oldest first by ready sequence.
+    pub(crate) runnable: BTreeMap<u64, UnitId>,
     pub(crate) exit_code: Option<i32>,
 }
 
@@ -166,7 +170,6 @@ pub struct Sim {
     pub(crate) objs: Vec<Obj>,
     pub(crate) procs: Vec<Proc>,
     pub(crate) loops: Vec<EventLoop>,
-    runnable: BTreeMap<u64, UnitId>,
     seq: u64,
     done_counter: u64,
     timers: BinaryHeap<Reverse<(Nanos, u64, u32, u32)>>,
@@ -208,7 +211,6 @@ impl Sim {
             objs: Vec::new(),
             procs: Vec::new(),
             loops: Vec::new(),
-            runnable: BTreeMap::new(),
             seq: 0,
             done_counter: 0,
             timers: BinaryHeap::new(),
@@ -308,6 +310,9 @@ impl Sim {
                 });
                 return None;
             }
+            // Timers already due (a zero sleep, a zero timeout) fire before anyone runs, so
+            // their units compete with the rest.
+            self.fire_due();
             self.collect_candidates();
             if !self.cands.is_empty() {
                 let n = self.cands.len();
@@ -361,14 +366,17 @@ impl Sim {
                 return None;
             }
             self.now = self.now.max(t);
-            // Fire every timer due now before anyone runs, so they compete fairly.
-            while let Some(&Reverse((t2, _, unit, epoch))) = self.timers.peek() {
-                if t2 > self.now {
-                    break;
-                }
-                self.timers.pop();
-                self.fire(UnitId(unit), epoch);
+        }
+    }
+
+    /// Fires every timer due now, so that everything waking at one instant competes fairly.
+    fn fire_due(&mut self) {
+        while let Some(&Reverse((t, _, unit, epoch))) = self.timers.peek() {
+            if t > self.now {
+                break;
             }
+            self.timers.pop();
+            self.fire(UnitId(unit), epoch);
         }
     }
 
@@ -378,6 +386,9 @@ impl Sim {
         }
     }
 
+    /// Fills `cands` with the units that could run now, oldest-ready first. With a scheduler
+    /// that only ever takes the oldest, at most two are collected per process: enough to know
+    /// the first and whether there was a choice.
     fn collect_candidates(&mut self) {
         self.cands.clear();
         self.excluded.clear();
@@ -385,34 +396,54 @@ impl Sim {
             return;
         }
         let gil = self.machine.gil;
-        for (&seq, &u) in &self.runnable {
-            let c = Candidate { unit: u, ready_seq: seq };
-            match gil_verdict(gil, &self.procs[self.units[u.index()].proc_ix], u) {
+        let per_proc = if self.sched.oldest_only() { 2 } else { usize::MAX };
+        for p in &self.procs {
+            if p.runnable.is_empty() {
+                continue;
+            }
+            match (gil, p.gil_holder) {
+                (true, Some(h)) => {
+                    let unit = &self.units[h.index()];
+                    if unit.in_runnable {
+                        self.cands.push(Candidate { unit: h, ready_seq: unit.ready_seq });
+                    }
+                }
+                _ => {
+                    let mut taken = 0;
+                    for (&seq, &u) in &p.runnable {
+                        let c = Candidate { unit: u, ready_seq: seq };
+                        if gil && p.forced_out == Some(u) {
+                            self.excluded.push(c);
+                            continue;
+                        }
+                        self.cands.push(c);
+                        taken += 1;
+                        if taken >= per_proc {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        for lp in &self.loops {
+            let t = match lp.current {
+                Some(t) => (self.units[t.index()].status == Status::Runnable).then_some(t),
+                None => lp.ready.front().copied(),
+            };
+            let Some(t) = t else { continue };
+            let c = Candidate { unit: t, ready_seq: self.units[t.index()].ready_seq };
+            match gil_verdict(gil, &self.procs[self.units[lp.host.index()].proc_ix], lp.host) {
                 Verdict::Yes => self.cands.push(c),
                 Verdict::Excluded => self.excluded.push(c),
                 Verdict::No => {}
             }
         }
-        if !self.loops.is_empty() {
-            for lp in &self.loops {
-                let t = match lp.current {
-                    Some(t) => (self.units[t.index()].status == Status::Runnable).then_some(t),
-                    None => lp.ready.front().copied(),
-                };
-                let Some(t) = t else { continue };
-                let c = Candidate { unit: t, ready_seq: self.units[t.index()].ready_seq };
-                match gil_verdict(gil, &self.procs[self.units[lp.host.index()].proc_ix], lp.host) {
-                    Verdict::Yes => self.cands.push(c),
-                    Verdict::Excluded => self.excluded.push(c),
-                    Verdict::No => {}
-                }
-            }
-            self.cands.sort_by_key(|c| c.ready_seq);
-        }
         if self.cands.is_empty() && !self.excluded.is_empty() {
             // The thread that was made to drop the GIL may take it back when nobody else can.
             std::mem::swap(&mut self.cands, &mut self.excluded);
-            self.cands.sort_by_key(|c| c.ready_seq);
+        }
+        if self.cands.len() > 1 {
+            self.cands.sort_unstable_by_key(|c| c.ready_seq);
         }
     }
 
@@ -447,6 +478,7 @@ impl Sim {
                 (what, Some(*o), holder)
             }
             Some(Wait::Join(t)) => (format!("join {}", self.name(*t)), None, Some(*t)),
+            Some(Wait::Started(t)) => (format!("{} to start", self.name(*t)), None, Some(*t)),
             Some(Wait::AwaitUnit(t)) => (format!("await {}", self.name(*t)), None, Some(*t)),
             Some(Wait::Multi) => {
                 let first = unit
@@ -527,6 +559,18 @@ impl Sim {
             in_task: unit.in_task,
         };
         unit.fut = Some((program.0)(cx));
+        let starters: Vec<UnitId> = self.units[u.index()]
+            .joiners
+            .iter()
+            .copied()
+            .filter(|&j| self.units[j.index()].wait == Some(Wait::Started(u)))
+            .collect();
+        if !starters.is_empty() {
+            self.units[u.index()].joiners.retain(|j| !starters.contains(j));
+            for j in starters {
+                self.complete(j, Ok(Ret::None));
+            }
+        }
         self.resume(u)
     }
 
@@ -613,6 +657,11 @@ impl Sim {
 
     /// Moves units and objects that programs created into the kernel's arenas.
     fn drain_registry(&mut self, creator: UnitId) {
+        if self.registry.next_unit.get() as usize == self.units.len()
+            && self.registry.next_obj.get() as usize == self.objs.len()
+        {
+            return;
+        }
         let specs = std::mem::take(&mut *self.registry.units.borrow_mut());
         for spec in specs {
             self.add_unit(spec, creator);
@@ -699,6 +748,7 @@ impl Sim {
                 children: Vec::new(),
                 exiting: false,
                 daemons_terminated: false,
+                runnable: BTreeMap::new(),
                 exit_code: None,
             });
             if let Some(p) = parent {
@@ -804,7 +854,8 @@ impl Sim {
             let unit = &mut self.units[u.index()];
             unit.ready_seq = self.seq;
             unit.in_runnable = true;
-            self.runnable.insert(self.seq, u);
+            let pix = unit.proc_ix;
+            self.procs[pix].runnable.insert(self.seq, u);
         }
         let d = self.runnable_display(u);
         self.set_display(u, d, None, None);
@@ -814,7 +865,7 @@ impl Sim {
         let unit = &mut self.units[u.index()];
         if unit.in_runnable {
             unit.in_runnable = false;
-            self.runnable.remove(&unit.ready_seq);
+            self.procs[unit.proc_ix].runnable.remove(&unit.ready_seq);
         }
     }
 
@@ -1030,10 +1081,10 @@ impl Sim {
 
     /// Whether some thread of process `pix` other than `holder` wants the GIL.
     fn gil_waiters(&self, pix: usize, holder: UnitId) -> bool {
-        self.runnable.values().any(|&t| {
-            let unit = &self.units[t.index()];
-            unit.proc_ix == pix && t != holder
-        }) || self.loops.iter().any(|lp| {
+        let r = &self.procs[pix].runnable;
+        r.len() > 1
+            || r.values().next().is_some_and(|&t| t != holder)
+            || self.loops.iter().any(|lp| {
             lp.host != holder
                 && self.units[lp.host.index()].proc_ix == pix
                 && (lp.current.is_some_and(|t| self.units[t.index()].status == Status::Runnable)
@@ -1075,7 +1126,11 @@ impl Sim {
                 self.complete(u, Ok(Ret::None));
             }
             Wait::Multi => self.multi_timeout(u),
-            Wait::AwaitUnit(_) | Wait::AwaitFuture(_) | Wait::Loop(_) | Wait::Shutdown => {}
+            Wait::AwaitUnit(_)
+            | Wait::AwaitFuture(_)
+            | Wait::Loop(_)
+            | Wait::Shutdown
+            | Wait::Started(_) => {}
         }
     }
 
@@ -1139,12 +1194,7 @@ impl Sim {
     }
 
     fn refresh_gil_displays(&mut self, pix: usize) {
-        let mut ids: Vec<UnitId> = self
-            .runnable
-            .values()
-            .copied()
-            .filter(|&t| self.units[t.index()].proc_ix == pix)
-            .collect();
+        let mut ids: Vec<UnitId> = self.procs[pix].runnable.values().copied().collect();
         for lp in &self.loops {
             if self.units[lp.host.index()].proc_ix == pix {
                 ids.extend(lp.current.iter().chain(lp.ready.iter()).copied().filter(|&t| {
@@ -1318,6 +1368,15 @@ impl Sim {
                 Ok(())
             }
             Op::Start(t) => self.op_start(u, t),
+            Op::AwaitStarted(t) => {
+                if self.units[t.index()].fut.is_some() || self.is_done(t) {
+                    self.complete(u, Ok(Ret::None));
+                } else {
+                    self.units[t.index()].joiners.push(u);
+                    self.block(u, Wait::Started(t), None, false);
+                }
+                Ok(())
+            }
             Op::SetDaemon(t, flag) => self.op_set_daemon(u, t, flag),
             Op::Join(t, d) => self.op_join(u, t, d),
             Op::Terminate(t) => self.op_terminate(u, t),
@@ -1413,10 +1472,12 @@ impl Sim {
         if is_process {
             let at = self.now.saturating_add(self.machine.costs.process_spawn);
             self.block(t, Wait::Starting, Some(at), false);
+            self.start_compute(u, self.machine.costs.thread_spawn, None);
         } else {
             self.make_runnable(t);
+            let after = After::Op(Op::AwaitStarted(t));
+            self.start_compute(u, self.machine.costs.thread_spawn, Some(after));
         }
-        self.start_compute(u, self.machine.costs.thread_spawn, None);
         Ok(())
     }
 
@@ -1764,7 +1825,7 @@ impl Sim {
     pub(crate) fn detach_wait_target(&mut self, u: UnitId, wait: &Wait) {
         match wait {
             Wait::Obj(o) | Wait::AwaitFuture(o) => crate::prims::detach(self, u, *o),
-            Wait::Join(t) | Wait::AwaitUnit(t) => {
+            Wait::Join(t) | Wait::AwaitUnit(t) | Wait::Started(t) => {
                 if let Some(x) = self.units.get_mut(t.index()) {
                     x.joiners.retain(|&j| j != u);
                 }
@@ -1882,6 +1943,7 @@ impl Sim {
                     self.link(exit, ev, LinkKind::Join);
                     self.complete(j, Ok(Ret::None));
                 }
+                Some(Wait::Started(t)) if t == u => self.complete(j, Ok(Ret::None)),
                 Some(Wait::AwaitUnit(t)) if t == u => {
                     let ev = self.event(j, EventKind::Wake, None, Some(self.name(u)));
                     self.link(exit, ev, LinkKind::Join);

@@ -171,6 +171,8 @@ pub(crate) enum Op {
     CvarGet(ObjId),
     CvarSet(ObjId, Value),
     Start(UnitId),
+    /// Internal: the second half of `Thread.start()`.
+    AwaitStarted(UnitId),
     SetDaemon(UnitId, bool),
     Join(UnitId, Deadline),
     Terminate(UnitId),
@@ -442,3 +444,4 @@ impl Ctx {
 pub fn err<T>(kind: PyErrorKind, message: impl Into<String>) -> PyResult<T> {
     Err(PyError::new(kind, message))
 }
+

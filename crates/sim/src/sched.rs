@@ -24,6 +24,12 @@ pub trait Scheduler {
     /// Chooses an index into `candidates` (never empty, at least two entries). `step` counts
     /// every decision so far, including the unasked single-candidate ones.
     fn choose(&mut self, step: u64, candidates: &[Candidate]) -> Result<usize, String>;
+
+    /// True for a scheduler that always takes the first (oldest) candidate: the kernel then
+    /// need not list every candidate.
+    fn oldest_only(&self) -> bool {
+        false
+    }
 }
 
 /// Always the unit that has been ready longest: run-to-block, round robin at quantum ends.
@@ -33,6 +39,10 @@ pub struct Fifo;
 impl Scheduler for Fifo {
     fn choose(&mut self, _step: u64, _candidates: &[Candidate]) -> Result<usize, String> {
         Ok(0)
+    }
+
+    fn oldest_only(&self) -> bool {
+        true
     }
 }
 

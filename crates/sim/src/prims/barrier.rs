@@ -49,7 +49,12 @@ impl Ctx {
         timeout: Option<Nanos>,
     ) -> PyResult<Barrier> {
         if parties < 1 {
-            return Err(PyError::new(PyErrorKind::ValueError, "parties must be > 0"));
+            let message = match flavor {
+                Flavor::Asyncio => "parties must be > 0",
+                // threading.Barrier (and multiprocessing's subclass), CPython 3.13+.
+                _ => "parties must be >= 1",
+            };
+            return Err(PyError::new(PyErrorKind::ValueError, message));
         }
         let id = self.new_obj(
             name,

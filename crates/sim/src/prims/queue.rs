@@ -216,7 +216,7 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
         }
         ObjOp::TaskDone => {
             if !state(sim, o)?.joinable {
-                return Err(wrong_kind(sim, o, "task_done"));
+                return Err(no_attribute(sim, o, "task_done"));
             }
             let q = state(sim, o)?;
             if q.unfinished <= 0 {
@@ -238,7 +238,7 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
         }
         ObjOp::Join => {
             if !state(sim, o)?.joinable {
-                return Err(wrong_kind(sim, o, "join"));
+                return Err(no_attribute(sim, o, "join"));
             }
             need_task(sim, u, o)?;
             if state(sim, o)?.unfinished == 0 {
@@ -253,6 +253,16 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
         }
         _ => Err(wrong_kind(sim, o, "this method")),
     }
+}
+
+/// The `AttributeError` for a method the queue class lacks, with the type name CPython prints.
+fn no_attribute(sim: &mut Sim, o: ObjId, what: &str) -> PyError {
+    let class = match state(sim, o) {
+        Ok(q) if q.kind == QueueKind::Simple && q.flavor == Flavor::Threading => "_queue.SimpleQueue",
+        Ok(q) if q.flavor == Flavor::Multiprocessing => "Queue",
+        _ => return wrong_kind(sim, o, what),
+    };
+    PyError::new(PyErrorKind::AttributeError, format!("'{class}' object has no attribute '{what}'"))
 }
 
 fn put(sim: &mut Sim, u: UnitId, o: ObjId, item: Value, block: bool, deadline: Deadline) -> PyResult<()> {

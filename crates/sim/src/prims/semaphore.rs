@@ -34,7 +34,16 @@ impl Ctx {
         bounded: bool,
     ) -> PyResult<Semaphore> {
         if value < 0 {
-            return Err(PyError::new(PyErrorKind::ValueError, "semaphore initial value must be >= 0"));
+            return Err(match flavor {
+                Flavor::Threading => {
+                    PyError::new(PyErrorKind::ValueError, "semaphore initial value must be >= 0")
+                }
+                Flavor::Asyncio => {
+                    PyError::new(PyErrorKind::ValueError, "Semaphore initial value must be >= 0")
+                }
+                // `sem_open` rejects it (Linux).
+                Flavor::Multiprocessing => PyError::new(PyErrorKind::OSError, "[Errno 22] Invalid argument"),
+            });
         }
         Ok(Semaphore { id: self.new_obj(name, ObjInit::Semaphore { flavor, value, bounded }) })
     }
