@@ -38,7 +38,10 @@ struct Measure {
 }
 
 fn measure(label: &str, units: usize, iterations: usize, gil: bool, runs: usize) -> Measure {
-    let mut machine = Machine { gil, ..Machine::default() };
+    let mut machine = Machine {
+        gil,
+        ..Machine::default()
+    };
     machine.limits.max_units = units + 10;
     machine.limits.max_steps = u64::MAX;
     let mut times = Vec::with_capacity(runs);
@@ -46,28 +49,56 @@ fn measure(label: &str, units: usize, iterations: usize, gil: bool, runs: usize)
     let mut steps = 0;
     for _ in 0..runs {
         let start = Instant::now();
-        let trace = simulate(machine.clone(), 1, &SchedulerKind::Fifo, contention(units, iterations))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let trace = simulate(
+            machine.clone(),
+            1,
+            &SchedulerKind::Fifo,
+            contention(units, iterations),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         times.push(start.elapsed().as_secs_f64());
         assert_eq!(trace.outcome, Some(Outcome::Completed), "{label}");
         events = trace.metrics.events;
         steps = trace.metrics.steps;
     }
     times.sort_by(f64::total_cmp);
-    Measure { label: label.to_string(), events, steps, median_s: times[times.len() / 2] }
+    Measure {
+        label: label.to_string(),
+        events,
+        steps,
+        median_s: times[times.len() / 2],
+    }
 }
 
 fn main() {
-    let runs = std::env::args().filter_map(|a| a.strip_prefix("--runs=").map(str::to_string)).next()
-        .and_then(|r| r.parse().ok()).unwrap_or(7);
+    let runs = std::env::args()
+        .filter_map(|a| a.strip_prefix("--runs=").map(str::to_string))
+        .next()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(7);
     let cases = [
         measure("100 units × 1000 iterations, GIL", 100, 1000, true, runs),
         measure("10 000 units × 10 iterations, GIL", 10_000, 10, true, runs),
-        measure("100 units × 1000 iterations, no GIL", 100, 1000, false, runs),
-        measure("10 000 units × 10 iterations, no GIL", 10_000, 10, false, runs),
+        measure(
+            "100 units × 1000 iterations, no GIL",
+            100,
+            1000,
+            false,
+            runs,
+        ),
+        measure(
+            "10 000 units × 10 iterations, no GIL",
+            10_000,
+            10,
+            false,
+            runs,
+        ),
     ];
     println!("\nsimulator throughput (lock contention, FIFO scheduler, median of {runs} runs)\n");
-    println!("{:<40} {:>10} {:>10} {:>10} {:>14} {:>12}", "program", "events", "steps", "median", "events/s", "ns/event");
+    println!(
+        "{:<40} {:>10} {:>10} {:>10} {:>14} {:>12}",
+        "program", "events", "steps", "median", "events/s", "ns/event"
+    );
     for m in &cases {
         println!(
             "{:<40} {:>10} {:>10} {:>8.1}ms {:>14.0} {:>12.1}",

@@ -55,10 +55,14 @@ pub fn to_chrome(trace: &Trace) -> Json {
         match task {
             Some(id) => {
                 let name = format!("{}: {}", trace.unit_name(s.unit), s.state.label());
-                events.push(json!({"ph": "b", "cat": "task", "id": id, "name": name, "pid": pid, "tid": tid,
-                    "ts": micros(s.start), "args": args}));
-                events.push(json!({"ph": "e", "cat": "task", "id": id, "name": name, "pid": pid, "tid": tid,
-                    "ts": micros(s.end)}));
+                events.push(
+                    json!({"ph": "b", "cat": "task", "id": id, "name": name, "pid": pid, "tid": tid,
+                    "ts": micros(s.start), "args": args}),
+                );
+                events.push(
+                    json!({"ph": "e", "cat": "task", "id": id, "name": name, "pid": pid, "tid": tid,
+                    "ts": micros(s.end)}),
+                );
             }
             None => {
                 events.push(json!({"ph": "X", "cat": "state", "name": s.state.label(), "pid": pid, "tid": tid,
@@ -74,14 +78,21 @@ pub fn to_chrome(trace: &Trace) -> Json {
         };
         let args = json!({"unit": trace.unit_name(e.unit), "detail": e.detail});
         match task {
-            Some(id) => events.push(json!({"ph": "n", "cat": "task", "id": id, "name": name, "pid": pid,
-                "tid": tid, "ts": micros(e.time), "args": args})),
-            None => events.push(json!({"ph": "i", "s": "t", "cat": "event", "name": name, "pid": pid,
-                "tid": tid, "ts": micros(e.time), "args": args})),
+            Some(id) => events.push(
+                json!({"ph": "n", "cat": "task", "id": id, "name": name, "pid": pid,
+                "tid": tid, "ts": micros(e.time), "args": args}),
+            ),
+            None => events.push(
+                json!({"ph": "i", "s": "t", "cat": "event", "name": name, "pid": pid,
+                "tid": tid, "ts": micros(e.time), "args": args}),
+            ),
         }
     }
     for (i, l) in trace.links.iter().enumerate() {
-        let (Some(from), Some(to)) = (trace.events.get(l.from as usize), trace.events.get(l.to as usize)) else {
+        let (Some(from), Some(to)) = (
+            trace.events.get(l.from as usize),
+            trace.events.get(l.to as usize),
+        ) else {
             continue;
         };
         let (fp, ft, _) = place(trace, from.unit);

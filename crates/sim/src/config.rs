@@ -54,7 +54,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_steps: 2_000_000, max_time: secs(3600), max_units: 20_000 }
+        Limits {
+            max_steps: 2_000_000,
+            max_time: secs(3600),
+            max_units: 20_000,
+        }
     }
 }
 
@@ -92,7 +96,10 @@ impl Machine {
     /// Checks the configuration, returning a message that says what is accepted.
     pub fn validate(&self) -> Result<(), String> {
         if !(1..=MAX_CORES).contains(&self.cores) {
-            return Err(format!("cores must be between 1 and {MAX_CORES}, got {}", self.cores));
+            return Err(format!(
+                "cores must be between 1 and {MAX_CORES}, got {}",
+                self.cores
+            ));
         }
         if self.switch_interval == 0 {
             return Err("switch_interval must be positive".to_string());

@@ -65,7 +65,10 @@ pub struct PyError {
 
 impl PyError {
     pub fn new(kind: PyErrorKind, message: impl Into<String>) -> Self {
-        PyError { kind, message: message.into() }
+        PyError {
+            kind,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn runtime(message: impl Into<String>) -> Self {

@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 /// A thread, process, asyncio task or callback.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct UnitId(pub u32);
 

@@ -202,8 +202,17 @@ impl Sim {
         sched: Box<dyn Scheduler>,
     ) -> Result<Sim, String> {
         machine.validate()?;
-        let cores = (0..machine.cores).map(|_| Core { occupant: None, last: None }).collect();
-        let trace = Trace { seed, cores: machine.cores, ..Trace::default() };
+        let cores = (0..machine.cores)
+            .map(|_| Core {
+                occupant: None,
+                last: None,
+            })
+            .collect();
+        let trace = Trace {
+            seed,
+            cores: machine.cores,
+            ..Trace::default()
+        };
         Ok(Sim {
             now: 0,
             steps: 0,
@@ -285,8 +294,10 @@ impl Sim {
             self.close_span(UnitId(i as u32));
         }
         self.trace.outcome = self.outcome.take();
-        self.trace.schedule = crate::sched::Schedule { choices: std::mem::take(&mut self.choices) }
-            .encode();
+        self.trace.schedule = crate::sched::Schedule {
+            choices: std::mem::take(&mut self.choices),
+        }
+        .encode();
         self.trace.metrics = self.metrics();
         self.trace
     }
@@ -396,7 +407,11 @@ impl Sim {
             return;
         }
         let gil = self.machine.gil;
-        let per_proc = if self.sched.oldest_only() { 2 } else { usize::MAX };
+        let per_proc = if self.sched.oldest_only() {
+            2
+        } else {
+            usize::MAX
+        };
         for p in &self.procs {
             if p.runnable.is_empty() {
                 continue;
@@ -405,13 +420,19 @@ impl Sim {
                 (true, Some(h)) => {
                     let unit = &self.units[h.index()];
                     if unit.in_runnable {
-                        self.cands.push(Candidate { unit: h, ready_seq: unit.ready_seq });
+                        self.cands.push(Candidate {
+                            unit: h,
+                            ready_seq: unit.ready_seq,
+                        });
                     }
                 }
                 _ => {
                     let mut taken = 0;
                     for (&seq, &u) in &p.runnable {
-                        let c = Candidate { unit: u, ready_seq: seq };
+                        let c = Candidate {
+                            unit: u,
+                            ready_seq: seq,
+                        };
                         if gil && p.forced_out == Some(u) {
                             self.excluded.push(c);
                             continue;
@@ -431,8 +452,15 @@ impl Sim {
                 None => lp.ready.front().copied(),
             };
             let Some(t) = t else { continue };
-            let c = Candidate { unit: t, ready_seq: self.units[t.index()].ready_seq };
-            match gil_verdict(gil, &self.procs[self.units[lp.host.index()].proc_ix], lp.host) {
+            let c = Candidate {
+                unit: t,
+                ready_seq: self.units[t.index()].ready_seq,
+            };
+            match gil_verdict(
+                gil,
+                &self.procs[self.units[lp.host.index()].proc_ix],
+                lp.host,
+            ) {
                 Verdict::Yes => self.cands.push(c),
                 Verdict::Excluded => self.excluded.push(c),
                 Verdict::No => {}
@@ -462,12 +490,19 @@ impl Sim {
         let cycle = find_cycle(&blocked);
         let message = if cycle.is_empty() {
             let parts: Vec<String> = blocked.iter().map(describe_edge).collect();
-            format!("every unit is blocked and nothing can wake them: {}", parts.join("; "))
+            format!(
+                "every unit is blocked and nothing can wake them: {}",
+                parts.join("; ")
+            )
         } else {
             let parts: Vec<String> = cycle.iter().map(describe_edge).collect();
             format!("wait-for cycle: {}", parts.join(" → "))
         };
-        self.end(Outcome::Deadlock { cycle, blocked, message });
+        self.end(Outcome::Deadlock {
+            cycle,
+            blocked,
+            message,
+        });
     }
 
     fn wait_edge(&self, u: UnitId) -> WaitEdge {
@@ -489,17 +524,23 @@ impl Sim {
             }
             Some(Wait::Loop(l)) => {
                 let main = self.loops[*l].main;
-                (format!("asyncio.run({})", self.name(main)), None, Some(main))
+                (
+                    format!("asyncio.run({})", self.name(main)),
+                    None,
+                    Some(main),
+                )
             }
             Some(Wait::Shutdown) => {
                 let p = &self.procs[unit.proc_ix];
-                let first = p
-                    .threads
-                    .iter()
-                    .chain(&p.children)
-                    .copied()
-                    .find(|&t| t != u && !self.is_done(t) && !self.units[t.index()].info.daemon);
-                ("non-daemon threads and children to exit".to_string(), None, first)
+                let first =
+                    p.threads.iter().chain(&p.children).copied().find(|&t| {
+                        t != u && !self.is_done(t) && !self.units[t.index()].info.daemon
+                    });
+                (
+                    "non-daemon threads and children to exit".to_string(),
+                    None,
+                    first,
+                )
             }
             Some(Wait::Proxy(o)) => (format!("manager call on {}", self.obj_name(*o)), None, None),
             Some(w) => (format!("{w:?}").to_lowercase(), None, None),
@@ -508,7 +549,13 @@ impl Sim {
                 _ => ("nothing".to_string(), None, None),
             },
         };
-        WaitEdge { unit: u, unit_name: unit.info.name.clone(), waits_for, obj, holder }
+        WaitEdge {
+            unit: u,
+            unit_name: unit.info.name.clone(),
+            waits_for,
+            obj,
+            holder,
+        }
     }
 
     // ---- executing a unit -------------------------------------------------------------------
@@ -549,7 +596,10 @@ impl Sim {
             return None;
         }
         let Some(program) = unit.program.take() else {
-            self.finish_unit(u, Err(PyError::runtime("internal error: unit has no program")));
+            self.finish_unit(
+                u,
+                Err(PyError::runtime("internal error: unit has no program")),
+            );
             return None;
         };
         let cx = Ctx {
@@ -566,7 +616,9 @@ impl Sim {
             .filter(|&j| self.units[j.index()].wait == Some(Wait::Started(u)))
             .collect();
         if !starters.is_empty() {
-            self.units[u.index()].joiners.retain(|j| !starters.contains(j));
+            self.units[u.index()]
+                .joiners
+                .retain(|j| !starters.contains(j));
             for j in starters {
                 self.complete(j, Ok(Ret::None));
             }
@@ -585,7 +637,10 @@ impl Sim {
         }
         loop {
             let Some(mut fut) = self.units[u.index()].fut.take() else {
-                self.finish_unit(u, Err(PyError::runtime("internal error: unit has no future")));
+                self.finish_unit(
+                    u,
+                    Err(PyError::runtime("internal error: unit has no future")),
+                );
                 return None;
             };
             let poll = fut.as_mut().poll(&mut Context::from_waker(Waker::noop()));
@@ -668,7 +723,10 @@ impl Sim {
         }
         let objs = std::mem::take(&mut *self.registry.objs.borrow_mut());
         for spec in objs {
-            let proc = self.units.get(spec.creator.index()).map_or(UnitId(0), |c| c.info.process);
+            let proc = self
+                .units
+                .get(spec.creator.index())
+                .map_or(UnitId(0), |c| c.info.process);
             let obj = crate::prims::create(spec, proc);
             if let Some(kind) = crate::prims::counter_name(&obj) {
                 let ix = self.trace.counters.len();
@@ -677,11 +735,16 @@ impl Sim {
                     obj: Some(obj.info.id),
                     points: vec![(self.now, crate::prims::counter_value(&obj))],
                 });
-                self.objs.push(Obj { counter: Some(ix), ..obj });
+                self.objs.push(Obj {
+                    counter: Some(ix),
+                    ..obj
+                });
             } else {
                 self.objs.push(obj);
             }
-            self.trace.objects.push(self.objs[self.objs.len() - 1].info.clone());
+            self.trace
+                .objects
+                .push(self.objs[self.objs.len() - 1].info.clone());
         }
         if self.units.len() > self.machine.limits.max_units {
             self.end(Outcome::LimitExceeded {
@@ -709,7 +772,13 @@ impl Sim {
             (_, Some(p)) => (p.info.process, p.proc_ix),
         };
         let host = if in_task {
-            parent_unit.map(|p| if p.in_task { p.info.host.unwrap_or(p.info.id) } else { p.info.id })
+            parent_unit.map(|p| {
+                if p.in_task {
+                    p.info.host.unwrap_or(p.info.id)
+                } else {
+                    p.info.id
+                }
+            })
         } else {
             None
         };
@@ -725,7 +794,11 @@ impl Sim {
             (SpawnKind::Thread, Some(p)) if spec.copy_context => p.cvars.clone(),
             _ => BTreeMap::new(),
         };
-        let loop_ix = if in_task { parent_unit.and_then(|p| if p.in_task { p.loop_ix } else { None }) } else { None };
+        let loop_ix = if in_task {
+            parent_unit.and_then(|p| if p.in_task { p.loop_ix } else { None })
+        } else {
+            None
+        };
         let info = UnitInfo {
             id: spec.id,
             name: spec.name,
@@ -795,11 +868,10 @@ impl Sim {
         });
         self.event(spec.id, EventKind::Create, None, None);
         // A task created from inside a running loop is scheduled at once (create_task).
-        if in_task && spec.kind == SpawnKind::Task {
-            if let Some(l) = loop_ix {
+        if in_task && spec.kind == SpawnKind::Task
+            && let Some(l) = loop_ix {
                 self.schedule_in_loop(spec.id, l);
             }
-        }
     }
 
     pub(crate) fn schedule_in_loop(&mut self, t: UnitId, l: usize) {
@@ -977,12 +1049,18 @@ impl Sim {
             return;
         };
         self.remove_runnable(u);
-        let mut chunk = self.units[u.index()].compute_left.min(self.machine.costs.os_quantum);
+        let mut chunk = self.units[u.index()]
+            .compute_left
+            .min(self.machine.costs.os_quantum);
         if self.machine.gil {
             let p = &self.procs[self.units[os.index()].proc_ix];
             let held = self.now.saturating_sub(p.gil_since);
             let left = self.machine.switch_interval.saturating_sub(held);
-            chunk = chunk.min(if left == 0 { self.machine.switch_interval } else { left });
+            chunk = chunk.min(if left == 0 {
+                self.machine.switch_interval
+            } else {
+                left
+            });
         }
         let mut extra = 0;
         let c = &mut self.cores[core as usize];
@@ -1021,18 +1099,18 @@ impl Sim {
     }
 
     fn release_core(&mut self, u: UnitId) {
-        if let Some(core) = self.units[u.index()].core.take() {
-            if let Some(c) = self.cores.get_mut(core as usize) {
-                if c.occupant == Some(u) {
+        if let Some(core) = self.units[u.index()].core.take()
+            && let Some(c) = self.cores.get_mut(core as usize)
+                && c.occupant == Some(u) {
                     c.occupant = None;
                     self.busy_cores = self.busy_cores.saturating_sub(1);
                 }
-            }
-        }
     }
 
     fn fire(&mut self, u: UnitId, epoch: u32) {
-        let Some(unit) = self.units.get(u.index()) else { return };
+        let Some(unit) = self.units.get(u.index()) else {
+            return;
+        };
         if unit.epoch != epoch {
             return;
         }
@@ -1085,15 +1163,19 @@ impl Sim {
         r.len() > 1
             || r.values().next().is_some_and(|&t| t != holder)
             || self.loops.iter().any(|lp| {
-            lp.host != holder
-                && self.units[lp.host.index()].proc_ix == pix
-                && (lp.current.is_some_and(|t| self.units[t.index()].status == Status::Runnable)
-                    || (lp.current.is_none() && !lp.ready.is_empty()))
-        })
+                lp.host != holder
+                    && self.units[lp.host.index()].proc_ix == pix
+                    && (lp
+                        .current
+                        .is_some_and(|t| self.units[t.index()].status == Status::Runnable)
+                        || (lp.current.is_none() && !lp.ready.is_empty()))
+            })
     }
 
     fn timeout(&mut self, u: UnitId) {
-        let Some(wait) = self.units[u.index()].wait.clone() else { return };
+        let Some(wait) = self.units[u.index()].wait.clone() else {
+            return;
+        };
         match wait {
             Wait::Sleep | Wait::AsyncSleep | Wait::Io | Wait::Proxy(_) => {
                 match self.units[u.index()].after.take() {
@@ -1109,11 +1191,10 @@ impl Sim {
             Wait::Starting => {
                 self.units[u.index()].wait = None;
                 if self.units[u.index()].spawn_kind == SpawnKind::Callback {
-                    if let Some(l) = self.units[u.index()].loop_ix {
-                        if !self.loops[l].closing {
+                    if let Some(l) = self.units[u.index()].loop_ix
+                        && !self.loops[l].closing {
                             self.make_runnable(u);
                         }
-                    }
                 } else {
                     self.make_runnable(u);
                 }
@@ -1139,7 +1220,11 @@ impl Sim {
     /// The OS thread a unit runs on: itself, or the host of its event loop.
     pub(crate) fn os_thread(&self, u: UnitId) -> UnitId {
         let unit = &self.units[u.index()];
-        if unit.in_task { unit.info.host.unwrap_or(u) } else { u }
+        if unit.in_task {
+            unit.info.host.unwrap_or(u)
+        } else {
+            u
+        }
     }
 
     pub(crate) fn task_loop(&self, u: UnitId) -> Option<usize> {
@@ -1185,7 +1270,11 @@ impl Sim {
             None => {
                 let ix = self.trace.counters.len();
                 let name = format!("GIL holder ({})", self.name(self.procs[pix].main));
-                self.trace.counters.push(Counter { name, obj: None, points: Vec::new() });
+                self.trace.counters.push(Counter {
+                    name,
+                    obj: None,
+                    points: Vec::new(),
+                });
                 self.procs[pix].gil_counter = Some(ix);
                 ix
             }
@@ -1197,9 +1286,13 @@ impl Sim {
         let mut ids: Vec<UnitId> = self.procs[pix].runnable.values().copied().collect();
         for lp in &self.loops {
             if self.units[lp.host.index()].proc_ix == pix {
-                ids.extend(lp.current.iter().chain(lp.ready.iter()).copied().filter(|&t| {
-                    self.units[t.index()].status == Status::Runnable
-                }));
+                ids.extend(
+                    lp.current
+                        .iter()
+                        .chain(lp.ready.iter())
+                        .copied()
+                        .filter(|&t| self.units[t.index()].status == Status::Runnable),
+                );
             }
         }
         for t in ids {
@@ -1226,7 +1319,12 @@ impl Sim {
             return;
         }
         let busy = lp.current.is_some() || !lp.ready.is_empty();
-        self.set_display(host, if busy { State::Loop } else { State::Idle }, None, None);
+        self.set_display(
+            host,
+            if busy { State::Loop } else { State::Idle },
+            None,
+            None,
+        );
     }
 
     // ---- spans, events, links ---------------------------------------------------------------
@@ -1251,8 +1349,8 @@ impl Sim {
     fn close_span(&mut self, u: UnitId) {
         let now = self.now;
         let unit = &mut self.units[u.index()];
-        if let Some((state, obj, core)) = unit.display.take() {
-            if unit.span_start < now {
+        if let Some((state, obj, core)) = unit.display.take()
+            && unit.span_start < now {
                 self.trace.spans.push(Span {
                     unit: u,
                     start: unit.span_start,
@@ -1262,7 +1360,6 @@ impl Sim {
                     core,
                 });
             }
-        }
         unit.span_start = now;
     }
 
@@ -1275,20 +1372,27 @@ impl Sim {
         detail: Option<String>,
     ) -> u32 {
         let ix = self.trace.events.len() as u32;
-        self.trace.events.push(Event { time: self.now, unit, kind, obj, detail });
+        self.trace.events.push(Event {
+            time: self.now,
+            unit,
+            kind,
+            obj,
+            detail,
+        });
         ix
     }
 
     pub(crate) fn link(&mut self, from: Option<u32>, to: u32, kind: LinkKind) {
-        if let Some(from) = from {
-            if from != to {
+        if let Some(from) = from
+            && from != to {
                 self.trace.links.push(Link { from, to, kind });
             }
-        }
     }
 
     pub(crate) fn counter(&mut self, o: ObjId) {
-        let Some(obj) = self.objs.get(o.index()) else { return };
+        let Some(obj) = self.objs.get(o.index()) else {
+            return;
+        };
         if let Some(ix) = obj.counter {
             let v = crate::prims::counter_value(obj);
             push_point(&mut self.trace.counters[ix].points, self.now, v);
@@ -1296,22 +1400,31 @@ impl Sim {
     }
 
     pub(crate) fn name(&self, u: UnitId) -> String {
-        self.units.get(u.index()).map_or_else(|| format!("#{}", u.0), |x| x.info.name.clone())
+        self.units
+            .get(u.index())
+            .map_or_else(|| format!("#{}", u.0), |x| x.info.name.clone())
     }
 
     pub(crate) fn obj_name(&self, o: ObjId) -> String {
-        self.objs.get(o.index()).map_or_else(|| format!("#{}", o.0), |x| x.info.name.clone())
+        self.objs
+            .get(o.index())
+            .map_or_else(|| format!("#{}", o.0), |x| x.info.name.clone())
     }
 
     pub(crate) fn is_done(&self, u: UnitId) -> bool {
-        self.units.get(u.index()).is_none_or(|x| x.status == Status::Done)
+        self.units
+            .get(u.index())
+            .is_none_or(|x| x.status == Status::Done)
     }
 
     pub(crate) fn unit_ok(&self, u: UnitId) -> PyResult<()> {
         if u.index() < self.units.len() {
             Ok(())
         } else {
-            Err(PyError::new(PyErrorKind::ValueError, format!("no unit #{}", u.0)))
+            Err(PyError::new(
+                PyErrorKind::ValueError,
+                format!("no unit #{}", u.0),
+            ))
         }
     }
 
@@ -1386,9 +1499,10 @@ impl Sim {
                 self.complete(u, Ok(Ret::Bool(alive)));
             }),
             Op::ExitCode(t) => self.unit_ok(t).map(|()| {
-                let code = self.procs.get(self.units[t.index()].proc_ix).and_then(|p| {
-                    if p.main == t { p.exit_code } else { None }
-                });
+                let code = self
+                    .procs
+                    .get(self.units[t.index()].proc_ix)
+                    .and_then(|p| if p.main == t { p.exit_code } else { None });
                 let r = code.map_or(Ret::None, |c| Ret::Int(i64::from(c)));
                 self.complete(u, Ok(r));
             }),
@@ -1404,20 +1518,39 @@ impl Sim {
                 let d = self.is_done(t);
                 self.complete(u, Ok(Ret::Bool(d)));
             }),
-            Op::UnitResult(t) => self.unit_ok(t).and_then(|()| match &self.units[t.index()].result {
-                Some(r) => {
-                    let r = r.clone().map(Ret::Value);
-                    self.complete(u, r);
-                    Ok(())
-                }
-                None => Err(PyError::new(PyErrorKind::InvalidStateError, "Result is not set.")),
-            }),
-            Op::Gather { units, return_exceptions } => {
-                self.op_multi(u, units, MultiKind::Gather { return_exceptions }, Deadline::Never)
+            Op::UnitResult(t) => {
+                self.unit_ok(t)
+                    .and_then(|()| match &self.units[t.index()].result {
+                        Some(r) => {
+                            let r = r.clone().map(Ret::Value);
+                            self.complete(u, r);
+                            Ok(())
+                        }
+                        None => Err(PyError::new(
+                            PyErrorKind::InvalidStateError,
+                            "Result is not set.",
+                        )),
+                    })
             }
-            Op::WaitUnits { units, deadline, when } => {
+            Op::Gather {
+                units,
+                return_exceptions,
+            } => self.op_multi(
+                u,
+                units,
+                MultiKind::Gather { return_exceptions },
+                Deadline::Never,
+            ),
+            Op::WaitUnits {
+                units,
+                deadline,
+                when,
+            } => {
                 if units.is_empty() {
-                    Err(PyError::new(PyErrorKind::ValueError, "Set of Tasks/Futures is empty."))
+                    Err(PyError::new(
+                        PyErrorKind::ValueError,
+                        "Set of Tasks/Futures is empty.",
+                    ))
                 } else {
                     self.op_multi(u, units, MultiKind::Wait(when), deadline)
                 }
@@ -1435,9 +1568,16 @@ impl Sim {
 
     fn async_sleep(&mut self, u: UnitId, d: Nanos) -> PyResult<()> {
         if !self.units[u.index()].in_task {
-            return Err(PyError::runtime("no running event loop (asyncio.sleep outside a task)"));
+            return Err(PyError::runtime(
+                "no running event loop (asyncio.sleep outside a task)",
+            ));
         }
-        self.event(u, EventKind::Sleep, None, Some(format!("asyncio.sleep({})", fmt_nanos(d))));
+        self.event(
+            u,
+            EventKind::Sleep,
+            None,
+            Some(format!("asyncio.sleep({})", fmt_nanos(d))),
+        );
         let at = self.now.saturating_add(d);
         self.block(u, Wait::AsyncSleep, Some(at), true);
         Ok(())
@@ -1449,7 +1589,12 @@ impl Sim {
         let is_process = target.info.kind == UnitKind::Process;
         match target.spawn_kind {
             SpawnKind::Thread | SpawnKind::Process => {}
-            _ => return Err(PyError::new(PyErrorKind::TypeError, "only threads and processes are started")),
+            _ => {
+                return Err(PyError::new(
+                    PyErrorKind::TypeError,
+                    "only threads and processes are started",
+                ));
+            }
         }
         if target.started {
             return Err(if is_process {
@@ -1458,7 +1603,11 @@ impl Sim {
                 PyError::runtime("threads can only be started once")
             });
         }
-        if is_process && self.units[self.units[u.index()].info.process.index()].info.daemon {
+        if is_process
+            && self.units[self.units[u.index()].info.process.index()]
+                .info
+                .daemon
+        {
             return Err(PyError::new(
                 PyErrorKind::AssertionError,
                 "daemonic processes are not allowed to have children",
@@ -1503,7 +1652,10 @@ impl Sim {
         let is_process = target.info.kind == UnitKind::Process;
         if !target.started {
             return Err(if is_process {
-                PyError::new(PyErrorKind::AssertionError, "can only join a started process")
+                PyError::new(
+                    PyErrorKind::AssertionError,
+                    "can only join a started process",
+                )
             } else {
                 PyError::runtime("cannot join thread before it is started")
             });
@@ -1511,10 +1663,17 @@ impl Sim {
         if t == self.os_thread(u) {
             return Err(PyError::runtime("cannot join current thread"));
         }
-        if is_process && target.info.parent.map(|p| self.units[p.index()].info.process)
-            != Some(self.units[u.index()].info.process)
+        if is_process
+            && target
+                .info
+                .parent
+                .map(|p| self.units[p.index()].info.process)
+                != Some(self.units[u.index()].info.process)
         {
-            return Err(PyError::new(PyErrorKind::AssertionError, "can only join a child process"));
+            return Err(PyError::new(
+                PyErrorKind::AssertionError,
+                "can only join a child process",
+            ));
         }
         if target.status == Status::Done {
             let ev = self.event(u, EventKind::Join, None, Some(self.name(t)));
@@ -1537,7 +1696,10 @@ impl Sim {
         self.unit_ok(t)?;
         let target = &self.units[t.index()];
         if target.info.kind != UnitKind::Process {
-            return Err(PyError::new(PyErrorKind::TypeError, "only processes can be terminated"));
+            return Err(PyError::new(
+                PyErrorKind::TypeError,
+                "only processes can be terminated",
+            ));
         }
         if target.status != Status::Done && target.started {
             self.event(u, EventKind::Terminate, None, Some(self.name(t)));
@@ -1550,7 +1712,9 @@ impl Sim {
     fn op_run_loop(&mut self, u: UnitId, main: UnitId) -> PyResult<()> {
         self.unit_ok(main)?;
         if self.units[u.index()].in_task {
-            return Err(PyError::runtime("asyncio.run() cannot be called from a running event loop"));
+            return Err(PyError::runtime(
+                "asyncio.run() cannot be called from a running event loop",
+            ));
         }
         let l = self.loops.len();
         self.loops.push(EventLoop {
@@ -1590,7 +1754,9 @@ impl Sim {
     fn op_await_unit(&mut self, u: UnitId, t: UnitId, shield: bool) -> PyResult<()> {
         self.unit_ok(t)?;
         if !self.units[u.index()].in_task {
-            return Err(PyError::runtime("'await' outside a task: use join() in threads"));
+            return Err(PyError::runtime(
+                "'await' outside a task: use join() in threads",
+            ));
         }
         if t == u {
             return Err(PyError::runtime("a task cannot await itself"));
@@ -1609,7 +1775,9 @@ impl Sim {
     fn op_to_thread(&mut self, u: UnitId, t: UnitId) -> PyResult<()> {
         self.unit_ok(t)?;
         if !self.units[u.index()].in_task {
-            return Err(PyError::runtime("no running event loop (to_thread outside a task)"));
+            return Err(PyError::runtime(
+                "no running event loop (to_thread outside a task)",
+            ));
         }
         let ev = self.event(u, EventKind::Start, None, Some(self.name(t)));
         let target = &mut self.units[t.index()];
@@ -1647,7 +1815,9 @@ impl Sim {
             self.unit_ok(t)?;
         }
         if !self.units[u.index()].in_task {
-            return Err(PyError::runtime("no running event loop (await outside a task)"));
+            return Err(PyError::runtime(
+                "no running event loop (await outside a task)",
+            ));
         }
         let deadline = self.resolve(d);
         for &t in &units {
@@ -1673,8 +1843,15 @@ impl Sim {
 
     /// Completes a gather/wait/wait_for if its condition holds. Returns whether it did.
     fn check_multi(&mut self, u: UnitId) -> bool {
-        let Some(m) = self.units[u.index()].multi.clone() else { return false };
-        let done: Vec<UnitId> = m.units.iter().copied().filter(|&t| self.is_done(t)).collect();
+        let Some(m) = self.units[u.index()].multi.clone() else {
+            return false;
+        };
+        let done: Vec<UnitId> = m
+            .units
+            .iter()
+            .copied()
+            .filter(|&t| self.is_done(t))
+            .collect();
         let failed = |s: &Self, t: UnitId| {
             let x = &s.units[t.index()];
             x.cancelled || matches!(x.result, Some(Err(_)))
@@ -1691,14 +1868,20 @@ impl Sim {
                         Some(self.unit_outcome(t).map(|_| Ret::None))
                     } else if done.len() == m.units.len() {
                         Some(Ok(Ret::Results(
-                            m.units.iter().map(|&t| self.unit_outcome(t).map(ret_value)).collect(),
+                            m.units
+                                .iter()
+                                .map(|&t| self.unit_outcome(t).map(ret_value))
+                                .collect(),
                         )))
                     } else {
                         None
                     }
                 } else if done.len() == m.units.len() {
                     Some(Ok(Ret::Results(
-                        m.units.iter().map(|&t| self.unit_outcome(t).map(ret_value)).collect(),
+                        m.units
+                            .iter()
+                            .map(|&t| self.unit_outcome(t).map(ret_value))
+                            .collect(),
                     )))
                 } else {
                     None
@@ -1745,7 +1928,9 @@ impl Sim {
     }
 
     fn multi_timeout(&mut self, u: UnitId) {
-        let Some(m) = self.units[u.index()].multi.clone() else { return };
+        let Some(m) = self.units[u.index()].multi.clone() else {
+            return;
+        };
         for &t in &m.units {
             if let Some(x) = self.units.get_mut(t.index()) {
                 x.joiners.retain(|&j| j != u);
@@ -1785,11 +1970,10 @@ impl Sim {
         }
         if unit.status == Status::Blocked && unit.async_wait {
             match unit.wait.clone() {
-                Some(Wait::AwaitUnit(x)) if !unit.shielded => {
-                    if self.cancel_unit(x, Some(t)) {
+                Some(Wait::AwaitUnit(x)) if !unit.shielded
+                    && self.cancel_unit(x, Some(t)) => {
                         return true;
                     }
-                }
                 Some(Wait::AwaitFuture(f)) => {
                     crate::prims::cancel_future(self, f, t);
                     if self.units[t.index()].status != Status::Blocked {
@@ -1797,13 +1981,12 @@ impl Sim {
                     }
                 }
                 Some(Wait::Multi) => {
-                    if let Some(m) = self.units[t.index()].multi.clone() {
-                        if matches!(m.kind, MultiKind::Gather { .. } | MultiKind::WaitFor) {
+                    if let Some(m) = self.units[t.index()].multi.clone()
+                        && matches!(m.kind, MultiKind::Gather { .. } | MultiKind::WaitFor) {
                             for x in m.units {
                                 self.cancel_unit(x, Some(t));
                             }
                         }
-                    }
                 }
                 _ => {}
             }
@@ -1867,7 +2050,11 @@ impl Sim {
 
     fn record_error(&mut self, u: UnitId, e: PyError) {
         self.event(u, EventKind::Error, None, Some(e.to_string()));
-        self.trace.errors.push(UnitError { unit: u, time: self.now, error: e });
+        self.trace.errors.push(UnitError {
+            unit: u,
+            time: self.now,
+            error: e,
+        });
     }
 
     /// Ends a thread, task or callback (not a process main thread: see `exit_process`).
@@ -1882,7 +2069,16 @@ impl Sim {
             Err(e) => self.record_error(u, e.clone()),
             Ok(_) => {}
         }
-        let ev = self.event(u, if cancelled { EventKind::Cancel } else { EventKind::Exit }, None, None);
+        let ev = self.event(
+            u,
+            if cancelled {
+                EventKind::Cancel
+            } else {
+                EventKind::Exit
+            },
+            None,
+            None,
+        );
         self.retire(u, ev);
         self.done_counter += 1;
         let unit = &mut self.units[u.index()];
@@ -1992,24 +2188,25 @@ impl Sim {
         if !self.procs[pix].exiting || self.is_done(main) {
             return;
         }
-        let live_threads = self.procs[pix]
-            .threads
-            .iter()
-            .any(|&t| !self.is_done(t) && self.units[t.index()].started && !self.units[t.index()].info.daemon);
+        let live_threads = self.procs[pix].threads.iter().any(|&t| {
+            !self.is_done(t) && self.units[t.index()].started && !self.units[t.index()].info.daemon
+        });
         if !live_threads && !self.procs[pix].daemons_terminated {
             self.procs[pix].daemons_terminated = true;
             let children = self.procs[pix].children.clone();
             for c in children {
-                if self.units[c.index()].info.daemon && self.units[c.index()].started && !self.is_done(c) {
+                if self.units[c.index()].info.daemon
+                    && self.units[c.index()].started
+                    && !self.is_done(c)
+                {
                     self.event(main, EventKind::Terminate, None, Some(self.name(c)));
                     self.kill_process(c, -15);
                 }
             }
         }
-        let live_children = self.procs[pix]
-            .children
-            .iter()
-            .any(|&c| !self.is_done(c) && self.units[c.index()].started && !self.units[c.index()].info.daemon);
+        let live_children = self.procs[pix].children.iter().any(|&c| {
+            !self.is_done(c) && self.units[c.index()].started && !self.units[c.index()].info.daemon
+        });
         if live_threads || live_children {
             if self.units[main.index()].wait != Some(Wait::Shutdown) {
                 self.block(main, Wait::Shutdown, None, false);
@@ -2033,7 +2230,12 @@ impl Sim {
             }
         }
         self.procs[pix].exit_code = Some(code);
-        let ev = self.event(main, EventKind::Exit, None, Some(format!("exit code {code}")));
+        let ev = self.event(
+            main,
+            EventKind::Exit,
+            None,
+            Some(format!("exit code {code}")),
+        );
         self.retire(main, ev);
         self.done_counter += 1;
         self.units[main.index()].done_seq = self.done_counter;
@@ -2052,7 +2254,10 @@ impl Sim {
             return;
         }
         // Tasks on a killed loop thread die with it.
-        if let Some(l) = self.units[u.index()].loop_ix.filter(|_| !self.units[u.index()].in_task) {
+        if let Some(l) = self.units[u.index()]
+            .loop_ix
+            .filter(|_| !self.units[u.index()].in_task)
+        {
             let members = self.loops[l].members.clone();
             for t in members {
                 self.kill_unit(t);
@@ -2081,7 +2286,12 @@ impl Sim {
             return;
         }
         self.procs[pix].exit_code = Some(code);
-        let ev = self.event(p, EventKind::Killed, None, Some(format!("exit code {code}")));
+        let ev = self.event(
+            p,
+            EventKind::Killed,
+            None,
+            Some(format!("exit code {code}")),
+        );
         self.units[p.index()].killed = true;
         self.retire(p, ev);
         self.done_counter += 1;
@@ -2098,12 +2308,22 @@ impl Sim {
     // ---- metrics ----------------------------------------------------------------------------
 
     fn metrics(&self) -> Metrics {
-        let makespan = self.trace.spans.iter().map(|s| s.end).max().unwrap_or(0).max(self.now);
+        let makespan = self
+            .trace
+            .spans
+            .iter()
+            .map(|s| s.end)
+            .max()
+            .unwrap_or(0)
+            .max(self.now);
         let mut busy = vec![0u64; self.machine.cores as usize];
         let mut units: Vec<UnitMetrics> = self
             .units
             .iter()
-            .map(|u| UnitMetrics { unit: u.info.id, ..UnitMetrics::default() })
+            .map(|u| UnitMetrics {
+                unit: u.info.id,
+                ..UnitMetrics::default()
+            })
             .collect();
         let mut gil_wait = 0;
         for s in &self.trace.spans {
@@ -2136,7 +2356,13 @@ impl Sim {
             events: self.trace.events.len() as u64,
             core_utilisation: busy
                 .iter()
-                .map(|&b| if makespan == 0 { 0.0 } else { b as f64 / makespan as f64 })
+                .map(|&b| {
+                    if makespan == 0 {
+                        0.0
+                    } else {
+                        b as f64 / makespan as f64
+                    }
+                })
                 .collect(),
             units,
             gil_wait,
@@ -2198,7 +2424,10 @@ fn find_cycle(edges: &[WaitEdge]) -> Vec<WaitEdge> {
         let mut cur = start.unit;
         loop {
             if let Some(pos) = path.iter().position(|&p| p == cur) {
-                return path[pos..].iter().filter_map(|u| by_unit.get(u).map(|e| (*e).clone())).collect();
+                return path[pos..]
+                    .iter()
+                    .filter_map(|u| by_unit.get(u).map(|e| (*e).clone()))
+                    .collect();
             }
             path.push(cur);
             match by_unit.get(&cur).and_then(|e| e.holder) {

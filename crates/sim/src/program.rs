@@ -103,7 +103,10 @@ pub enum QueueKind {
 /// An operation on an object.
 #[derive(Clone, Debug)]
 pub(crate) enum ObjOp {
-    Acquire { blocking: bool, deadline: Deadline },
+    Acquire {
+        blocking: bool,
+        deadline: Deadline,
+    },
     Release(u32),
     Locked,
     Value,
@@ -114,15 +117,25 @@ pub(crate) enum ObjOp {
     Notify(usize),
     NotifyAll,
     /// Internal: a condition waiter taking its lock back.
-    Reacquire { depth: u32, ret: bool },
+    Reacquire {
+        depth: u32,
+        ret: bool,
+    },
     BarrierWait(Deadline),
     BarrierActionDone(Result<(), PyError>),
     Abort,
     Reset,
     NWaiting,
     Broken,
-    Put { item: Value, block: bool, deadline: Deadline },
-    Get { block: bool, deadline: Deadline },
+    Put {
+        item: Value,
+        block: bool,
+        deadline: Deadline,
+    },
+    Get {
+        block: bool,
+        deadline: Deadline,
+    },
     QSize,
     Empty,
     Full,
@@ -182,12 +195,25 @@ pub(crate) enum Op {
     CallLater(UnitId, Nanos),
     CallAt(UnitId, Nanos),
     Cancel(UnitId),
-    AwaitUnit { unit: UnitId, shield: bool },
+    AwaitUnit {
+        unit: UnitId,
+        shield: bool,
+    },
     UnitDone(UnitId),
     UnitResult(UnitId),
-    Gather { units: Vec<UnitId>, return_exceptions: bool },
-    WaitUnits { units: Vec<UnitId>, deadline: Deadline, when: ReturnWhen },
-    WaitFor { unit: UnitId, deadline: Deadline },
+    Gather {
+        units: Vec<UnitId>,
+        return_exceptions: bool,
+    },
+    WaitUnits {
+        units: Vec<UnitId>,
+        deadline: Deadline,
+        when: ReturnWhen,
+    },
+    WaitFor {
+        unit: UnitId,
+        deadline: Deadline,
+    },
     ToThread(UnitId),
     Obj(ObjId, ObjOp),
 }
@@ -249,18 +275,45 @@ pub(crate) struct UnitSpec {
 pub(crate) enum ObjInit {
     Lock(Flavor),
     RLock(Flavor),
-    Semaphore { flavor: Flavor, value: i64, bounded: bool },
+    Semaphore {
+        flavor: Flavor,
+        value: i64,
+        bounded: bool,
+    },
     Event(Flavor),
-    Condition { flavor: Flavor, lock: ObjId },
-    Barrier { flavor: Flavor, parties: i64, timeout: Option<Nanos>, has_action: bool },
-    Queue { flavor: Flavor, kind: QueueKind, maxsize: i64, joinable: bool },
-    Conn { peer: ObjId, readable: bool, writable: bool },
+    Condition {
+        flavor: Flavor,
+        lock: ObjId,
+    },
+    Barrier {
+        flavor: Flavor,
+        parties: i64,
+        timeout: Option<Nanos>,
+        has_action: bool,
+    },
+    Queue {
+        flavor: Flavor,
+        kind: QueueKind,
+        maxsize: i64,
+        joinable: bool,
+    },
+    Conn {
+        peer: ObjId,
+        readable: bool,
+        writable: bool,
+    },
     Var(Value),
-    SharedValue { init: Value, lock: Option<ObjId>, array: bool },
+    SharedValue {
+        init: Value,
+        lock: Option<ObjId>,
+        array: bool,
+    },
     ManagerDict,
     ManagerList,
     Future,
-    ContextVar { default: Option<Value> },
+    ContextVar {
+        default: Option<Value>,
+    },
 }
 
 pub(crate) struct ObjSpec {
@@ -290,14 +343,26 @@ impl Registry {
     ) -> UnitId {
         let id = UnitId(self.next_unit.get());
         self.next_unit.set(id.0.saturating_add(1));
-        self.units.borrow_mut().push(UnitSpec { id, name, kind, parent, program, copy_context });
+        self.units.borrow_mut().push(UnitSpec {
+            id,
+            name,
+            kind,
+            parent,
+            program,
+            copy_context,
+        });
         id
     }
 
     pub(crate) fn add_obj(&self, name: String, init: ObjInit, creator: UnitId) -> ObjId {
         let id = ObjId(self.next_obj.get());
         self.next_obj.set(id.0.saturating_add(1));
-        self.objs.borrow_mut().push(ObjSpec { id, name, init, creator });
+        self.objs.borrow_mut().push(ObjSpec {
+            id,
+            name,
+            init,
+            creator,
+        });
         id
     }
 }
@@ -354,7 +419,10 @@ impl Ctx {
     }
 
     pub(crate) fn op(&self, op: Op) -> OpFuture {
-        OpFuture { mailbox: Rc::clone(&self.mailbox), op: Some(op) }
+        OpFuture {
+            mailbox: Rc::clone(&self.mailbox),
+            op: Some(op),
+        }
     }
 
     pub(crate) async fn op_unit(&self, op: Op) -> PyResult<()> {
@@ -429,7 +497,11 @@ impl Ctx {
     }
 
     /// Records a named result of the program (shown under the timeline, asserted by tests).
-    pub async fn set_result(&self, key: impl Into<String>, value: impl Into<Value>) -> PyResult<()> {
+    pub async fn set_result(
+        &self,
+        key: impl Into<String>,
+        value: impl Into<Value>,
+    ) -> PyResult<()> {
         self.op_unit(Op::SetResult(key.into(), value.into())).await
     }
 
@@ -444,4 +516,3 @@ impl Ctx {
 pub fn err<T>(kind: PyErrorKind, message: impl Into<String>) -> PyResult<T> {
     Err(PyError::new(kind, message))
 }
-

@@ -54,7 +54,9 @@ pub struct RandomSched {
 
 impl RandomSched {
     pub fn new(seed: u64) -> Self {
-        RandomSched { rng: Pcg64Mcg::seed_from_u64(seed ^ 0x5eed_5c4e_d000_0001) }
+        RandomSched {
+            rng: Pcg64Mcg::seed_from_u64(seed ^ 0x5eed_5c4e_d000_0001),
+        }
     }
 }
 
@@ -81,10 +83,14 @@ impl Pct {
     pub fn new(seed: u64, depth: u32, expected_steps: u64) -> Self {
         let mut rng = Pcg64Mcg::seed_from_u64(seed ^ 0x0bc7_0000_0000_0002);
         let k = expected_steps.max(1);
-        let mut change_points: Vec<u64> =
-            (1..depth.max(1)).map(|_| below(&mut rng, k)).collect();
+        let mut change_points: Vec<u64> = (1..depth.max(1)).map(|_| below(&mut rng, k)).collect();
         change_points.sort_unstable();
-        Pct { rng, priorities: Vec::new(), change_points, next_low: 0 }
+        Pct {
+            rng,
+            priorities: Vec::new(),
+            change_points,
+            next_low: 0,
+        }
     }
 
     fn priority(&mut self, unit: UnitId) -> u64 {
@@ -139,7 +145,10 @@ pub struct Replay {
 
 impl Replay {
     pub fn new(schedule: &Schedule) -> Self {
-        Replay { choices: schedule.choices.clone(), pos: 0 }
+        Replay {
+            choices: schedule.choices.clone(),
+            pos: 0,
+        }
     }
 }
 
@@ -192,10 +201,13 @@ impl SchedulerKind {
         Ok(match self {
             SchedulerKind::Fifo => Box::new(Fifo),
             SchedulerKind::Random => Box::new(RandomSched::new(seed)),
-            SchedulerKind::Pct { depth, expected_steps } => {
-                Box::new(Pct::new(seed, *depth, *expected_steps))
+            SchedulerKind::Pct {
+                depth,
+                expected_steps,
+            } => Box::new(Pct::new(seed, *depth, *expected_steps)),
+            SchedulerKind::Replay { schedule } => {
+                Box::new(Replay::new(&Schedule::decode(schedule)?))
             }
-            SchedulerKind::Replay { schedule } => Box::new(Replay::new(&Schedule::decode(schedule)?)),
         })
     }
 }
@@ -244,14 +256,19 @@ impl Schedule {
     /// Parses what [`Schedule::encode`] wrote.
     pub fn decode(s: &str) -> Result<Schedule, String> {
         let bad = |why: &str| format!("invalid schedule string {s:?}: {why}");
-        let body = s.trim().strip_prefix("v1:").ok_or_else(|| bad("it must start with 'v1:'"))?;
+        let body = s
+            .trim()
+            .strip_prefix("v1:")
+            .ok_or_else(|| bad("it must start with 'v1:'"))?;
         let bytes = body.as_bytes();
         let mut choices = Vec::new();
         let mut i = 0;
         while i < bytes.len() {
             let (value, next) = if bytes[i] == b'(' {
                 let end = body[i..].find(')').ok_or_else(|| bad("unclosed '('"))? + i;
-                let v: u32 = body[i + 1..end].parse().map_err(|_| bad("bad number in '(…)'"))?;
+                let v: u32 = body[i + 1..end]
+                    .parse()
+                    .map_err(|_| bad("bad number in '(…)'"))?;
                 (v, end + 1)
             } else {
                 let d = DIGITS
@@ -262,7 +279,10 @@ impl Schedule {
             };
             i = next;
             if bytes.get(i) == Some(&b'*') {
-                let end = body[i..].find('.').ok_or_else(|| bad("a run 'd*count' must end with '.'"))? + i;
+                let end = body[i..]
+                    .find('.')
+                    .ok_or_else(|| bad("a run 'd*count' must end with '.'"))?
+                    + i;
                 let n: usize = body[i + 1..end].parse().map_err(|_| bad("bad run count"))?;
                 if n > 100_000_000 {
                     return Err(bad("run count too large"));
@@ -283,7 +303,9 @@ mod tests {
 
     #[test]
     fn schedule_round_trips() {
-        let s = Schedule { choices: vec![0, 0, 0, 0, 0, 1, 2, 40, 40, 35, 1, 1, 1, 1] };
+        let s = Schedule {
+            choices: vec![0, 0, 0, 0, 0, 1, 2, 40, 40, 35, 1, 1, 1, 1],
+        };
         let text = s.encode();
         assert_eq!(text, "v1:0*5.12(40)(40)z1*4.");
         assert_eq!(Schedule::decode(&text), Ok(s));

@@ -23,7 +23,11 @@ pub const fn secs(n: u64) -> Nanos {
 pub fn from_secs_f64(s: f64) -> Nanos {
     if s.is_finite() && s > 0.0 {
         let ns = s * 1e9;
-        if ns >= u64::MAX as f64 { u64::MAX } else { ns as u64 }
+        if ns >= u64::MAX as f64 {
+            u64::MAX
+        } else {
+            ns as u64
+        }
     } else {
         0
     }

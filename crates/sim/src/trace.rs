@@ -237,7 +237,11 @@ pub enum Outcome {
     Completed,
     /// Every live unit is blocked and no timer is pending. `cycle` is the wait-for cycle when
     /// there is one; `blocked` lists every blocked unit and what it waits for.
-    Deadlock { cycle: Vec<WaitEdge>, blocked: Vec<WaitEdge>, message: String },
+    Deadlock {
+        cycle: Vec<WaitEdge>,
+        blocked: Vec<WaitEdge>,
+        message: String,
+    },
     /// A limit stopped the run.
     LimitExceeded { limit: LimitKind, message: String },
     /// The scheduler could not continue (a replay string that does not fit the program).
@@ -323,12 +327,16 @@ impl Trace {
 
     /// The unit's name, or `#id` for an unknown id.
     pub fn unit_name(&self, id: UnitId) -> String {
-        self.units.get(id.index()).map_or_else(|| format!("#{}", id.0), |u| u.name.clone())
+        self.units
+            .get(id.index())
+            .map_or_else(|| format!("#{}", id.0), |u| u.name.clone())
     }
 
     /// The object's name, or `#id` for an unknown id.
     pub fn obj_name(&self, id: ObjId) -> String {
-        self.objects.get(id.index()).map_or_else(|| format!("#{}", id.0), |o| o.name.clone())
+        self.objects
+            .get(id.index())
+            .map_or_else(|| format!("#{}", id.0), |o| o.name.clone())
     }
 
     /// Events of one kind, in order.
@@ -338,7 +346,10 @@ impl Trace {
 
     /// The error that ended a unit, if any.
     pub fn error_of(&self, unit: UnitId) -> Option<&PyError> {
-        self.errors.iter().find(|e| e.unit == unit).map(|e| &e.error)
+        self.errors
+            .iter()
+            .find(|e| e.unit == unit)
+            .map(|e| &e.error)
     }
 }
 

@@ -48,12 +48,28 @@ pub struct ContextVar {
 impl Ctx {
     /// `threading.Thread(target=..., name=name)`, not started yet.
     pub fn thread(&self, name: &str, program: Program) -> Thread {
-        Thread { id: self.registry.add_unit(name.to_string(), SpawnKind::Thread, self.unit, program, false) }
+        Thread {
+            id: self.registry.add_unit(
+                name.to_string(),
+                SpawnKind::Thread,
+                self.unit,
+                program,
+                false,
+            ),
+        }
     }
 
     /// A thread that runs in a copy of this unit's context (`copy_context().run` as target).
     pub fn thread_in_context(&self, name: &str, program: Program) -> Thread {
-        Thread { id: self.registry.add_unit(name.to_string(), SpawnKind::Thread, self.unit, program, true) }
+        Thread {
+            id: self.registry.add_unit(
+                name.to_string(),
+                SpawnKind::Thread,
+                self.unit,
+                program,
+                true,
+            ),
+        }
     }
 
     /// Creates and starts a thread.
@@ -65,7 +81,15 @@ impl Ctx {
 
     /// `multiprocessing.Process(target=..., name=name)`, not started yet.
     pub fn process(&self, name: &str, program: Program) -> Process {
-        Process { id: self.registry.add_unit(name.to_string(), SpawnKind::Process, self.unit, program, false) }
+        Process {
+            id: self.registry.add_unit(
+                name.to_string(),
+                SpawnKind::Process,
+                self.unit,
+                program,
+                false,
+            ),
+        }
     }
 
     /// Creates and starts a process.
@@ -79,9 +103,13 @@ impl Ctx {
     /// cancels the tasks still pending. Returns `main`'s result or raises its exception.
     pub async fn run_loop(&self, name: &str, main: Program) -> PyResult<Value> {
         if self.in_task {
-            return Err(PyError::runtime("asyncio.run() cannot be called from a running event loop"));
+            return Err(PyError::runtime(
+                "asyncio.run() cannot be called from a running event loop",
+            ));
         }
-        let id = self.registry.add_unit(name.to_string(), SpawnKind::Task, self.unit, main, false);
+        let id = self
+            .registry
+            .add_unit(name.to_string(), SpawnKind::Task, self.unit, main, false);
         self.op_value(Op::RunLoop(id)).await
     }
 
@@ -90,14 +118,28 @@ impl Ctx {
         if !self.in_task {
             return Err(PyError::runtime("no running event loop"));
         }
-        Ok(Task { id: self.registry.add_unit(name.to_string(), SpawnKind::Task, self.unit, program, false) })
+        Ok(Task {
+            id: self.registry.add_unit(
+                name.to_string(),
+                SpawnKind::Task,
+                self.unit,
+                program,
+                false,
+            ),
+        })
     }
 
     fn callback(&self, name: &str, program: Program) -> PyResult<UnitId> {
         if !self.in_task {
             return Err(PyError::runtime("no running event loop"));
         }
-        Ok(self.registry.add_unit(name.to_string(), SpawnKind::Callback, self.unit, program, false))
+        Ok(self.registry.add_unit(
+            name.to_string(),
+            SpawnKind::Callback,
+            self.unit,
+            program,
+            false,
+        ))
     }
 
     /// `loop.call_soon(fn)`.
@@ -121,7 +163,10 @@ impl Ctx {
 
     /// `asyncio.gather(*tasks)`: the results in order, or the first exception raised.
     pub async fn gather(&self, tasks: &[Task]) -> PyResult<Vec<Value>> {
-        self.gather_results(tasks, false).await?.into_iter().collect()
+        self.gather_results(tasks, false)
+            .await?
+            .into_iter()
+            .collect()
     }
 
     /// `asyncio.gather(*tasks, return_exceptions=True)`: every outcome, in order.
@@ -129,9 +174,19 @@ impl Ctx {
         self.gather_results(tasks, true).await
     }
 
-    async fn gather_results(&self, tasks: &[Task], return_exceptions: bool) -> PyResult<Vec<PyResult<Value>>> {
+    async fn gather_results(
+        &self,
+        tasks: &[Task],
+        return_exceptions: bool,
+    ) -> PyResult<Vec<PyResult<Value>>> {
         let units = tasks.iter().map(|t| t.id).collect();
-        match self.op(Op::Gather { units, return_exceptions }).await? {
+        match self
+            .op(Op::Gather {
+                units,
+                return_exceptions,
+            })
+            .await?
+        {
             Ret::Results(r) => Ok(r),
             other => Err(unexpected(&other)),
         }
@@ -145,7 +200,11 @@ impl Ctx {
         when: ReturnWhen,
     ) -> PyResult<(Vec<Task>, Vec<Task>)> {
         let units = tasks.iter().map(|t| t.id).collect();
-        let op = Op::WaitUnits { units, deadline: Deadline::from_timeout(timeout), when };
+        let op = Op::WaitUnits {
+            units,
+            deadline: Deadline::from_timeout(timeout),
+            when,
+        };
         match self.op(op).await? {
             Ret::Split(done, pending) => Ok((
                 done.into_iter().map(|id| Task { id }).collect(),
@@ -158,7 +217,11 @@ impl Ctx {
     /// `asyncio.wait_for(task, timeout)`: on timeout the task is cancelled and `TimeoutError`
     /// raised.
     pub async fn wait_for(&self, task: Task, timeout: Nanos) -> PyResult<Value> {
-        self.op_value(Op::WaitFor { unit: task.id, deadline: Deadline::In(timeout) }).await
+        self.op_value(Op::WaitFor {
+            unit: task.id,
+            deadline: Deadline::In(timeout),
+        })
+        .await
     }
 
     /// `asyncio.as_completed(tasks)`: the tasks in the order they finish.
@@ -166,7 +229,9 @@ impl Ctx {
         let mut pending: Vec<Task> = tasks.to_vec();
         let mut order = Vec::with_capacity(tasks.len());
         while !pending.is_empty() {
-            let (done, rest) = self.wait_tasks(&pending, None, ReturnWhen::FirstCompleted).await?;
+            let (done, rest) = self
+                .wait_tasks(&pending, None, ReturnWhen::FirstCompleted)
+                .await?;
             order.extend(done);
             pending = rest;
         }
@@ -178,7 +243,13 @@ impl Ctx {
         if !self.in_task {
             return Err(PyError::runtime("no running event loop"));
         }
-        let id = self.registry.add_unit(name.to_string(), SpawnKind::ExecutorThread, self.unit, program, true);
+        let id = self.registry.add_unit(
+            name.to_string(),
+            SpawnKind::ExecutorThread,
+            self.unit,
+            program,
+            true,
+        );
         self.op_value(Op::ToThread(id)).await
     }
 
@@ -192,12 +263,17 @@ impl Ctx {
             finished.set(&cx).await?;
             Ok(Value::None)
         });
-        Timer { thread: self.thread(name, body), finished }
+        Timer {
+            thread: self.thread(name, body),
+            finished,
+        }
     }
 
     /// `contextvars.ContextVar(name, default=default)`.
     pub fn context_var(&self, name: &str, default: Option<Value>) -> ContextVar {
-        ContextVar { id: self.new_obj(name, ObjInit::ContextVar { default }) }
+        ContextVar {
+            id: self.new_obj(name, ObjInit::ContextVar { default }),
+        }
     }
 }
 
@@ -263,12 +339,20 @@ impl Process {
 impl Task {
     /// `await task`: its result, or its exception (`CancelledError` if it was cancelled).
     pub async fn wait(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(Op::AwaitUnit { unit: self.id, shield: false }).await
+        cx.op_value(Op::AwaitUnit {
+            unit: self.id,
+            shield: false,
+        })
+        .await
     }
 
     /// `await asyncio.shield(task)`: cancelling the awaiting task leaves this one running.
     pub async fn wait_shielded(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(Op::AwaitUnit { unit: self.id, shield: true }).await
+        cx.op_value(Op::AwaitUnit {
+            unit: self.id,
+            shield: true,
+        })
+        .await
     }
 
     /// `task.cancel()`: `False` if it already finished.

@@ -195,7 +195,10 @@ mod tests {
 
     #[test]
     fn python_ordering() {
-        assert_eq!(Value::Int(1).py_cmp(&Value::Float(1.5)).ok(), Some(Ordering::Less));
+        assert_eq!(
+            Value::Int(1).py_cmp(&Value::Float(1.5)).ok(),
+            Some(Ordering::Less)
+        );
         let a = Value::from(vec![Value::Int(1), Value::from("b")]);
         let b = Value::from(vec![Value::Int(1), Value::from("c")]);
         assert_eq!(a.py_cmp(&b).ok(), Some(Ordering::Less));
@@ -205,7 +208,10 @@ mod tests {
 
     #[test]
     fn repr_like_python() {
-        assert_eq!(Value::from(vec![Value::None, Value::Bool(true), Value::from("a")]).repr(), "[None, True, 'a']");
+        assert_eq!(
+            Value::from(vec![Value::None, Value::Bool(true), Value::from("a")]).repr(),
+            "[None, True, 'a']"
+        );
         assert_eq!(Value::Float(2.0).repr(), "2.0");
     }
 }

@@ -13,24 +13,36 @@ fn workload() -> Program {
         let done = cx.event("done");
         let mut ts = Vec::new();
         for i in 0..3 {
-            ts.push(cx.spawn_thread(&format!("W{i}"), Program::new(move |cx: Ctx| async move {
-                for k in 0..4 {
-                    let v = counter.read_int(&cx).await?;
-                    cx.sleep(us(10 + (k * 7 + i * 3) as u64)).await?;
-                    counter.write(&cx, v + 1).await?;
-                    q.put(&cx, v).await?;
-                }
-                Ok(())
-            })).await?);
+            ts.push(
+                cx.spawn_thread(
+                    &format!("W{i}"),
+                    Program::new(move |cx: Ctx| async move {
+                        for k in 0..4 {
+                            let v = counter.read_int(&cx).await?;
+                            cx.sleep(us(10 + (k * 7 + i * 3) as u64)).await?;
+                            counter.write(&cx, v + 1).await?;
+                            q.put(&cx, v).await?;
+                        }
+                        Ok(())
+                    }),
+                )
+                .await?,
+            );
         }
-        ts.push(cx.spawn_thread("drain", Program::new(move |cx: Ctx| async move {
-            for _ in 0..12 {
-                q.get(&cx).await?;
-                cx.compute(us(5)).await?;
-            }
-            done.set(&cx).await?;
-            Ok(())
-        })).await?);
+        ts.push(
+            cx.spawn_thread(
+                "drain",
+                Program::new(move |cx: Ctx| async move {
+                    for _ in 0..12 {
+                        q.get(&cx).await?;
+                        cx.compute(us(5)).await?;
+                    }
+                    done.set(&cx).await?;
+                    Ok(())
+                }),
+            )
+            .await?,
+        );
         done.wait(&cx).await?;
         for t in ts {
             t.join(&cx).await?;
@@ -43,7 +55,13 @@ fn workload() -> Program {
 
 #[test]
 fn same_seed_same_trace() {
-    for kind in [SchedulerKind::Random, SchedulerKind::Pct { depth: 3, expected_steps: 200 }] {
+    for kind in [
+        SchedulerKind::Random,
+        SchedulerKind::Pct {
+            depth: 3,
+            expected_steps: 200,
+        },
+    ] {
         let a = run_with(Machine::default(), 7, kind.clone(), workload());
         let b = run_with(Machine::default(), 7, kind.clone(), workload());
         assert_completed(&a);
@@ -66,7 +84,9 @@ fn replaying_a_recorded_schedule_reproduces_the_trace() {
     let machine = free_threaded(2);
     for seed in 0..5 {
         let original = run_with(machine.clone(), seed, SchedulerKind::Random, workload());
-        let replay = SchedulerKind::Replay { schedule: original.schedule.clone() };
+        let replay = SchedulerKind::Replay {
+            schedule: original.schedule.clone(),
+        };
         let again = run_with(machine.clone(), seed, replay, workload());
         assert_eq!(original.events, again.events, "seed {seed}");
         assert_eq!(original.spans, again.spans, "seed {seed}");
@@ -77,9 +97,18 @@ fn replaying_a_recorded_schedule_reproduces_the_trace() {
 
 #[test]
 fn a_schedule_from_another_program_is_a_clear_error() {
-    let t = run_with(free_threaded(2), 0, SchedulerKind::Replay { schedule: "v1:z*50.".into() }, workload());
+    let t = run_with(
+        free_threaded(2),
+        0,
+        SchedulerKind::Replay {
+            schedule: "v1:z*50.".into(),
+        },
+        workload(),
+    );
     match t.outcome {
-        Some(Outcome::SchedulerError { message }) => assert!(message.contains("does not belong"), "{message}"),
+        Some(Outcome::SchedulerError { message }) => {
+            assert!(message.contains("does not belong"), "{message}")
+        }
         other => panic!("expected a scheduler error, got {other:?}"),
     }
 }
@@ -107,14 +136,17 @@ fn chrome_export_is_valid_trace_event_json() {
     let json = chrome::to_chrome(&t);
     let text = serde_json::to_string(&json).unwrap();
     let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let events = parsed["traceEvents"].as_array().expect("traceEvents is an array");
+    let events = parsed["traceEvents"]
+        .as_array()
+        .expect("traceEvents is an array");
     assert!(events.len() > 50);
     for e in events {
         for key in ["ph", "ts", "pid", "tid"] {
             assert!(e.get(key).is_some(), "event without {key}: {e}");
         }
     }
-    let phases: std::collections::BTreeSet<&str> = events.iter().filter_map(|e| e["ph"].as_str()).collect();
+    let phases: std::collections::BTreeSet<&str> =
+        events.iter().filter_map(|e| e["ph"].as_str()).collect();
     for ph in ["M", "X", "i", "s", "f", "C"] {
         assert!(phases.contains(ph), "no {ph} events: {phases:?}");
     }
@@ -123,7 +155,10 @@ fn chrome_export_is_valid_trace_event_json() {
     for e in events.iter().filter(|e| e["ph"] == "X") {
         let key = (e["pid"].as_u64().unwrap(), e["tid"].as_u64().unwrap());
         let ts = e["ts"].as_f64().unwrap();
-        by_track.entry(key).or_default().push((ts, ts + e["dur"].as_f64().unwrap()));
+        by_track
+            .entry(key)
+            .or_default()
+            .push((ts, ts + e["dur"].as_f64().unwrap()));
     }
     for spans in by_track.values_mut() {
         spans.sort_by(|a, b| a.0.total_cmp(&b.0));

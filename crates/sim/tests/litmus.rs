@@ -56,13 +56,23 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 
 #[test]
 fn unlocked_increments_without_gil_end_in_one_or_two() {
-    let m = all_outcomes(&free_threaded(2), &|| increments(2, 1, false, false), &counter_label, 10_000);
+    let m = all_outcomes(
+        &free_threaded(2),
+        &|| increments(2, 1, false, false),
+        &counter_label,
+        10_000,
+    );
     assert_eq!(keys(&m), set(&["1", "2"]), "{m:?}");
 }
 
 #[test]
 fn locked_increments_always_end_in_two() {
-    let m = all_outcomes(&free_threaded(2), &|| increments(2, 1, true, false), &counter_label, 10_000);
+    let m = all_outcomes(
+        &free_threaded(2),
+        &|| increments(2, 1, true, false),
+        &counter_label,
+        10_000,
+    );
     assert_eq!(keys(&m), set(&["2"]), "{m:?}");
     assert!(m["2"] > 1, "several interleavings were explored: {m:?}");
 }
@@ -71,19 +81,34 @@ fn locked_increments_always_end_in_two() {
 fn three_increments_each_lose_any_number_of_updates() {
     // Two threads, three unlocked increments each: anything from 2 to 6 (the classic result:
     // never below 2).
-    let m = all_outcomes(&free_threaded(2), &|| increments(2, 3, false, false), &counter_label, 200_000);
+    let m = all_outcomes(
+        &free_threaded(2),
+        &|| increments(2, 3, false, false),
+        &counter_label,
+        200_000,
+    );
     assert_eq!(keys(&m), set(&["2", "3", "4", "5", "6"]), "{m:?}");
 }
 
 #[test]
 fn under_the_gil_a_short_increment_is_never_interrupted() {
-    let m = all_outcomes(&Machine::default(), &|| increments(2, 1, false, false), &counter_label, 10_000);
+    let m = all_outcomes(
+        &Machine::default(),
+        &|| increments(2, 1, false, false),
+        &counter_label,
+        10_000,
+    );
     assert_eq!(keys(&m), set(&["2"]), "{m:?}");
 }
 
 #[test]
 fn under_the_gil_a_yield_between_read_and_write_loses_updates() {
-    let m = all_outcomes(&Machine::default(), &|| increments(2, 1, false, true), &counter_label, 10_000);
+    let m = all_outcomes(
+        &Machine::default(),
+        &|| increments(2, 1, false, true),
+        &counter_label,
+        10_000,
+    );
     assert_eq!(keys(&m), set(&["1", "2"]), "{m:?}");
 }
 
@@ -94,22 +119,32 @@ fn lock_order_inversion_deadlocks_in_some_schedule_only() {
             let a = cx.lock("a");
             let b = cx.lock("b");
             let go = cx.event("go");
-            let t1 = cx.spawn_thread("T1", Program::new(move |cx: Ctx| async move {
-                go.wait(&cx).await?;
-                a.acquire(&cx).await?;
-                b.acquire(&cx).await?;
-                b.release(&cx).await?;
-                a.release(&cx).await?;
-                Ok(())
-            })).await?;
-            let t2 = cx.spawn_thread("T2", Program::new(move |cx: Ctx| async move {
-                go.wait(&cx).await?;
-                b.acquire(&cx).await?;
-                a.acquire(&cx).await?;
-                a.release(&cx).await?;
-                b.release(&cx).await?;
-                Ok(())
-            })).await?;
+            let t1 = cx
+                .spawn_thread(
+                    "T1",
+                    Program::new(move |cx: Ctx| async move {
+                        go.wait(&cx).await?;
+                        a.acquire(&cx).await?;
+                        b.acquire(&cx).await?;
+                        b.release(&cx).await?;
+                        a.release(&cx).await?;
+                        Ok(())
+                    }),
+                )
+                .await?;
+            let t2 = cx
+                .spawn_thread(
+                    "T2",
+                    Program::new(move |cx: Ctx| async move {
+                        go.wait(&cx).await?;
+                        b.acquire(&cx).await?;
+                        a.acquire(&cx).await?;
+                        a.release(&cx).await?;
+                        b.release(&cx).await?;
+                        Ok(())
+                    }),
+                )
+                .await?;
             go.set(&cx).await?;
             t1.join(&cx).await?;
             t2.join(&cx).await?;
@@ -127,18 +162,26 @@ fn deadlock_names_the_cycle() {
     let t = run(Program::new(|cx: Ctx| async move {
         let a = cx.lock("a");
         let b = cx.lock("b");
-        cx.spawn_thread("T1", Program::new(move |cx: Ctx| async move {
-            a.acquire(&cx).await?;
-            cx.sleep(ms(1)).await?;
-            b.acquire(&cx).await?;
-            Ok(())
-        })).await?;
-        cx.spawn_thread("T2", Program::new(move |cx: Ctx| async move {
-            b.acquire(&cx).await?;
-            cx.sleep(ms(1)).await?;
-            a.acquire(&cx).await?;
-            Ok(())
-        })).await?;
+        cx.spawn_thread(
+            "T1",
+            Program::new(move |cx: Ctx| async move {
+                a.acquire(&cx).await?;
+                cx.sleep(ms(1)).await?;
+                b.acquire(&cx).await?;
+                Ok(())
+            }),
+        )
+        .await?;
+        cx.spawn_thread(
+            "T2",
+            Program::new(move |cx: Ctx| async move {
+                b.acquire(&cx).await?;
+                cx.sleep(ms(1)).await?;
+                a.acquire(&cx).await?;
+                Ok(())
+            }),
+        )
+        .await?;
         Ok(())
     }));
     let Some(Outcome::Deadlock { cycle, message, .. }) = &t.outcome else {
@@ -146,5 +189,8 @@ fn deadlock_names_the_cycle() {
     };
     let names: BTreeSet<&str> = cycle.iter().map(|e| e.unit_name.as_str()).collect();
     assert_eq!(names, BTreeSet::from(["T1", "T2"]), "{message}");
-    assert!(message.contains("'a'") && message.contains("'b'"), "{message}");
+    assert!(
+        message.contains("'a'") && message.contains("'b'"),
+        "{message}"
+    );
 }

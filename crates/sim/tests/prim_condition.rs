@@ -17,11 +17,21 @@ fn wait_and_notify_without_the_lock_are_runtime_errors() {
         let c = cx.condition("c");
         cx.set_result("wait", os(c.wait(&cx).await)).await?;
         cx.set_result("notify", os(c.notify(&cx).await)).await?;
-        cx.set_result("notify_all", os(c.notify_all(&cx).await)).await
+        cx.set_result("notify_all", os(c.notify_all(&cx).await))
+            .await
     }));
-    assert_eq!(result(&t, "wait"), Value::from("RuntimeError:cannot wait on un-acquired lock"));
-    assert_eq!(result(&t, "notify"), Value::from("RuntimeError:cannot notify on un-acquired lock"));
-    assert_eq!(result(&t, "notify_all"), Value::from("RuntimeError:cannot notify on un-acquired lock"));
+    assert_eq!(
+        result(&t, "wait"),
+        Value::from("RuntimeError:cannot wait on un-acquired lock")
+    );
+    assert_eq!(
+        result(&t, "notify"),
+        Value::from("RuntimeError:cannot notify on un-acquired lock")
+    );
+    assert_eq!(
+        result(&t, "notify_all"),
+        Value::from("RuntimeError:cannot notify on un-acquired lock")
+    );
 }
 
 #[test]
@@ -29,14 +39,22 @@ fn consumer_waits_until_the_producer_notifies() {
     let t = run(Program::new(|cx: Ctx| async move {
         let c = cx.condition("c");
         let items = cx.var("items", 0);
-        let consumer = cx.spawn_thread("consumer", Program::new(move |cx: Ctx| async move {
-            c.acquire(&cx).await?;
-            let ok = c.wait_for(&cx, || async { Ok(items.read_int(&cx).await? > 0) }, None).await?;
-            cx.set_result("ok", ok).await?;
-            cx.set_result("woke_at", cx.now().await? as i64).await?;
-            cx.set_result("holds_lock", c.lock.locked(&cx).await?).await?;
-            c.release(&cx).await
-        })).await?;
+        let consumer = cx
+            .spawn_thread(
+                "consumer",
+                Program::new(move |cx: Ctx| async move {
+                    c.acquire(&cx).await?;
+                    let ok = c
+                        .wait_for(&cx, || async { Ok(items.read_int(&cx).await? > 0) }, None)
+                        .await?;
+                    cx.set_result("ok", ok).await?;
+                    cx.set_result("woke_at", cx.now().await? as i64).await?;
+                    cx.set_result("holds_lock", c.lock.locked(&cx).await?)
+                        .await?;
+                    c.release(&cx).await
+                }),
+            )
+            .await?;
         cx.sleep(ms(10)).await?;
         c.acquire(&cx).await?;
         items.write(&cx, 1).await?;
@@ -57,12 +75,18 @@ fn notify_wakes_waiters_one_at_a_time_in_fifo_order() {
         let c = cx.condition("c");
         let mut ts = vec![];
         for i in 0..3 {
-            ts.push(cx.spawn_thread(&format!("W{i}"), Program::new(move |cx: Ctx| async move {
-                c.acquire(&cx).await?;
-                c.wait(&cx).await?;
-                cx.print(format!("W{i}")).await?;
-                c.release(&cx).await
-            })).await?);
+            ts.push(
+                cx.spawn_thread(
+                    &format!("W{i}"),
+                    Program::new(move |cx: Ctx| async move {
+                        c.acquire(&cx).await?;
+                        c.wait(&cx).await?;
+                        cx.print(format!("W{i}")).await?;
+                        c.release(&cx).await
+                    }),
+                )
+                .await?,
+            );
             cx.sleep(ms(1)).await?;
         }
         for n in [1, 2] {
@@ -72,11 +96,16 @@ fn notify_wakes_waiters_one_at_a_time_in_fifo_order() {
             cx.sleep(ms(10)).await?;
             cx.print(format!("after notify({n})")).await?;
         }
-        for t in ts { t.join(&cx).await?; }
+        for t in ts {
+            t.join(&cx).await?;
+        }
         Ok(())
     }));
     assert_completed(&t);
-    assert_eq!(output(&t), ["W0", "after notify(1)", "W1", "W2", "after notify(2)"]);
+    assert_eq!(
+        output(&t),
+        ["W0", "after notify(1)", "W1", "W2", "after notify(2)"]
+    );
 }
 
 #[test]
@@ -85,18 +114,26 @@ fn notify_all_wakes_every_waiter() {
         let c = cx.condition("c");
         let mut ts = vec![];
         for i in 0..4 {
-            ts.push(cx.spawn_thread(&format!("W{i}"), Program::new(move |cx: Ctx| async move {
-                c.acquire(&cx).await?;
-                let r = c.wait(&cx).await?;
-                c.release(&cx).await?;
-                cx.set_result(format!("W{i}"), r).await
-            })).await?);
+            ts.push(
+                cx.spawn_thread(
+                    &format!("W{i}"),
+                    Program::new(move |cx: Ctx| async move {
+                        c.acquire(&cx).await?;
+                        let r = c.wait(&cx).await?;
+                        c.release(&cx).await?;
+                        cx.set_result(format!("W{i}"), r).await
+                    }),
+                )
+                .await?,
+            );
         }
         cx.sleep(ms(5)).await?;
         c.acquire(&cx).await?;
         c.notify_all(&cx).await?;
         c.release(&cx).await?;
-        for t in ts { t.join(&cx).await?; }
+        for t in ts {
+            t.join(&cx).await?;
+        }
         Ok(())
     }));
     assert_completed(&t);
@@ -109,12 +146,17 @@ fn notify_all_wakes_every_waiter() {
 fn a_notified_waiter_resumes_only_once_the_notifier_releases_the_lock() {
     let t = run(Program::new(|cx: Ctx| async move {
         let c = cx.condition("c");
-        let w = cx.spawn_thread("W", Program::new(move |cx: Ctx| async move {
-            c.acquire(&cx).await?;
-            c.wait(&cx).await?;
-            cx.set_result("resumed_at", cx.now().await? as i64).await?;
-            c.release(&cx).await
-        })).await?;
+        let w = cx
+            .spawn_thread(
+                "W",
+                Program::new(move |cx: Ctx| async move {
+                    c.acquire(&cx).await?;
+                    c.wait(&cx).await?;
+                    cx.set_result("resumed_at", cx.now().await? as i64).await?;
+                    c.release(&cx).await
+                }),
+            )
+            .await?;
         cx.sleep(ms(5)).await?;
         c.acquire(&cx).await?;
         c.notify(&cx).await?;
@@ -134,8 +176,10 @@ fn wait_timeout_returns_false_and_holds_the_lock_again() {
         let c = cx.condition("c");
         c.acquire(&cx).await?;
         let t0 = cx.now().await?;
-        cx.set_result("r", c.wait_timeout(&cx, ms(15)).await?).await?;
-        cx.set_result("waited", (cx.now().await? - t0) as i64).await?;
+        cx.set_result("r", c.wait_timeout(&cx, ms(15)).await?)
+            .await?;
+        cx.set_result("waited", (cx.now().await? - t0) as i64)
+            .await?;
         cx.set_result("locked", c.lock.locked(&cx).await?).await?;
         cx.set_result("release", os(c.release(&cx).await)).await
     }));
@@ -151,12 +195,17 @@ fn wait_releases_every_rlock_level_and_restores_them() {
         let c = cx.condition("c");
         c.acquire(&cx).await?;
         c.acquire(&cx).await?;
-        let other = cx.spawn_thread("other", Program::new(move |cx: Ctx| async move {
-            // Only possible if wait() released both levels.
-            c.acquire(&cx).await?;
-            c.notify(&cx).await?;
-            c.release(&cx).await
-        })).await?;
+        let other = cx
+            .spawn_thread(
+                "other",
+                Program::new(move |cx: Ctx| async move {
+                    // Only possible if wait() released both levels.
+                    c.acquire(&cx).await?;
+                    c.notify(&cx).await?;
+                    c.release(&cx).await
+                }),
+            )
+            .await?;
         cx.set_result("notified", c.wait(&cx).await?).await?;
         other.join(&cx).await?;
         c.release(&cx).await?;
@@ -166,7 +215,10 @@ fn wait_releases_every_rlock_level_and_restores_them() {
     assert_completed(&t);
     assert_eq!(result(&t, "notified"), Value::Bool(true));
     assert_eq!(result(&t, "second"), Value::from("ok:None"));
-    assert_eq!(result(&t, "third"), Value::from("RuntimeError:cannot release un-acquired lock"));
+    assert_eq!(
+        result(&t, "third"),
+        Value::from("RuntimeError:cannot release un-acquired lock")
+    );
 }
 
 #[test]
@@ -175,9 +227,12 @@ fn wait_for_with_timeout_returns_the_false_predicate() {
         let c = cx.condition("c");
         c.acquire(&cx).await?;
         let t0 = cx.now().await?;
-        let r = c.wait_for(&cx, || async { Ok(false) }, Some(ms(30))).await?;
+        let r = c
+            .wait_for(&cx, || async { Ok(false) }, Some(ms(30)))
+            .await?;
         cx.set_result("r", r).await?;
-        cx.set_result("waited", (cx.now().await? - t0) as i64).await?;
+        cx.set_result("waited", (cx.now().await? - t0) as i64)
+            .await?;
         c.release(&cx).await
     }));
     assert_completed(&t);
@@ -192,11 +247,16 @@ fn a_notify_before_anyone_waits_is_lost_and_the_waiter_deadlocks() {
         c.acquire(&cx).await?;
         c.notify(&cx).await?;
         c.release(&cx).await?;
-        let w = cx.spawn_thread("W", Program::new(move |cx: Ctx| async move {
-            c.acquire(&cx).await?;
-            c.wait(&cx).await?;
-            c.release(&cx).await
-        })).await?;
+        let w = cx
+            .spawn_thread(
+                "W",
+                Program::new(move |cx: Ctx| async move {
+                    c.acquire(&cx).await?;
+                    c.wait(&cx).await?;
+                    c.release(&cx).await
+                }),
+            )
+            .await?;
         w.join(&cx).await
     }));
     let Some(Outcome::Deadlock { blocked, .. }) = &t.outcome else {
@@ -209,21 +269,28 @@ fn a_notify_before_anyone_waits_is_lost_and_the_waiter_deadlocks() {
 #[test]
 fn asyncio_condition_notifies_a_waiting_task() {
     let t = run(Program::new(|cx: Ctx| async move {
-        cx.run_loop("loop", Program::new(|cx: Ctx| async move {
-            let c = cx.new_condition(Flavor::Asyncio, "c", None);
-            let waiter = cx.create_task("waiter", Program::new(move |cx: Ctx| async move {
+        cx.run_loop(
+            "loop",
+            Program::new(|cx: Ctx| async move {
+                let c = cx.new_condition(Flavor::Asyncio, "c", None);
+                let waiter = cx.create_task(
+                    "waiter",
+                    Program::new(move |cx: Ctx| async move {
+                        c.acquire(&cx).await?;
+                        c.wait(&cx).await?;
+                        let at = cx.now().await? as i64;
+                        c.release(&cx).await?;
+                        Ok(at)
+                    }),
+                )?;
+                cx.asleep(ms(7)).await?;
                 c.acquire(&cx).await?;
-                c.wait(&cx).await?;
-                let at = cx.now().await? as i64;
+                c.notify(&cx).await?;
                 c.release(&cx).await?;
-                Ok(at)
-            }))?;
-            cx.asleep(ms(7)).await?;
-            c.acquire(&cx).await?;
-            c.notify(&cx).await?;
-            c.release(&cx).await?;
-            cx.set_result("woke_at", waiter.wait(&cx).await?).await
-        })).await?;
+                cx.set_result("woke_at", waiter.wait(&cx).await?).await
+            }),
+        )
+        .await?;
         Ok(())
     }));
     assert_completed(&t);

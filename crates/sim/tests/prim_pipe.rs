@@ -20,7 +20,10 @@ fn a_duplex_pipe_carries_messages_both_ways_in_order() {
         cx.set_result("a", a.recv(&cx).await?).await
     }));
     assert_completed(&t);
-    assert_eq!(result(&t, "b"), Value::List(vec![Value::Int(1), Value::from("two")]));
+    assert_eq!(
+        result(&t, "b"),
+        Value::List(vec![Value::Int(1), Value::from("two")])
+    );
     assert_eq!(result(&t, "a"), Value::from(vec![3, 4]));
 }
 
@@ -28,13 +31,21 @@ fn a_duplex_pipe_carries_messages_both_ways_in_order() {
 fn a_simplex_pipe_reads_at_the_first_end_and_writes_at_the_second() {
     let t = run(Program::new(|cx: Ctx| async move {
         let (reader, writer) = cx.pipe("p", false);
-        cx.set_result("reader_send", os(reader.send(&cx, 1).await)).await?;
-        cx.set_result("writer_recv", os(writer.recv(&cx).await)).await?;
+        cx.set_result("reader_send", os(reader.send(&cx, 1).await))
+            .await?;
+        cx.set_result("writer_recv", os(writer.recv(&cx).await))
+            .await?;
         writer.send(&cx, "ok").await?;
         cx.set_result("recv", reader.recv(&cx).await?).await
     }));
-    assert_eq!(result(&t, "reader_send"), Value::from("OSError:connection is read-only"));
-    assert_eq!(result(&t, "writer_recv"), Value::from("OSError:connection is write-only"));
+    assert_eq!(
+        result(&t, "reader_send"),
+        Value::from("OSError:connection is read-only")
+    );
+    assert_eq!(
+        result(&t, "writer_recv"),
+        Value::from("OSError:connection is write-only")
+    );
     assert_eq!(result(&t, "recv"), Value::from("ok"));
 }
 
@@ -51,7 +62,10 @@ fn after_the_other_end_closes_recv_drains_then_raises_eof() {
         }
         cx.set_result("got", got).await
     }));
-    assert_eq!(result(&t, "got"), Value::from(vec!["ok:1", "ok:2", "EOFError:"]));
+    assert_eq!(
+        result(&t, "got"),
+        Value::from(vec!["ok:1", "ok:2", "EOFError:"])
+    );
 }
 
 #[test]
@@ -77,18 +91,26 @@ fn sending_to_a_closed_end_is_a_broken_pipe() {
         b.close(&cx).await?;
         cx.set_result("send", os(a.send(&cx, 1).await)).await
     }));
-    assert_eq!(result(&t, "send"), Value::from("OSError:[Errno 32] Broken pipe"));
+    assert_eq!(
+        result(&t, "send"),
+        Value::from("OSError:[Errno 32] Broken pipe")
+    );
 }
 
 #[test]
 fn a_blocked_recv_gets_eof_when_the_other_end_closes() {
     let t = run(Program::new(|cx: Ctx| async move {
         let (a, b) = cx.pipe("p", true);
-        let reader = cx.spawn_thread("reader", Program::new(move |cx: Ctx| async move {
-            let r = os(a.recv(&cx).await);
-            cx.set_result("recv", r).await?;
-            cx.set_result("at", cx.now().await? as i64).await
-        })).await?;
+        let reader = cx
+            .spawn_thread(
+                "reader",
+                Program::new(move |cx: Ctx| async move {
+                    let r = os(a.recv(&cx).await);
+                    cx.set_result("recv", r).await?;
+                    cx.set_result("at", cx.now().await? as i64).await
+                }),
+            )
+            .await?;
         cx.sleep(ms(10)).await?;
         b.close(&cx).await?;
         reader.join(&cx).await
@@ -103,11 +125,16 @@ fn a_blocked_recv_gets_eof_when_the_other_end_closes() {
 fn recv_blocks_until_a_message_arrives_and_both_sides_pay_the_copy() {
     let t = run(Program::new(|cx: Ctx| async move {
         let (a, b) = cx.pipe("p", true);
-        let reader = cx.spawn_thread("reader", Program::new(move |cx: Ctx| async move {
-            let v = a.recv(&cx).await?;
-            cx.set_result("got", v).await?;
-            cx.set_result("got_at", cx.now().await? as i64).await
-        })).await?;
+        let reader = cx
+            .spawn_thread(
+                "reader",
+                Program::new(move |cx: Ctx| async move {
+                    let v = a.recv(&cx).await?;
+                    cx.set_result("got", v).await?;
+                    cx.set_result("got_at", cx.now().await? as i64).await
+                }),
+            )
+            .await?;
         cx.sleep(ms(5)).await?;
         let t0 = cx.now().await?;
         b.send(&cx, "hello").await?;
@@ -125,7 +152,10 @@ fn recv_blocks_until_a_message_arrives_and_both_sides_pay_the_copy() {
     // The message exists once send() is done; then recv() pays its own copy (plus a context
     // switch: under the GIL the reader runs only after the sender let go).
     let latency = result_int(&t, "got_at") - result_int(&t, "sent_at");
-    assert!(latency >= 2 * one && latency <= 2 * one + us(5) as i64, "{latency}");
+    assert!(
+        latency >= 2 * one && latency <= 2 * one + us(5) as i64,
+        "{latency}"
+    );
 }
 
 #[test]
@@ -134,7 +164,8 @@ fn poll_says_whether_recv_would_block() {
         let (a, b) = cx.pipe("p", true);
         let t0 = cx.now().await?;
         cx.set_result("empty", a.poll(&cx, ms(20)).await?).await?;
-        cx.set_result("waited", (cx.now().await? - t0) as i64).await?;
+        cx.set_result("waited", (cx.now().await? - t0) as i64)
+            .await?;
         b.send(&cx, 1).await?;
         cx.set_result("ready", a.poll(&cx, 0).await?).await?;
         a.recv(&cx).await?;
@@ -152,14 +183,20 @@ fn poll_says_whether_recv_would_block() {
 fn a_child_process_sends_its_result_through_a_pipe() {
     let t = run(Program::new(|cx: Ctx| async move {
         let (parent_end, child_end) = cx.pipe("p", true);
-        let child = cx.spawn_process("child", Program::new(move |cx: Ctx| async move {
-            let x = child_end.recv(&cx).await?.as_int()?;
-            child_end.send(&cx, x * 2).await?;
-            child_end.close(&cx).await
-        })).await?;
+        let child = cx
+            .spawn_process(
+                "child",
+                Program::new(move |cx: Ctx| async move {
+                    let x = child_end.recv(&cx).await?.as_int()?;
+                    child_end.send(&cx, x * 2).await?;
+                    child_end.close(&cx).await
+                }),
+            )
+            .await?;
         parent_end.send(&cx, 21).await?;
         cx.set_result("answer", parent_end.recv(&cx).await?).await?;
-        cx.set_result("then", os(parent_end.recv(&cx).await)).await?;
+        cx.set_result("then", os(parent_end.recv(&cx).await))
+            .await?;
         cx.set_result("at", cx.now().await? as i64).await?;
         child.join(&cx).await
     }));

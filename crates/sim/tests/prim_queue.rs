@@ -19,8 +19,12 @@ async fn drain(cx: &Ctx, q: Queue, n: usize) -> PyResult<Vec<Value>> {
 #[test]
 fn each_kind_hands_items_out_in_its_order() {
     let t = run(Program::new(|cx: Ctx| async move {
-        for (name, kind) in [("fifo", QueueKind::Fifo), ("lifo", QueueKind::Lifo),
-                             ("priority", QueueKind::Priority), ("simple", QueueKind::Simple)] {
+        for (name, kind) in [
+            ("fifo", QueueKind::Fifo),
+            ("lifo", QueueKind::Lifo),
+            ("priority", QueueKind::Priority),
+            ("simple", QueueKind::Simple),
+        ] {
             let q = cx.new_queue(Flavor::Threading, kind, name, 0);
             for x in [3, 1, 2] {
                 q.put(&cx, x).await?;
@@ -50,8 +54,14 @@ fn priority_queue_orders_tuples_and_rejects_incomparable_items() {
         cx.set_result("qsize", q.qsize(&cx).await?).await
     }));
     let item = |p: i64, s: &str| Value::List(vec![Value::Int(p), Value::from(s)]);
-    assert_eq!(result(&t, "order"), Value::List(vec![item(1, "a"), item(1, "z"), item(2, "b")]));
-    assert_eq!(result(&t, "bad"), Value::from("TypeError:'<' not supported between instances of 'str' and 'int'"));
+    assert_eq!(
+        result(&t, "order"),
+        Value::List(vec![item(1, "a"), item(1, "z"), item(2, "b")])
+    );
+    assert_eq!(
+        result(&t, "bad"),
+        Value::from("TypeError:'<' not supported between instances of 'str' and 'int'")
+    );
     assert_eq!(result_int(&t, "qsize"), 1);
 }
 
@@ -59,12 +69,14 @@ fn priority_queue_orders_tuples_and_rejects_incomparable_items() {
 fn put_nowait_on_a_full_queue_is_full_and_get_nowait_on_an_empty_one_is_empty() {
     let t = run(Program::new(|cx: Ctx| async move {
         let q = cx.queue("q", 2);
-        cx.set_result("empty_get", os(q.get_nowait(&cx).await)).await?;
+        cx.set_result("empty_get", os(q.get_nowait(&cx).await))
+            .await?;
         cx.set_result("empty", q.empty(&cx).await?).await?;
         q.put_nowait(&cx, "a").await?;
         q.put_nowait(&cx, "b").await?;
         cx.set_result("full", q.full(&cx).await?).await?;
-        cx.set_result("full_put", os(q.put_nowait(&cx, "c").await)).await?;
+        cx.set_result("full_put", os(q.put_nowait(&cx, "c").await))
+            .await?;
         cx.set_result("qsize", q.qsize(&cx).await?).await?;
         cx.set_result("first", q.get_nowait(&cx).await?).await
     }));
@@ -81,10 +93,12 @@ fn get_and_put_with_timeouts_raise_after_the_timeout() {
     let t = run(Program::new(|cx: Ctx| async move {
         let q = cx.queue("q", 1);
         let t0 = cx.now().await?;
-        cx.set_result("get", os(q.get_timeout(&cx, ms(20)).await)).await?;
+        cx.set_result("get", os(q.get_timeout(&cx, ms(20)).await))
+            .await?;
         let t1 = cx.now().await?;
         q.put(&cx, 1).await?;
-        cx.set_result("put", os(q.put_timeout(&cx, 2, ms(30)).await)).await?;
+        cx.set_result("put", os(q.put_timeout(&cx, 2, ms(30)).await))
+            .await?;
         let t2 = cx.now().await?;
         cx.set_result("get_waited", (t1 - t0) as i64).await?;
         cx.set_result("put_waited", (t2 - t1) as i64).await
@@ -99,11 +113,16 @@ fn get_and_put_with_timeouts_raise_after_the_timeout() {
 fn get_blocks_until_an_item_is_put() {
     let t = run(Program::new(|cx: Ctx| async move {
         let q = cx.queue("q", 0);
-        let c = cx.spawn_thread("consumer", Program::new(move |cx: Ctx| async move {
-            let v = q.get(&cx).await?;
-            cx.set_result("got", v).await?;
-            cx.set_result("got_at", cx.now().await? as i64).await
-        })).await?;
+        let c = cx
+            .spawn_thread(
+                "consumer",
+                Program::new(move |cx: Ctx| async move {
+                    let v = q.get(&cx).await?;
+                    cx.set_result("got", v).await?;
+                    cx.set_result("got_at", cx.now().await? as i64).await
+                }),
+            )
+            .await?;
         cx.sleep(ms(15)).await?;
         cx.set_result("put_at", cx.now().await? as i64).await?;
         q.put(&cx, "item").await?;
@@ -118,12 +137,17 @@ fn get_blocks_until_an_item_is_put() {
 fn put_on_a_bounded_queue_blocks_until_there_is_space() {
     let t = run(Program::new(|cx: Ctx| async move {
         let q = cx.queue("q", 1);
-        let p = cx.spawn_thread("producer", Program::new(move |cx: Ctx| async move {
-            for i in 0..3 {
-                q.put(&cx, i).await?;
-            }
-            cx.set_result("producer_done", cx.now().await? as i64).await
-        })).await?;
+        let p = cx
+            .spawn_thread(
+                "producer",
+                Program::new(move |cx: Ctx| async move {
+                    for i in 0..3 {
+                        q.put(&cx, i).await?;
+                    }
+                    cx.set_result("producer_done", cx.now().await? as i64).await
+                }),
+            )
+            .await?;
         let mut got = vec![];
         for _ in 0..3 {
             cx.sleep(ms(10)).await?;
@@ -160,12 +184,19 @@ fn join_returns_once_every_item_is_marked_done() {
         }
         q.join(&cx).await?;
         cx.set_result("joined_at", cx.now().await? as i64).await?;
-        cx.set_result("extra_task_done", os(q.task_done(&cx).await)).await
+        cx.set_result("extra_task_done", os(q.task_done(&cx).await))
+            .await
     }));
     assert_completed(&t);
     let joined = result_int(&t, "joined_at");
-    assert!(joined >= ms(30) as i64 && joined < ms(31) as i64, "{joined}");
-    assert_eq!(result(&t, "extra_task_done"), Value::from("ValueError:task_done() called too many times"));
+    assert!(
+        joined >= ms(30) as i64 && joined < ms(31) as i64,
+        "{joined}"
+    );
+    assert_eq!(
+        result(&t, "extra_task_done"),
+        Value::from("ValueError:task_done() called too many times")
+    );
 }
 
 #[test]
@@ -186,10 +217,12 @@ fn join_on_a_queue_with_no_unfinished_items_returns_at_once() {
 fn simple_queue_and_multiprocessing_queue_have_no_task_done_or_join() {
     let t = run(Program::new(|cx: Ctx| async move {
         let sq = cx.new_queue(Flavor::Threading, QueueKind::Simple, "sq", 0);
-        cx.set_result("simple_task_done", os(sq.task_done(&cx).await)).await?;
+        cx.set_result("simple_task_done", os(sq.task_done(&cx).await))
+            .await?;
         cx.set_result("simple_join", os(sq.join(&cx).await)).await?;
         let mq = cx.new_queue(Flavor::Multiprocessing, QueueKind::Fifo, "mq", 0);
-        cx.set_result("mp_task_done", os(mq.task_done(&cx).await)).await?;
+        cx.set_result("mp_task_done", os(mq.task_done(&cx).await))
+            .await?;
         cx.set_result("mp_join", os(mq.join(&cx).await)).await
     }));
     assert_eq!(
@@ -200,8 +233,14 @@ fn simple_queue_and_multiprocessing_queue_have_no_task_done_or_join() {
         result(&t, "simple_join"),
         Value::from("AttributeError:'_queue.SimpleQueue' object has no attribute 'join'")
     );
-    assert_eq!(result(&t, "mp_task_done"), Value::from("AttributeError:'Queue' object has no attribute 'task_done'"));
-    assert_eq!(result(&t, "mp_join"), Value::from("AttributeError:'Queue' object has no attribute 'join'"));
+    assert_eq!(
+        result(&t, "mp_task_done"),
+        Value::from("AttributeError:'Queue' object has no attribute 'task_done'")
+    );
+    assert_eq!(
+        result(&t, "mp_join"),
+        Value::from("AttributeError:'Queue' object has no attribute 'join'")
+    );
 }
 
 #[test]
@@ -222,12 +261,17 @@ fn get_on_a_queue_nobody_feeds_deadlocks() {
 fn multiprocessing_queue_carries_items_between_processes_in_order() {
     let t = run(Program::new(|cx: Ctx| async move {
         let q = cx.new_queue(Flavor::Multiprocessing, QueueKind::Fifo, "mq", 0);
-        let p = cx.spawn_process("producer", Program::new(move |cx: Ctx| async move {
-            for i in 0..3 {
-                q.put(&cx, i).await?;
-            }
-            Ok(())
-        })).await?;
+        let p = cx
+            .spawn_process(
+                "producer",
+                Program::new(move |cx: Ctx| async move {
+                    for i in 0..3 {
+                        q.put(&cx, i).await?;
+                    }
+                    Ok(())
+                }),
+            )
+            .await?;
         cx.set_result("got", drain(&cx, q, 3).await?).await?;
         p.join(&cx).await
     }));
@@ -257,7 +301,11 @@ fn multiprocessing_queue_put_and_get_each_pay_the_message_and_copy_cost() {
     let one = (costs.message + 12 * costs.copy_per_byte) as i64;
     assert_eq!(result_int(&t, "put"), one);
     assert_eq!(result_int(&t, "get"), one);
-    assert_eq!(result_int(&t, "threading"), 0, "a queue.Queue shares the object, no copy");
+    assert_eq!(
+        result_int(&t, "threading"),
+        0,
+        "a queue.Queue shares the object, no copy"
+    );
 }
 
 #[test]
@@ -267,46 +315,64 @@ fn joinable_queue_join_waits_for_task_done_from_a_child_process() {
         for i in 0..2 {
             q.put(&cx, i).await?;
         }
-        let worker = cx.spawn_process("worker", Program::new(move |cx: Ctx| async move {
-            for _ in 0..2 {
-                q.get(&cx).await?;
-                cx.compute(ms(5)).await?;
-                q.task_done(&cx).await?;
-            }
-            Ok(())
-        })).await?;
+        let worker = cx
+            .spawn_process(
+                "worker",
+                Program::new(move |cx: Ctx| async move {
+                    for _ in 0..2 {
+                        q.get(&cx).await?;
+                        cx.compute(ms(5)).await?;
+                        q.task_done(&cx).await?;
+                    }
+                    Ok(())
+                }),
+            )
+            .await?;
         q.join(&cx).await?;
         cx.set_result("joined_at", cx.now().await? as i64).await?;
         worker.join(&cx).await
     }));
     assert_completed(&t);
     // The child starts after the 10 ms process start-up and works 2 × 5 ms.
-    assert!(result_int(&t, "joined_at") >= ms(20) as i64, "{}", result_int(&t, "joined_at"));
+    assert!(
+        result_int(&t, "joined_at") >= ms(20) as i64,
+        "{}",
+        result_int(&t, "joined_at")
+    );
 }
 
 #[test]
 fn asyncio_queue_between_tasks_with_join() {
     let t = run(Program::new(|cx: Ctx| async move {
-        cx.run_loop("loop", Program::new(|cx: Ctx| async move {
-            let q = cx.new_queue(Flavor::Asyncio, QueueKind::Fifo, "aq", 1);
-            cx.set_result("get_nowait", os(q.get_nowait(&cx).await)).await?;
-            let consumer = cx.create_task("consumer", Program::new(move |cx: Ctx| async move {
-                let mut got = vec![];
-                for _ in 0..3 {
-                    got.push(q.get(&cx).await?);
-                    cx.asleep(ms(10)).await?;
-                    q.task_done(&cx).await?;
+        cx.run_loop(
+            "loop",
+            Program::new(|cx: Ctx| async move {
+                let q = cx.new_queue(Flavor::Asyncio, QueueKind::Fifo, "aq", 1);
+                cx.set_result("get_nowait", os(q.get_nowait(&cx).await))
+                    .await?;
+                let consumer = cx.create_task(
+                    "consumer",
+                    Program::new(move |cx: Ctx| async move {
+                        let mut got = vec![];
+                        for _ in 0..3 {
+                            got.push(q.get(&cx).await?);
+                            cx.asleep(ms(10)).await?;
+                            q.task_done(&cx).await?;
+                        }
+                        Ok(got)
+                    }),
+                )?;
+                for i in 0..3 {
+                    q.put(&cx, i).await?;
                 }
-                Ok(got)
-            }))?;
-            for i in 0..3 {
-                q.put(&cx, i).await?;
-            }
-            cx.set_result("put_nowait", os(q.put_nowait(&cx, 99).await)).await?;
-            q.join(&cx).await?;
-            cx.set_result("joined_at", cx.now().await? as i64).await?;
-            cx.set_result("got", consumer.wait(&cx).await?).await
-        })).await?;
+                cx.set_result("put_nowait", os(q.put_nowait(&cx, 99).await))
+                    .await?;
+                q.join(&cx).await?;
+                cx.set_result("joined_at", cx.now().await? as i64).await?;
+                cx.set_result("got", consumer.wait(&cx).await?).await
+            }),
+        )
+        .await?;
         Ok(())
     }));
     assert_completed(&t);

@@ -15,20 +15,28 @@ fn semaphore_of_two_lets_two_of_four_workers_in_at_a_time() {
         let peak = cx.var("peak", 0);
         let mut ts = vec![];
         for i in 0..4 {
-            ts.push(cx.spawn_thread(&format!("W{i}"), Program::new(move |cx: Ctx| async move {
-                sem.acquire(&cx).await?;
-                let n = inside.read_int(&cx).await? + 1;
-                inside.write(&cx, n).await?;
-                if n > peak.read_int(&cx).await? {
-                    peak.write(&cx, n).await?;
-                }
-                cx.io(ms(100)).await?;
-                let n = inside.read_int(&cx).await?;
-                inside.write(&cx, n - 1).await?;
-                sem.release(&cx).await
-            })).await?);
+            ts.push(
+                cx.spawn_thread(
+                    &format!("W{i}"),
+                    Program::new(move |cx: Ctx| async move {
+                        sem.acquire(&cx).await?;
+                        let n = inside.read_int(&cx).await? + 1;
+                        inside.write(&cx, n).await?;
+                        if n > peak.read_int(&cx).await? {
+                            peak.write(&cx, n).await?;
+                        }
+                        cx.io(ms(100)).await?;
+                        let n = inside.read_int(&cx).await?;
+                        inside.write(&cx, n - 1).await?;
+                        sem.release(&cx).await
+                    }),
+                )
+                .await?,
+            );
         }
-        for t in ts { t.join(&cx).await?; }
+        for t in ts {
+            t.join(&cx).await?;
+        }
         cx.set_result("peak", peak.read(&cx).await?).await?;
         cx.set_result("value", sem.value(&cx).await?).await
     }));
@@ -36,21 +44,39 @@ fn semaphore_of_two_lets_two_of_four_workers_in_at_a_time() {
     assert_eq!(result_int(&t, "peak"), 2);
     assert_eq!(result_int(&t, "value"), 2);
     // Two rounds of 100 ms, plus four thread starts of 50 µs.
-    assert!(t.metrics.makespan >= ms(200) && t.metrics.makespan < ms(201), "{}", t.metrics.makespan);
+    assert!(
+        t.metrics.makespan >= ms(200) && t.metrics.makespan < ms(201),
+        "{}",
+        t.metrics.makespan
+    );
 }
 
 #[test]
 fn negative_initial_value_is_rejected_per_flavour() {
     let t = run(Program::new(|cx: Ctx| async move {
-        cx.set_result("threading", os(cx.semaphore("s", -1).map(|_| ()))).await?;
-        let r = cx.new_semaphore(Flavor::Asyncio, "a", -1, false).map(|_| ());
+        cx.set_result("threading", os(cx.semaphore("s", -1).map(|_| ())))
+            .await?;
+        let r = cx
+            .new_semaphore(Flavor::Asyncio, "a", -1, false)
+            .map(|_| ());
         cx.set_result("asyncio", os(r)).await?;
-        let r = cx.new_semaphore(Flavor::Multiprocessing, "m", -1, false).map(|_| ());
+        let r = cx
+            .new_semaphore(Flavor::Multiprocessing, "m", -1, false)
+            .map(|_| ());
         cx.set_result("multiprocessing", os(r)).await
     }));
-    assert_eq!(result(&t, "threading"), Value::from("ValueError:semaphore initial value must be >= 0"));
-    assert_eq!(result(&t, "asyncio"), Value::from("ValueError:Semaphore initial value must be >= 0"));
-    assert_eq!(result(&t, "multiprocessing"), Value::from("OSError:[Errno 22] Invalid argument"));
+    assert_eq!(
+        result(&t, "threading"),
+        Value::from("ValueError:semaphore initial value must be >= 0")
+    );
+    assert_eq!(
+        result(&t, "asyncio"),
+        Value::from("ValueError:Semaphore initial value must be >= 0")
+    );
+    assert_eq!(
+        result(&t, "multiprocessing"),
+        Value::from("OSError:[Errno 22] Invalid argument")
+    );
 }
 
 #[test]
@@ -59,24 +85,36 @@ fn bounded_semaphore_over_release_is_value_error_in_every_flavour() {
         let th = cx.new_semaphore(Flavor::Threading, "t", 1, true)?;
         th.acquire(&cx).await?;
         th.release(&cx).await?;
-        cx.set_result("threading", os(th.release(&cx).await)).await?;
+        cx.set_result("threading", os(th.release(&cx).await))
+            .await?;
         cx.set_result("value", th.value(&cx).await?).await?;
         let mp = cx.new_semaphore(Flavor::Multiprocessing, "m", 1, true)?;
-        cx.set_result("multiprocessing", os(mp.release(&cx).await)).await?;
-        cx.run_loop("loop", Program::new(|cx: Ctx| async move {
-            let a = cx.new_semaphore(Flavor::Asyncio, "a", 1, true)?;
-            cx.set_result("asyncio", os(a.release(&cx).await)).await
-        })).await?;
+        cx.set_result("multiprocessing", os(mp.release(&cx).await))
+            .await?;
+        cx.run_loop(
+            "loop",
+            Program::new(|cx: Ctx| async move {
+                let a = cx.new_semaphore(Flavor::Asyncio, "a", 1, true)?;
+                cx.set_result("asyncio", os(a.release(&cx).await)).await
+            }),
+        )
+        .await?;
         Ok(())
     }));
     assert_completed(&t);
-    assert_eq!(result(&t, "threading"), Value::from("ValueError:Semaphore released too many times"));
+    assert_eq!(
+        result(&t, "threading"),
+        Value::from("ValueError:Semaphore released too many times")
+    );
     assert_eq!(result_int(&t, "value"), 1);
     assert_eq!(
         result(&t, "multiprocessing"),
         Value::from("ValueError:semaphore or lock released too many times")
     );
-    assert_eq!(result(&t, "asyncio"), Value::from("ValueError:BoundedSemaphore released too many times"));
+    assert_eq!(
+        result(&t, "asyncio"),
+        Value::from("ValueError:BoundedSemaphore released too many times")
+    );
 }
 
 #[test]
@@ -101,7 +139,10 @@ fn release_of_zero_is_value_error() {
         cx.set_result("r", os(s.release_n(&cx, 0).await)).await?;
         cx.set_result("value", s.value(&cx).await?).await
     }));
-    assert_eq!(result(&t, "r"), Value::from("ValueError:n must be one or more"));
+    assert_eq!(
+        result(&t, "r"),
+        Value::from("ValueError:n must be one or more")
+    );
     assert_eq!(result_int(&t, "value"), 0);
 }
 
@@ -112,19 +153,28 @@ fn release_n_wakes_n_waiters() {
         let passed = cx.var("passed", 0);
         let mut ts = vec![];
         for i in 0..3 {
-            ts.push(cx.spawn_thread(&format!("W{i}"), Program::new(move |cx: Ctx| async move {
-                s.acquire(&cx).await?;
-                let n = passed.read_int(&cx).await?;
-                passed.write(&cx, n + 1).await
-            })).await?);
+            ts.push(
+                cx.spawn_thread(
+                    &format!("W{i}"),
+                    Program::new(move |cx: Ctx| async move {
+                        s.acquire(&cx).await?;
+                        let n = passed.read_int(&cx).await?;
+                        passed.write(&cx, n + 1).await
+                    }),
+                )
+                .await?,
+            );
         }
         cx.sleep(ms(10)).await?;
         s.release_n(&cx, 2).await?;
         cx.sleep(ms(10)).await?;
         cx.set_result("after_two", passed.read(&cx).await?).await?;
         s.release(&cx).await?;
-        for t in ts { t.join(&cx).await?; }
-        cx.set_result("after_three", passed.read(&cx).await?).await?;
+        for t in ts {
+            t.join(&cx).await?;
+        }
+        cx.set_result("after_three", passed.read(&cx).await?)
+            .await?;
         cx.set_result("value", s.value(&cx).await?).await
     }));
     assert_completed(&t);
@@ -140,7 +190,8 @@ fn try_acquire_and_acquire_timeout_on_an_exhausted_semaphore() {
         s.acquire(&cx).await?;
         cx.set_result("try", s.try_acquire(&cx).await?).await?;
         let t0 = cx.now().await?;
-        cx.set_result("timed", s.acquire_timeout(&cx, ms(30)).await?).await?;
+        cx.set_result("timed", s.acquire_timeout(&cx, ms(30)).await?)
+            .await?;
         cx.set_result("waited", (cx.now().await? - t0) as i64).await
     }));
     assert_eq!(result(&t, "try"), Value::Bool(false));
@@ -161,29 +212,40 @@ fn acquiring_a_zero_semaphore_nobody_releases_deadlocks() {
     assert!(cycle.is_empty());
     assert_eq!(blocked.len(), 1);
     assert_eq!(blocked[0].unit_name, "MainProcess");
-    assert!(blocked[0].waits_for.contains("threading.Semaphore 's'"), "{}", blocked[0].waits_for);
+    assert!(
+        blocked[0].waits_for.contains("threading.Semaphore 's'"),
+        "{}",
+        blocked[0].waits_for
+    );
 }
 
 #[test]
 fn asyncio_semaphore_hands_permits_over_in_fifo_order() {
     let t = run(Program::new(|cx: Ctx| async move {
-        cx.run_loop("loop", Program::new(|cx: Ctx| async move {
-            let s = cx.new_semaphore(Flavor::Asyncio, "s", 1, false)?;
-            s.acquire(&cx).await?;
-            let mut tasks = vec![];
-            for i in 0..3 {
-                tasks.push(cx.create_task(&format!("t{i}"), Program::new(move |cx: Ctx| async move {
-                    s.acquire(&cx).await?;
-                    cx.print(format!("t{i}")).await?;
-                    cx.asleep(ms(1)).await?;
-                    s.release(&cx).await
-                }))?);
-            }
-            cx.asleep(ms(1)).await?;
-            s.release(&cx).await?;
-            cx.gather(&tasks).await?;
-            cx.set_result("value", s.value(&cx).await?).await
-        })).await?;
+        cx.run_loop(
+            "loop",
+            Program::new(|cx: Ctx| async move {
+                let s = cx.new_semaphore(Flavor::Asyncio, "s", 1, false)?;
+                s.acquire(&cx).await?;
+                let mut tasks = vec![];
+                for i in 0..3 {
+                    tasks.push(cx.create_task(
+                        &format!("t{i}"),
+                        Program::new(move |cx: Ctx| async move {
+                            s.acquire(&cx).await?;
+                            cx.print(format!("t{i}")).await?;
+                            cx.asleep(ms(1)).await?;
+                            s.release(&cx).await
+                        }),
+                    )?);
+                }
+                cx.asleep(ms(1)).await?;
+                s.release(&cx).await?;
+                cx.gather(&tasks).await?;
+                cx.set_result("value", s.value(&cx).await?).await
+            }),
+        )
+        .await?;
         Ok(())
     }));
     assert_completed(&t);

@@ -12,9 +12,13 @@ fn os<T: Into<Value>>(r: PyResult<T>) -> String {
 fn threads_of_one_process_share_a_plain_variable() {
     let t = run(Program::new(|cx: Ctx| async move {
         let x = cx.var("x", 0);
-        cx.spawn_thread("T", Program::new(move |cx: Ctx| async move {
-            x.write(&cx, 5).await
-        })).await?.join(&cx).await?;
+        cx.spawn_thread(
+            "T",
+            Program::new(move |cx: Ctx| async move { x.write(&cx, 5).await }),
+        )
+        .await?
+        .join(&cx)
+        .await?;
         cx.set_result("x", x.read(&cx).await?).await
     }));
     assert_eq!(result_int(&t, "x"), 5);
@@ -24,12 +28,17 @@ fn threads_of_one_process_share_a_plain_variable() {
 fn a_child_process_works_on_its_own_copy_of_a_plain_variable() {
     let t = run(Program::new(|cx: Ctx| async move {
         let x = cx.var("x", 1);
-        let p = cx.spawn_process("child", Program::new(move |cx: Ctx| async move {
-            let v = x.read_int(&cx).await?;
-            cx.set_result("child_saw", v).await?;
-            x.write(&cx, v + 100).await?;
-            cx.set_result("child_after", x.read(&cx).await?).await
-        })).await?;
+        let p = cx
+            .spawn_process(
+                "child",
+                Program::new(move |cx: Ctx| async move {
+                    let v = x.read_int(&cx).await?;
+                    cx.set_result("child_saw", v).await?;
+                    x.write(&cx, v + 100).await?;
+                    cx.set_result("child_after", x.read(&cx).await?).await
+                }),
+            )
+            .await?;
         p.join(&cx).await?;
         cx.set_result("parent", x.read(&cx).await?).await
     }));
@@ -44,9 +53,14 @@ fn a_child_process_does_not_see_parent_writes_made_after_it_started() {
     let t = run(Program::new(|cx: Ctx| async move {
         let x = cx.var("x", 0);
         x.write(&cx, 1).await?;
-        let p = cx.spawn_process("child", Program::new(move |cx: Ctx| async move {
-            cx.set_result("child_saw", x.read(&cx).await?).await
-        })).await?;
+        let p = cx
+            .spawn_process(
+                "child",
+                Program::new(move |cx: Ctx| async move {
+                    cx.set_result("child_saw", x.read(&cx).await?).await
+                }),
+            )
+            .await?;
         // The child was forked with x == 1; this write happens in the parent only.
         x.write(&cx, 2).await?;
         p.join(&cx).await?;
@@ -58,12 +72,38 @@ fn a_child_process_does_not_see_parent_writes_made_after_it_started() {
 }
 
 #[test]
+fn a_grandchild_inherits_its_parents_copy_from_when_it_was_started() {
+    let t = run(Program::new(|cx: Ctx| async move {
+        let x = cx.var("x", 1);
+        let child = cx.spawn_process("child", Program::new(move |cx: Ctx| async move {
+            let g = cx.spawn_process("grandchild", Program::new(move |cx: Ctx| async move {
+                cx.set_result("grandchild_saw", x.read(&cx).await?).await
+            })).await?;
+            x.write(&cx, 5).await?;
+            g.join(&cx).await?;
+            cx.set_result("child", x.read(&cx).await?).await
+        })).await?;
+        x.write(&cx, 3).await?;
+        child.join(&cx).await?;
+        cx.set_result("parent", x.read(&cx).await?).await
+    }));
+    assert_completed(&t);
+    assert_eq!(result_int(&t, "grandchild_saw"), 1);
+    assert_eq!(result_int(&t, "child"), 5);
+    assert_eq!(result_int(&t, "parent"), 3);
+}
+
+#[test]
 fn a_multiprocessing_value_is_shared_between_processes() {
     let t = run(Program::new(|cx: Ctx| async move {
         let v = cx.mp_value("v", 0, true);
-        cx.spawn_process("child", Program::new(move |cx: Ctx| async move {
-            v.write(&cx, 42).await
-        })).await?.join(&cx).await?;
+        cx.spawn_process(
+            "child",
+            Program::new(move |cx: Ctx| async move { v.write(&cx, 42).await }),
+        )
+        .await?
+        .join(&cx)
+        .await?;
         cx.set_result("v", v.read(&cx).await?).await
     }));
     assert_eq!(result_int(&t, "v"), 42);
@@ -76,19 +116,31 @@ fn increments(use_lock: bool) -> Trace {
         let v = cx.mp_value("v", 0, true);
         let mut ps = vec![];
         for i in 0..2 {
-            ps.push(cx.spawn_process(&format!("P{i}"), Program::new(move |cx: Ctx| async move {
-                let lock = v.get_lock()?;
-                for _ in 0..5 {
-                    if use_lock { lock.acquire(&cx).await?; }
-                    let x = v.read_int(&cx).await?;
-                    cx.compute(us(100)).await?;
-                    v.write(&cx, x + 1).await?;
-                    if use_lock { lock.release(&cx).await?; }
-                }
-                Ok(())
-            })).await?);
+            ps.push(
+                cx.spawn_process(
+                    &format!("P{i}"),
+                    Program::new(move |cx: Ctx| async move {
+                        let lock = v.get_lock()?;
+                        for _ in 0..5 {
+                            if use_lock {
+                                lock.acquire(&cx).await?;
+                            }
+                            let x = v.read_int(&cx).await?;
+                            cx.compute(us(100)).await?;
+                            v.write(&cx, x + 1).await?;
+                            if use_lock {
+                                lock.release(&cx).await?;
+                            }
+                        }
+                        Ok(())
+                    }),
+                )
+                .await?,
+            );
         }
-        for p in ps { p.join(&cx).await?; }
+        for p in ps {
+            p.join(&cx).await?;
+        }
         cx.set_result("v", v.read(&cx).await?).await
     }))
 }
@@ -120,9 +172,15 @@ fn get_lock_is_a_recursive_lock_and_missing_without_lock() {
         cx.set_result("raw", os(raw.get_lock().map(|_| ()))).await
     }));
     assert_eq!(result(&t, "twice"), Value::from(vec![true, true]));
-    let raw = match result(&t, "raw") { Value::Str(s) => s, other => panic!("{other:?}") };
+    let raw = match result(&t, "raw") {
+        Value::Str(s) => s,
+        other => panic!("{other:?}"),
+    };
     assert!(raw.starts_with("AttributeError:'c_"), "{raw}");
-    assert!(raw.ends_with("' object has no attribute 'get_lock'"), "{raw}");
+    assert!(
+        raw.ends_with("' object has no attribute 'get_lock'"),
+        "{raw}"
+    );
 }
 
 #[test]
@@ -134,16 +192,28 @@ fn array_indexing_and_its_errors() {
         cx.set_result("all", a.read(&cx).await?).await?;
         cx.set_result("last", a.read_at(&cx, -1).await?).await?;
         cx.set_result("len", a.len(&cx).await?).await?;
-        cx.set_result("out_of_range", os(a.read_at(&cx, 3).await)).await?;
-        cx.set_result("too_negative", os(a.write_at(&cx, -4, 0).await)).await?;
-        cx.set_result("wrong_size", os(a.write(&cx, vec![1, 2]).await)).await
+        cx.set_result("out_of_range", os(a.read_at(&cx, 3).await))
+            .await?;
+        cx.set_result("too_negative", os(a.write_at(&cx, -4, 0).await))
+            .await?;
+        cx.set_result("wrong_size", os(a.write(&cx, vec![1, 2]).await))
+            .await
     }));
     assert_eq!(result(&t, "all"), Value::from(vec![10, 2, 30]));
     assert_eq!(result_int(&t, "last"), 30);
     assert_eq!(result_int(&t, "len"), 3);
-    assert_eq!(result(&t, "out_of_range"), Value::from("IndexError:invalid index"));
-    assert_eq!(result(&t, "too_negative"), Value::from("IndexError:invalid index"));
-    assert_eq!(result(&t, "wrong_size"), Value::from("ValueError:Can only assign sequence of same size"));
+    assert_eq!(
+        result(&t, "out_of_range"),
+        Value::from("IndexError:invalid index")
+    );
+    assert_eq!(
+        result(&t, "too_negative"),
+        Value::from("IndexError:invalid index")
+    );
+    assert_eq!(
+        result(&t, "wrong_size"),
+        Value::from("ValueError:Can only assign sequence of same size")
+    );
 }
 
 #[test]
@@ -152,11 +222,17 @@ fn an_array_written_by_children_is_seen_by_the_parent() {
         let a = cx.mp_array("a", vec![Value::Int(0); 3], true);
         let mut ps = vec![];
         for i in 0..3i64 {
-            ps.push(cx.spawn_process(&format!("P{i}"), Program::new(move |cx: Ctx| async move {
-                a.write_at(&cx, i, i * i).await
-            })).await?);
+            ps.push(
+                cx.spawn_process(
+                    &format!("P{i}"),
+                    Program::new(move |cx: Ctx| async move { a.write_at(&cx, i, i * i).await }),
+                )
+                .await?,
+            );
         }
-        for p in ps { p.join(&cx).await?; }
+        for p in ps {
+            p.join(&cx).await?;
+        }
         cx.set_result("a", a.read(&cx).await?).await
     }));
     assert_eq!(result(&t, "a"), Value::from(vec![0, 1, 4]));
@@ -172,7 +248,8 @@ fn manager_dict_get_set_keys_and_key_error() {
         cx.set_result("b", d.get(&cx, "b").await?).await?;
         cx.set_result("keys", d.keys(&cx).await?).await?;
         cx.set_result("len", d.len(&cx).await?).await?;
-        cx.set_result("default", d.get_or(&cx, "zz", -1).await?).await?;
+        cx.set_result("default", d.get_or(&cx, "zz", -1).await?)
+            .await?;
         cx.set_result("missing", os(d.get(&cx, "zz").await)).await
     }));
     assert_eq!(result_int(&t, "b"), 20);
@@ -198,13 +275,22 @@ fn manager_list_operations_and_index_errors() {
         cx.set_result("get_oob", os(l.get(&cx, 5).await)).await?;
         cx.set_result("set_oob", os(l.set(&cx, -3, 0).await)).await
     }));
-    assert_eq!(result(&t, "pop_empty"), Value::from("IndexError:pop from empty list"));
+    assert_eq!(
+        result(&t, "pop_empty"),
+        Value::from("IndexError:pop from empty list")
+    );
     assert_eq!(result_int(&t, "first"), 1);
     assert_eq!(result_int(&t, "pop"), 30);
     assert_eq!(result_int(&t, "len"), 2);
     assert_eq!(result(&t, "list"), Value::from(vec![1, 2]));
-    assert_eq!(result(&t, "get_oob"), Value::from("IndexError:list index out of range"));
-    assert_eq!(result(&t, "set_oob"), Value::from("IndexError:list index out of range"));
+    assert_eq!(
+        result(&t, "get_oob"),
+        Value::from("IndexError:list index out of range")
+    );
+    assert_eq!(
+        result(&t, "set_oob"),
+        Value::from("IndexError:list index out of range")
+    );
 }
 
 #[test]
@@ -229,7 +315,11 @@ fn every_proxy_call_is_a_round_trip_so_plus_equals_costs_two() {
     assert_eq!(result_int(&t, "set"), rtt);
     assert_eq!(result_int(&t, "plus_equals"), 2 * rtt);
     assert_eq!(result(&t, "failed"), Value::from("KeyError:'nope'"));
-    assert_eq!(result_int(&t, "failed_cost"), rtt, "a call that raises still makes the trip");
+    assert_eq!(
+        result_int(&t, "failed_cost"),
+        rtt,
+        "a call that raises still makes the trip"
+    );
 }
 
 #[test]
@@ -238,18 +328,24 @@ fn proxy_round_trips_release_the_gil_for_other_threads() {
         let d = cx.manager_dict("d");
         let mut ts = vec![];
         for i in 0..4 {
-            ts.push(cx.spawn_thread(&format!("T{i}"), Program::new(move |cx: Ctx| async move {
-                d.set(&cx, i, i).await
-            })).await?);
+            ts.push(
+                cx.spawn_thread(
+                    &format!("T{i}"),
+                    Program::new(move |cx: Ctx| async move { d.set(&cx, i, i).await }),
+                )
+                .await?,
+            );
         }
-        for th in ts { th.join(&cx).await?; }
+        for th in ts {
+            th.join(&cx).await?;
+        }
         cx.set_result("len", d.len(&cx).await?).await
     }));
     assert_completed(&t);
     assert_eq!(result_int(&t, "len"), 4);
-    // Four overlapping 200 µs calls, not 800 µs in a row (plus the final len() call).
+    // Four overlapping 200 µs calls and the final len(): 600 µs, not 1 ms in a row.
     let rtt = Costs::default().manager_round_trip;
-    assert!(t.metrics.makespan < 3 * rtt, "{}", t.metrics.makespan);
+    assert!(t.metrics.makespan < 4 * rtt, "{}", t.metrics.makespan);
 }
 
 #[test]
@@ -259,18 +355,29 @@ fn manager_dict_is_shared_between_processes_but_plus_equals_is_racy() {
         d.set(&cx, "n", 0).await?;
         let mut ps = vec![];
         for i in 0..2 {
-            ps.push(cx.spawn_process(&format!("P{i}"), Program::new(move |cx: Ctx| async move {
-                for _ in 0..5 {
-                    let v = d.get(&cx, "n").await?.as_int()?;
-                    d.set(&cx, "n", v + 1).await?;
-                }
-                Ok(())
-            })).await?);
+            ps.push(
+                cx.spawn_process(
+                    &format!("P{i}"),
+                    Program::new(move |cx: Ctx| async move {
+                        for _ in 0..5 {
+                            let v = d.get(&cx, "n").await?.as_int()?;
+                            d.set(&cx, "n", v + 1).await?;
+                        }
+                        Ok(())
+                    }),
+                )
+                .await?,
+            );
         }
-        for p in ps { p.join(&cx).await?; }
+        for p in ps {
+            p.join(&cx).await?;
+        }
         cx.set_result("n", d.get(&cx, "n").await?).await
     }));
     assert_completed(&t);
     let n = result_int(&t, "n");
-    assert!(n >= 5 && n < 10, "both processes' updates arrive, some are lost: {n}");
+    assert!(
+        n >= 5 && n < 10,
+        "both processes' updates arrive, some are lost: {n}"
+    );
 }

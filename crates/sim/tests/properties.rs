@@ -54,7 +54,8 @@ fn leaf() -> impl Strategy<Value = Step> {
 fn step() -> impl Strategy<Value = Step> {
     leaf().prop_recursive(2, 12, 4, |inner| {
         prop_oneof![
-            ((0usize..2), prop::collection::vec(inner.clone(), 0..4)).prop_map(|(k, b)| Step::Critical(k, b)),
+            ((0usize..2), prop::collection::vec(inner.clone(), 0..4))
+                .prop_map(|(k, b)| Step::Critical(k, b)),
             prop::collection::vec(inner, 0..4).prop_map(Step::Permit),
         ]
     })
@@ -70,7 +71,11 @@ struct Objs {
     cond: Condition,
 }
 
-fn exec<'a>(cx: &'a Ctx, o: Objs, steps: &'a [Step]) -> std::pin::Pin<Box<dyn std::future::Future<Output = PyResult<()>> + 'a>> {
+fn exec<'a>(
+    cx: &'a Ctx,
+    o: Objs,
+    steps: &'a [Step],
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = PyResult<()>> + 'a>> {
     Box::pin(async move {
         for s in steps {
             match s {
@@ -143,7 +148,11 @@ fn program(threads: Vec<Vec<Step>>, permits: i64) -> Program {
 }
 
 fn machine(cores: u32, gil: bool) -> Machine {
-    let mut m = Machine { cores, gil, ..Machine::default() };
+    let mut m = Machine {
+        cores,
+        gil,
+        ..Machine::default()
+    };
     m.limits.max_steps = 200_000;
     m
 }
@@ -152,13 +161,19 @@ fn scheduler(k: u8) -> SchedulerKind {
     match k % 3 {
         0 => SchedulerKind::Fifo,
         1 => SchedulerKind::Random,
-        _ => SchedulerKind::Pct { depth: 3, expected_steps: 300 },
+        _ => SchedulerKind::Pct {
+            depth: 3,
+            expected_steps: 300,
+        },
     }
 }
 
 fn check_invariants(t: &Trace, permits: i64) -> Result<(), TestCaseError> {
     // Ended, within limits, with a named outcome.
-    let outcome = t.outcome.as_ref().ok_or_else(|| TestCaseError::fail("no outcome"))?;
+    let outcome = t
+        .outcome
+        .as_ref()
+        .ok_or_else(|| TestCaseError::fail("no outcome"))?;
     prop_assert!(
         matches!(outcome, Outcome::Completed | Outcome::Deadlock { .. }),
         "unexpected outcome {outcome:?}"
@@ -172,7 +187,13 @@ fn check_invariants(t: &Trace, permits: i64) -> Result<(), TestCaseError> {
         }
         match e.kind {
             EventKind::Acquire if e.detail.is_none() => {
-                prop_assert!(!holder.contains_key(&o), "{} acquired {} held by {:?}", t.unit_name(e.unit), t.obj_name(o), holder.get(&o));
+                prop_assert!(
+                    !holder.contains_key(&o),
+                    "{} acquired {} held by {:?}",
+                    t.unit_name(e.unit),
+                    t.obj_name(o),
+                    holder.get(&o)
+                );
                 holder.insert(o, e.unit);
             }
             EventKind::Release if e.detail.is_none() => {
@@ -184,7 +205,10 @@ fn check_invariants(t: &Trace, permits: i64) -> Result<(), TestCaseError> {
     // Semaphore bounds.
     for c in t.counters.iter().filter(|c| c.name == "value of S") {
         for &(_, v) in &c.points {
-            prop_assert!((0..=permits).contains(&v), "semaphore value {v} outside 0..={permits}");
+            prop_assert!(
+                (0..=permits).contains(&v),
+                "semaphore value {v} outside 0..={permits}"
+            );
         }
     }
     // Spans are well formed: positive length, in time order per unit, never overlapping.
@@ -192,7 +216,11 @@ fn check_invariants(t: &Trace, permits: i64) -> Result<(), TestCaseError> {
     for s in &t.spans {
         prop_assert!(s.start < s.end);
         let prev = last_end.insert(s.unit, s.end).unwrap_or(0);
-        prop_assert!(s.start >= prev, "overlapping spans on {}", t.unit_name(s.unit));
+        prop_assert!(
+            s.start >= prev,
+            "overlapping spans on {}",
+            t.unit_name(s.unit)
+        );
     }
     Ok(())
 }

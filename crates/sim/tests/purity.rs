@@ -27,16 +27,35 @@ const ALLOWED: &[&str] = &[
 fn dependency_tree_is_pure() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let out = Command::new(cargo)
-        .args(["tree", "-p", "interleave-sim", "-e", "normal", "--prefix", "none", "--offline"])
+        .args([
+            "tree",
+            "-p",
+            "interleave-sim",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo tree runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    let names: BTreeSet<&str> = text.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    let names: BTreeSet<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
     assert!(names.contains("serde"), "unexpected tree: {names:?}");
     let extra: Vec<&&str> = names.iter().filter(|n| !ALLOWED.contains(n)).collect();
-    assert!(extra.is_empty(), "the simulator gained dependencies {extra:?}; keep it pure");
+    assert!(
+        extra.is_empty(),
+        "the simulator gained dependencies {extra:?}; keep it pure"
+    );
 }
 
 #[test]
@@ -52,7 +71,16 @@ fn sources_avoid_hash_order_clocks_and_threads() {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap();
-            for banned in ["HashMap", "HashSet", "std::time", "Instant", "SystemTime", "std::thread", "std::fs", "std::env"] {
+            for banned in [
+                "HashMap",
+                "HashSet",
+                "std::time",
+                "Instant",
+                "SystemTime",
+                "std::thread",
+                "std::fs",
+                "std::env",
+            ] {
                 assert!(!text.contains(banned), "{} uses {banned}", path.display());
             }
             checked += 1;

@@ -16,7 +16,6 @@ use crate::program::{BoxFuture, Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, Ret};
 use crate::time::Nanos;
 use crate::trace::{EventKind, LinkKind};
 
-
 /// The action a barrier runs when the last party arrives.
 pub type BarrierAction = Rc<dyn Fn(Ctx) -> BoxFuture>;
 
@@ -58,7 +57,12 @@ impl Ctx {
         }
         let id = self.new_obj(
             name,
-            ObjInit::Barrier { flavor, parties, timeout, has_action: action.is_some() },
+            ObjInit::Barrier {
+                flavor,
+                parties,
+                timeout,
+                has_action: action.is_some(),
+            },
         );
         Ok(Barrier { id, action })
     }
@@ -83,7 +87,8 @@ impl Barrier {
                     Some(action) => action(cx.clone()).await.map(|_| ()),
                     None => Ok(()),
                 };
-                cx.op_int(Op::Obj(self.id, ObjOp::BarrierActionDone(result))).await
+                cx.op_int(Op::Obj(self.id, ObjOp::BarrierActionDone(result)))
+                    .await
             }
             other => Err(crate::program::unexpected(&other)),
         }
@@ -120,7 +125,15 @@ pub(crate) struct BarrierState {
 
 impl BarrierState {
     pub(crate) fn new(parties: i64, timeout: Option<Nanos>, has_action: bool) -> Self {
-        BarrierState { parties, count: 0, broken: false, timeout, has_action, arrivals: Vec::new(), runner: None }
+        BarrierState {
+            parties,
+            count: 0,
+            broken: false,
+            timeout,
+            has_action,
+            arrivals: Vec::new(),
+            runner: None,
+        }
     }
 }
 
@@ -148,7 +161,12 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             let parties = b.parties;
             let default_timeout = b.timeout;
             let has_action = b.has_action;
-            sim.event(u, EventKind::Wait, Some(o), Some(format!("arrived {}/{parties}", index + 1)));
+            sim.event(
+                u,
+                EventKind::Wait,
+                Some(o),
+                Some(format!("arrived {}/{parties}", index + 1)),
+            );
             if index + 1 == parties {
                 if has_action {
                     state(sim, o)?.runner = Some((u, index));
@@ -180,7 +198,12 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             match result {
                 Ok(()) => pass(sim, u, o, index),
                 Err(e) => {
-                    let ev = sim.event(u, EventKind::Broken, Some(o), Some(format!("action raised {e}")));
+                    let ev = sim.event(
+                        u,
+                        EventKind::Broken,
+                        Some(o),
+                        Some(format!("action raised {e}")),
+                    );
                     break_barrier(sim, o, ev)?;
                     sim.complete(u, Err(e));
                     Ok(())
@@ -251,8 +274,12 @@ pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
         b.arrivals.retain(|&(w, _)| w != u);
     }
     sim.objs[o.index()].waiters.retain(|&w| w != u);
-    let ev = sim.event(u, EventKind::Broken, Some(o), Some("wait timed out".to_string()));
+    let ev = sim.event(
+        u,
+        EventKind::Broken,
+        Some(o),
+        Some("wait timed out".to_string()),
+    );
     let _ = break_barrier(sim, o, ev);
     sim.complete(u, Err(broken_error()));
 }
-

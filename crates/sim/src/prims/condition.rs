@@ -41,7 +41,16 @@ impl Ctx {
                 _ => self.new_rlock(flavor, &lname),
             }
         });
-        Condition { id: self.new_obj(name, ObjInit::Condition { flavor, lock: lock.id }), lock }
+        Condition {
+            id: self.new_obj(
+                name,
+                ObjInit::Condition {
+                    flavor,
+                    lock: lock.id,
+                },
+            ),
+            lock,
+        }
     }
 }
 
@@ -56,12 +65,14 @@ impl Condition {
 
     /// `wait()`.
     pub async fn wait(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Wait(Deadline::Never))).await
+        cx.op_bool(Op::Obj(self.id, ObjOp::Wait(Deadline::Never)))
+            .await
     }
 
     /// `wait(timeout)`: `False` if it timed out.
     pub async fn wait_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Wait(Deadline::In(timeout)))).await
+        cx.op_bool(Op::Obj(self.id, ObjOp::Wait(Deadline::In(timeout))))
+            .await
     }
 
     /// `wait_for(predicate, timeout)`: waits until the predicate holds, re-checking after each
@@ -135,7 +146,13 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             let at = sim.resolve(deadline);
             sim.objs[o.index()].waiters.push_back(u);
             let asy = is_async(sim, o);
-            sim.block_retry(u, Op::Obj(l, ObjOp::Reacquire { depth, ret: true }), Wait::Obj(o), at, asy);
+            sim.block_retry(
+                u,
+                Op::Obj(l, ObjOp::Reacquire { depth, ret: true }),
+                Wait::Obj(o),
+                at,
+                asy,
+            );
             Ok(())
         }
         ObjOp::Notify(n) => notify(sim, u, o, l, n, false),
@@ -149,10 +166,16 @@ fn notify(sim: &mut Sim, u: UnitId, o: ObjId, l: ObjId, n: usize, all: bool) -> 
         return Err(crate::PyError::runtime("cannot notify on un-acquired lock"));
     }
     let count = n.min(sim.objs[o.index()].waiters.len());
-    let detail = if all { "all".to_string() } else { format!("n={n}, woke {count}") };
+    let detail = if all {
+        "all".to_string()
+    } else {
+        format!("n={n}, woke {count}")
+    };
     let ev = sim.event(u, EventKind::Notify, Some(o), Some(detail));
     for _ in 0..count {
-        let Some(w) = sim.objs[o.index()].waiters.pop_front() else { break };
+        let Some(w) = sim.objs[o.index()].waiters.pop_front() else {
+            break;
+        };
         let wake = sim.event(w, EventKind::Wake, Some(o), None);
         sim.link(Some(ev), wake, LinkKind::Wake);
         sim.retry(w);

@@ -23,7 +23,9 @@ impl Ctx {
     }
 
     pub fn new_event(&self, flavor: Flavor, name: &str) -> Event {
-        Event { id: self.new_obj(name, ObjInit::Event(flavor)) }
+        Event {
+            id: self.new_obj(name, ObjInit::Event(flavor)),
+        }
     }
 }
 
@@ -42,12 +44,14 @@ impl Event {
 
     /// `wait()`: returns `True` once the flag is set.
     pub async fn wait(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Wait(Deadline::Never))).await
+        cx.op_bool(Op::Obj(self.id, ObjOp::Wait(Deadline::Never)))
+            .await
     }
 
     /// `wait(timeout)`: the flag when it returns.
     pub async fn wait_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Wait(Deadline::In(timeout)))).await
+        cx.op_bool(Op::Obj(self.id, ObjOp::Wait(Deadline::In(timeout))))
+            .await
     }
 }
 

@@ -22,13 +22,16 @@ pub struct Future {
 impl Ctx {
     /// `loop.create_future()`.
     pub fn future(&self, name: &str) -> Future {
-        Future { id: self.new_obj(name, ObjInit::Future) }
+        Future {
+            id: self.new_obj(name, ObjInit::Future),
+        }
     }
 }
 
 impl Future {
     pub async fn set_result(&self, cx: &Ctx, v: impl Into<Value>) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::SetResult(v.into()))).await
+        cx.op_unit(Op::Obj(self.id, ObjOp::SetResult(v.into())))
+            .await
     }
 
     pub async fn set_exception(&self, cx: &Ctx, e: PyError) -> PyResult<()> {
@@ -57,10 +60,19 @@ impl Future {
     /// `add_done_callback(fn)`: `program` runs on the loop once the future is done.
     pub async fn add_done_callback(&self, cx: &Ctx, name: &str, program: Program) -> PyResult<()> {
         if !cx.in_task {
-            return Err(PyError::runtime("add_done_callback needs a running event loop"));
+            return Err(PyError::runtime(
+                "add_done_callback needs a running event loop",
+            ));
         }
-        let cb = cx.registry.add_unit(name.to_string(), SpawnKind::Callback, cx.unit, program, true);
-        cx.op_unit(Op::Obj(self.id, ObjOp::AddDoneCallback(cb))).await
+        let cb = cx.registry.add_unit(
+            name.to_string(),
+            SpawnKind::Callback,
+            cx.unit,
+            program,
+            true,
+        );
+        cx.op_unit(Op::Obj(self.id, ObjOp::AddDoneCallback(cb)))
+            .await
     }
 }
 
@@ -78,7 +90,10 @@ impl FutState {
         }
         match &self.outcome {
             Some(r) => r.clone().map(Ret::Value),
-            None => Err(PyError::new(PyErrorKind::InvalidStateError, "Result is not set.")),
+            None => Err(PyError::new(
+                PyErrorKind::InvalidStateError,
+                "Result is not set.",
+            )),
         }
     }
 
@@ -96,9 +111,10 @@ fn state(sim: &mut Sim, o: ObjId) -> PyResult<&mut FutState> {
 
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     match op {
-        ObjOp::SetResult(_) | ObjOp::SetException(_) if state(sim, o)?.done() => {
-            Err(PyError::new(PyErrorKind::InvalidStateError, "invalid state"))
-        }
+        ObjOp::SetResult(_) | ObjOp::SetException(_) if state(sim, o)?.done() => Err(PyError::new(
+            PyErrorKind::InvalidStateError,
+            "invalid state",
+        )),
         ObjOp::SetResult(v) => {
             let ev = sim.event(u, EventKind::Set, Some(o), Some(v.repr()));
             state(sim, o)?.outcome = Some(Ok(v));
@@ -144,7 +160,9 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
         }
         ObjOp::AddDoneCallback(cb) => {
             let Some(l) = sim.task_loop(u) else {
-                return Err(PyError::runtime("add_done_callback needs a running event loop"));
+                return Err(PyError::runtime(
+                    "add_done_callback needs a running event loop",
+                ));
             };
             if state(sim, o)?.done() {
                 sim.schedule_in_loop(cb, l);

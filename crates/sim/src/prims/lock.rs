@@ -34,7 +34,9 @@ impl Ctx {
 
     /// A `Lock` of the given flavour.
     pub fn new_lock(&self, flavor: Flavor, name: &str) -> Lock {
-        Lock { id: self.new_obj(name, ObjInit::Lock(flavor)) }
+        Lock {
+            id: self.new_obj(name, ObjInit::Lock(flavor)),
+        }
     }
 
     /// `threading.RLock()`.
@@ -44,33 +46,59 @@ impl Ctx {
 
     /// An `RLock` of the given flavour (`asyncio` has none: it is treated as threading's).
     pub fn new_rlock(&self, flavor: Flavor, name: &str) -> Lock {
-        Lock { id: self.new_obj(name, ObjInit::RLock(flavor)) }
+        Lock {
+            id: self.new_obj(name, ObjInit::RLock(flavor)),
+        }
     }
 }
 
 impl Lock {
     /// `acquire()`: waits as long as it takes. Returns `True`.
     pub async fn acquire(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Acquire { blocking: true, deadline: Deadline::Never }))
-            .await
+        cx.op_bool(Op::Obj(
+            self.id,
+            ObjOp::Acquire {
+                blocking: true,
+                deadline: Deadline::Never,
+            },
+        ))
+        .await
     }
 
     /// `acquire(timeout=t)`: `False` if the lock could not be had in time.
     pub async fn acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Acquire { blocking: true, deadline: Deadline::In(timeout) }))
-            .await
+        cx.op_bool(Op::Obj(
+            self.id,
+            ObjOp::Acquire {
+                blocking: true,
+                deadline: Deadline::In(timeout),
+            },
+        ))
+        .await
     }
 
     /// `acquire(blocking=False)`.
     pub async fn try_acquire(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Acquire { blocking: false, deadline: Deadline::Never }))
-            .await
+        cx.op_bool(Op::Obj(
+            self.id,
+            ObjOp::Acquire {
+                blocking: false,
+                deadline: Deadline::Never,
+            },
+        ))
+        .await
     }
 
     /// `acquire(blocking=False, timeout=t)`: always a `ValueError`, as in Python.
     pub async fn try_acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Acquire { blocking: false, deadline: Deadline::In(timeout) }))
-            .await
+        cx.op_bool(Op::Obj(
+            self.id,
+            ObjOp::Acquire {
+                blocking: false,
+                deadline: Deadline::In(timeout),
+            },
+        ))
+        .await
     }
 
     pub async fn release(&self, cx: &Ctx) -> PyResult<()> {
@@ -105,7 +133,12 @@ pub(crate) struct LockState {
 
 impl LockState {
     pub(crate) fn new(reentrant: bool) -> Self {
-        LockState { reentrant, locked: false, owner: None, depth: 0 }
+        LockState {
+            reentrant,
+            locked: false,
+            owner: None,
+            depth: 0,
+        }
     }
 }
 
@@ -119,7 +152,11 @@ fn state(sim: &mut Sim, o: ObjId) -> PyResult<&mut LockState> {
 /// The identity that owns a lock: the OS thread for threading/multiprocessing, the task for
 /// asyncio.
 fn owner_id(sim: &Sim, u: UnitId, o: ObjId) -> UnitId {
-    if is_async(sim, o) { u } else { sim.os_thread(u) }
+    if is_async(sim, o) {
+        u
+    } else {
+        sim.os_thread(u)
+    }
 }
 
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
@@ -150,7 +187,10 @@ fn acquire(
     ret: bool,
 ) -> PyResult<()> {
     if !blocking && deadline != Deadline::Never {
-        return Err(PyError::new(PyErrorKind::ValueError, "can't specify a timeout for a non-blocking call"));
+        return Err(PyError::new(
+            PyErrorKind::ValueError,
+            "can't specify a timeout for a non-blocking call",
+        ));
     }
     need_task(sim, u, o)?;
     let me = owner_id(sim, u, o);
@@ -159,7 +199,12 @@ fn acquire(
     if l.reentrant && l.locked && l.owner == Some(me) && !reacquire {
         l.depth += 1;
         let d = l.depth;
-        sim.event(u, EventKind::Acquire, Some(o), Some(format!("re-entered, depth {d}")));
+        sim.event(
+            u,
+            EventKind::Acquire,
+            Some(o),
+            Some(format!("re-entered, depth {d}")),
+        );
         sim.complete(u, Ok(Ret::Bool(true)));
         return Ok(());
     }
@@ -172,13 +217,23 @@ fn acquire(
         return Ok(());
     }
     if !blocking {
-        sim.event(u, EventKind::AcquireTimeout, Some(o), Some("non-blocking".to_string()));
+        sim.event(
+            u,
+            EventKind::AcquireTimeout,
+            Some(o),
+            Some("non-blocking".to_string()),
+        );
         sim.complete(u, Ok(Ret::Bool(false)));
         return Ok(());
     }
     let at = sim.resolve(deadline);
     if at.is_some_and(|t| t <= sim.now) {
-        sim.event(u, EventKind::AcquireTimeout, Some(o), Some("timed out".to_string()));
+        sim.event(
+            u,
+            EventKind::AcquireTimeout,
+            Some(o),
+            Some("timed out".to_string()),
+        );
         sim.complete(u, Ok(Ret::Bool(false)));
         return Ok(());
     }
@@ -224,9 +279,10 @@ pub(crate) fn release(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
         }
     } else if !l.locked {
         return Err(match flavor {
-            Some(Flavor::Multiprocessing) => {
-                PyError::new(PyErrorKind::ValueError, "semaphore or lock released too many times")
-            }
+            Some(Flavor::Multiprocessing) => PyError::new(
+                PyErrorKind::ValueError,
+                "semaphore or lock released too many times",
+            ),
             Some(Flavor::Asyncio) => PyError::runtime("Lock is not acquired."),
             _ => PyError::runtime("release unlocked lock"),
         });
@@ -242,7 +298,9 @@ pub(crate) fn release(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
 
 /// Lets the oldest waiter have the lock: hand-off for asyncio, a retry otherwise.
 fn wake_one(sim: &mut Sim, o: ObjId) {
-    let Some(w) = sim.objs[o.index()].waiters.pop_front() else { return };
+    let Some(w) = sim.objs[o.index()].waiters.pop_front() else {
+        return;
+    };
     if is_async(sim, o) {
         let (depth, ret) = match sim.units[w.index()].pending.take() {
             Some(Op::Obj(_, ObjOp::Reacquire { depth, ret })) => (depth, ret),
@@ -284,6 +342,11 @@ pub(crate) fn release_all(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
 pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
     sim.objs[o.index()].waiters.retain(|&w| w != u);
     sim.units[u.index()].pending = None;
-    sim.event(u, EventKind::AcquireTimeout, Some(o), Some("timed out".to_string()));
+    sim.event(
+        u,
+        EventKind::AcquireTimeout,
+        Some(o),
+        Some("timed out".to_string()),
+    );
     sim.complete(u, Ok(Ret::Bool(false)));
 }

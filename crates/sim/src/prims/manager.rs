@@ -28,12 +28,16 @@ pub struct ListProxy {
 impl Ctx {
     /// `manager.dict()`.
     pub fn manager_dict(&self, name: &str) -> DictProxy {
-        DictProxy { id: self.new_obj(name, ObjInit::ManagerDict) }
+        DictProxy {
+            id: self.new_obj(name, ObjInit::ManagerDict),
+        }
     }
 
     /// `manager.list()`.
     pub fn manager_list(&self, name: &str) -> ListProxy {
-        ListProxy { id: self.new_obj(name, ObjInit::ManagerList) }
+        ListProxy {
+            id: self.new_obj(name, ObjInit::ManagerList),
+        }
     }
 }
 
@@ -48,13 +52,30 @@ impl DictProxy {
     }
 
     /// `d.get(key, default)`.
-    pub async fn get_or(&self, cx: &Ctx, key: impl Into<Value>, default: impl Into<Value>) -> PyResult<Value> {
-        call(cx, self.id, ObjOp::DictGet(key.into(), Some(default.into()))).await
+    pub async fn get_or(
+        &self,
+        cx: &Ctx,
+        key: impl Into<Value>,
+        default: impl Into<Value>,
+    ) -> PyResult<Value> {
+        call(
+            cx,
+            self.id,
+            ObjOp::DictGet(key.into(), Some(default.into())),
+        )
+        .await
     }
 
     /// `d[key] = value`.
-    pub async fn set(&self, cx: &Ctx, key: impl Into<Value>, value: impl Into<Value>) -> PyResult<()> {
-        call(cx, self.id, ObjOp::DictSet(key.into(), value.into())).await.map(|_| ())
+    pub async fn set(
+        &self,
+        cx: &Ctx,
+        key: impl Into<Value>,
+        value: impl Into<Value>,
+    ) -> PyResult<()> {
+        call(cx, self.id, ObjOp::DictSet(key.into(), value.into()))
+            .await
+            .map(|_| ())
     }
 
     /// `list(d.keys())`, in insertion order.
@@ -79,7 +100,9 @@ impl ListProxy {
 
     /// `l[i] = v`.
     pub async fn set(&self, cx: &Ctx, i: i64, v: impl Into<Value>) -> PyResult<()> {
-        call(cx, self.id, ObjOp::WriteAt(i, v.into())).await.map(|_| ())
+        call(cx, self.id, ObjOp::WriteAt(i, v.into()))
+            .await
+            .map(|_| ())
     }
 
     pub async fn pop(&self, cx: &Ctx) -> PyResult<Value> {
@@ -136,7 +159,10 @@ fn index(len: usize, i: i64) -> PyResult<usize> {
     if (0..n).contains(&j) {
         Ok(j as usize)
     } else {
-        Err(PyError::new(PyErrorKind::IndexError, "list index out of range"))
+        Err(PyError::new(
+            PyErrorKind::IndexError,
+            "list index out of range",
+        ))
     }
 }
 
@@ -156,9 +182,9 @@ fn apply_now(sim: &mut Sim, o: ObjId, op: ObjOp) -> PyResult<Ret> {
             }
             Ok(Ret::None)
         }
-        (ObjState::Dict(d), ObjOp::DictKeys) => {
-            Ok(Ret::Value(Value::List(d.iter().map(|(k, _)| k.clone()).collect())))
-        }
+        (ObjState::Dict(d), ObjOp::DictKeys) => Ok(Ret::Value(Value::List(
+            d.iter().map(|(k, _)| k.clone()).collect(),
+        ))),
         (ObjState::Dict(d), ObjOp::Len) => Ok(Ret::Int(d.len() as i64)),
         (ObjState::List(l), ObjOp::Append(v)) => {
             l.push(v);

@@ -61,37 +61,87 @@ pub(crate) enum ObjState {
 /// Builds the arena entry for a newly registered object.
 pub(crate) fn create(spec: ObjSpec, proc: UnitId) -> Obj {
     let (kind, flavor, state) = match spec.init {
-        ObjInit::Lock(f) => (type_name(f, "Lock"), Some(f), ObjState::Lock(lock::LockState::new(false))),
-        ObjInit::RLock(f) => (type_name(f, "RLock"), Some(f), ObjState::Lock(lock::LockState::new(true))),
-        ObjInit::Semaphore { flavor, value, bounded } => (
-            type_name(flavor, if bounded { "BoundedSemaphore" } else { "Semaphore" }),
-            Some(flavor),
-            ObjState::Semaphore(semaphore::SemState { value, initial: value, bounded }),
+        ObjInit::Lock(f) => (
+            type_name(f, "Lock"),
+            Some(f),
+            ObjState::Lock(lock::LockState::new(false)),
         ),
-        ObjInit::Event(f) => (type_name(f, "Event"), Some(f), ObjState::Event { flag: false }),
-        ObjInit::Condition { flavor, lock } => {
-            (type_name(flavor, "Condition"), Some(flavor), ObjState::Condition { lock })
-        }
-        ObjInit::Barrier { flavor, parties, timeout, has_action } => (
+        ObjInit::RLock(f) => (
+            type_name(f, "RLock"),
+            Some(f),
+            ObjState::Lock(lock::LockState::new(true)),
+        ),
+        ObjInit::Semaphore {
+            flavor,
+            value,
+            bounded,
+        } => (
+            type_name(
+                flavor,
+                if bounded {
+                    "BoundedSemaphore"
+                } else {
+                    "Semaphore"
+                },
+            ),
+            Some(flavor),
+            ObjState::Semaphore(semaphore::SemState {
+                value,
+                initial: value,
+                bounded,
+            }),
+        ),
+        ObjInit::Event(f) => (
+            type_name(f, "Event"),
+            Some(f),
+            ObjState::Event { flag: false },
+        ),
+        ObjInit::Condition { flavor, lock } => (
+            type_name(flavor, "Condition"),
+            Some(flavor),
+            ObjState::Condition { lock },
+        ),
+        ObjInit::Barrier {
+            flavor,
+            parties,
+            timeout,
+            has_action,
+        } => (
             type_name(flavor, "Barrier"),
             Some(flavor),
             ObjState::Barrier(barrier::BarrierState::new(parties, timeout, has_action)),
         ),
-        ObjInit::Queue { flavor, kind, maxsize, joinable } => (
+        ObjInit::Queue {
+            flavor,
+            kind,
+            maxsize,
+            joinable,
+        } => (
             queue::type_name(flavor, kind, joinable),
             Some(flavor),
             ObjState::Queue(queue::QueueState::new(flavor, kind, maxsize, joinable)),
         ),
-        ObjInit::Conn { peer, readable, writable } => (
+        ObjInit::Conn {
+            peer,
+            readable,
+            writable,
+        } => (
             "multiprocessing.connection.Connection".to_string(),
             Some(Flavor::Multiprocessing),
             ObjState::Conn(pipe::ConnState::new(peer, readable, writable)),
         ),
-        ObjInit::Var(v) => {
-            ("variable".to_string(), None, ObjState::Var(shared::VarState::new(proc, v)))
-        }
+        ObjInit::Var(v) => (
+            "variable".to_string(),
+            None,
+            ObjState::Var(shared::VarState::new(proc, v)),
+        ),
         ObjInit::SharedValue { init, lock, array } => (
-            if array { "multiprocessing.Array" } else { "multiprocessing.Value" }.to_string(),
+            if array {
+                "multiprocessing.Array"
+            } else {
+                "multiprocessing.Value"
+            }
+            .to_string(),
             Some(Flavor::Multiprocessing),
             ObjState::Shared(shared::SharedState::new(init, lock, array)),
         ),
@@ -105,13 +155,23 @@ pub(crate) fn create(spec: ObjSpec, proc: UnitId) -> Obj {
             Some(Flavor::Multiprocessing),
             ObjState::List(Vec::new()),
         ),
-        ObjInit::Future => ("asyncio.Future".to_string(), Some(Flavor::Asyncio), ObjState::Future(future::FutState::default())),
-        ObjInit::ContextVar { default } => {
-            ("contextvars.ContextVar".to_string(), None, ObjState::ContextVar { default })
-        }
+        ObjInit::Future => (
+            "asyncio.Future".to_string(),
+            Some(Flavor::Asyncio),
+            ObjState::Future(future::FutState::default()),
+        ),
+        ObjInit::ContextVar { default } => (
+            "contextvars.ContextVar".to_string(),
+            None,
+            ObjState::ContextVar { default },
+        ),
     };
     Obj {
-        info: ObjInfo { id: spec.id, name: spec.name, kind },
+        info: ObjInfo {
+            id: spec.id,
+            name: spec.name,
+            kind,
+        },
         proc,
         flavor,
         state,
@@ -147,7 +207,10 @@ pub(crate) fn counter_value(obj: &Obj) -> i64 {
 /// objects stay on their event loop.
 fn access(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
     let Some(obj) = sim.objs.get(o.index()) else {
-        return Err(PyError::new(PyErrorKind::ValueError, format!("no object #{}", o.0)));
+        return Err(PyError::new(
+            PyErrorKind::ValueError,
+            format!("no object #{}", o.0),
+        ));
     };
     let proc = sim.units[u.index()].info.process;
     match obj.flavor {
@@ -180,7 +243,9 @@ fn access(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
 
 /// Whether waiting on this object suspends a task (asyncio) rather than the thread.
 pub(crate) fn is_async(sim: &Sim, o: ObjId) -> bool {
-    sim.objs.get(o.index()).is_some_and(|x| x.flavor == Some(Flavor::Asyncio))
+    sim.objs
+        .get(o.index())
+        .is_some_and(|x| x.flavor == Some(Flavor::Asyncio))
 }
 
 /// Raises RuntimeError when an asyncio object is awaited outside a task.
@@ -203,7 +268,10 @@ pub(crate) fn internal(what: &str) -> PyError {
 fn wrong_kind(sim: &Sim, o: ObjId, what: &str) -> PyError {
     PyError::new(
         PyErrorKind::AttributeError,
-        format!("'{}' object has no attribute '{what}'", sim.objs[o.index()].info.kind),
+        format!(
+            "'{}' object has no attribute '{what}'",
+            sim.objs[o.index()].info.kind
+        ),
     )
 }
 
@@ -241,7 +309,9 @@ pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
 
 /// Removes `u` from every wait list of `o` (it was cancelled or killed).
 pub(crate) fn detach(sim: &mut Sim, u: UnitId, o: ObjId) {
-    let Some(obj) = sim.objs.get_mut(o.index()) else { return };
+    let Some(obj) = sim.objs.get_mut(o.index()) else {
+        return;
+    };
     obj.waiters.retain(|&w| w != u);
     match &mut obj.state {
         ObjState::Queue(q) => {
@@ -258,7 +328,13 @@ pub(crate) fn wait_reason(sim: &Sim, u: UnitId, o: ObjId) -> (String, Option<Uni
     let obj = &sim.objs[o.index()];
     let name = format!("{} '{}'", obj.info.kind, obj.info.name);
     match &obj.state {
-        ObjState::Lock(l) => (format!("{name} held by {}", l.owner.map_or("nobody".to_string(), |h| sim.name(h))), l.owner),
+        ObjState::Lock(l) => (
+            format!(
+                "{name} held by {}",
+                l.owner.map_or("nobody".to_string(), |h| sim.name(h))
+            ),
+            l.owner,
+        ),
         ObjState::Semaphore(s) => (format!("{name} (value {})", s.value), None),
         ObjState::Event { .. } => (format!("{name} to be set"), None),
         ObjState::Condition { .. } => (format!("a notify on {name}"), None),

@@ -31,11 +31,19 @@ impl Ctx {
         let second = ObjId(first.0.saturating_add(1));
         let a = self.new_obj(
             format!("{name}[0]"),
-            ObjInit::Conn { peer: second, readable: true, writable: duplex },
+            ObjInit::Conn {
+                peer: second,
+                readable: true,
+                writable: duplex,
+            },
         );
         let b = self.new_obj(
             format!("{name}[1]"),
-            ObjInit::Conn { peer: first, readable: duplex, writable: true },
+            ObjInit::Conn {
+                peer: first,
+                readable: duplex,
+                writable: true,
+            },
         );
         (Conn { id: a }, Conn { id: b })
     }
@@ -52,7 +60,8 @@ impl Conn {
 
     /// `poll(timeout)`: whether `recv` would return without blocking.
     pub async fn poll(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Poll(Deadline::In(timeout)))).await
+        cx.op_bool(Op::Obj(self.id, ObjOp::Poll(Deadline::In(timeout))))
+            .await
     }
 
     pub async fn close(&self, cx: &Ctx) -> PyResult<()> {
@@ -71,7 +80,13 @@ pub(crate) struct ConnState {
 
 impl ConnState {
     pub(crate) fn new(peer: ObjId, readable: bool, writable: bool) -> Self {
-        ConnState { peer, readable, writable, closed: false, inbox: VecDeque::new() }
+        ConnState {
+            peer,
+            readable,
+            writable,
+            closed: false,
+            inbox: VecDeque::new(),
+        }
     }
 }
 
@@ -94,7 +109,10 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
                 return Err(closed_error());
             }
             if !c.writable {
-                return Err(PyError::new(PyErrorKind::OSError, "connection is read-only"));
+                return Err(PyError::new(
+                    PyErrorKind::OSError,
+                    "connection is read-only",
+                ));
             }
             let peer = c.peer;
             if state(sim, peer)?.closed {
@@ -102,7 +120,9 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             }
             let ev = sim.event(u, EventKind::Send, Some(o), Some(v.repr()));
             let costs = &sim.machine.costs;
-            let cost = costs.message.saturating_add(v.pickled_size().saturating_mul(costs.copy_per_byte));
+            let cost = costs
+                .message
+                .saturating_add(v.pickled_size().saturating_mul(costs.copy_per_byte));
             state(sim, peer)?.inbox.push_back((v, ev));
             if let Some(r) = sim.objs[peer.index()].waiters.pop_front() {
                 sim.retry(r);
@@ -116,13 +136,18 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
                 return Err(closed_error());
             }
             if !c.readable {
-                return Err(PyError::new(PyErrorKind::OSError, "connection is write-only"));
+                return Err(PyError::new(
+                    PyErrorKind::OSError,
+                    "connection is write-only",
+                ));
             }
             if let Some((v, sent)) = c.inbox.pop_front() {
                 let ev = sim.event(u, EventKind::Recv, Some(o), Some(v.repr()));
                 sim.link(Some(sent), ev, LinkKind::Feed);
                 let costs = &sim.machine.costs;
-                let cost = costs.message.saturating_add(v.pickled_size().saturating_mul(costs.copy_per_byte));
+                let cost = costs
+                    .message
+                    .saturating_add(v.pickled_size().saturating_mul(costs.copy_per_byte));
                 sim.start_compute(u, cost, Some(After::Reply(Ok(Ret::Value(v)))));
                 return Ok(());
             }

@@ -36,8 +36,22 @@ impl Ctx {
     /// [`Ctx::mp_joinable_queue`].
     pub fn new_queue(&self, flavor: Flavor, kind: QueueKind, name: &str, maxsize: i64) -> Queue {
         let joinable = flavor != Flavor::Multiprocessing && kind != QueueKind::Simple;
-        let maxsize = if kind == QueueKind::Simple { 0 } else { maxsize };
-        Queue { id: self.new_obj(name, ObjInit::Queue { flavor, kind, maxsize, joinable }) }
+        let maxsize = if kind == QueueKind::Simple {
+            0
+        } else {
+            maxsize
+        };
+        Queue {
+            id: self.new_obj(
+                name,
+                ObjInit::Queue {
+                    flavor,
+                    kind,
+                    maxsize,
+                    joinable,
+                },
+            ),
+        }
     }
 
     /// `multiprocessing.JoinableQueue(maxsize)`.
@@ -45,7 +59,12 @@ impl Ctx {
         Queue {
             id: self.new_obj(
                 name,
-                ObjInit::Queue { flavor: Flavor::Multiprocessing, kind: QueueKind::Fifo, maxsize, joinable: true },
+                ObjInit::Queue {
+                    flavor: Flavor::Multiprocessing,
+                    kind: QueueKind::Fifo,
+                    maxsize,
+                    joinable: true,
+                },
             ),
         }
     }
@@ -53,31 +72,68 @@ impl Ctx {
 
 impl Queue {
     pub async fn put(&self, cx: &Ctx, item: impl Into<Value>) -> PyResult<()> {
-        let op = ObjOp::Put { item: item.into(), block: true, deadline: Deadline::Never };
+        let op = ObjOp::Put {
+            item: item.into(),
+            block: true,
+            deadline: Deadline::Never,
+        };
         cx.op_unit(Op::Obj(self.id, op)).await
     }
 
-    pub async fn put_timeout(&self, cx: &Ctx, item: impl Into<Value>, timeout: Nanos) -> PyResult<()> {
-        let op = ObjOp::Put { item: item.into(), block: true, deadline: Deadline::In(timeout) };
+    pub async fn put_timeout(
+        &self,
+        cx: &Ctx,
+        item: impl Into<Value>,
+        timeout: Nanos,
+    ) -> PyResult<()> {
+        let op = ObjOp::Put {
+            item: item.into(),
+            block: true,
+            deadline: Deadline::In(timeout),
+        };
         cx.op_unit(Op::Obj(self.id, op)).await
     }
 
     pub async fn put_nowait(&self, cx: &Ctx, item: impl Into<Value>) -> PyResult<()> {
-        let op = ObjOp::Put { item: item.into(), block: false, deadline: Deadline::Never };
+        let op = ObjOp::Put {
+            item: item.into(),
+            block: false,
+            deadline: Deadline::Never,
+        };
         cx.op_unit(Op::Obj(self.id, op)).await
     }
 
     pub async fn get(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(Op::Obj(self.id, ObjOp::Get { block: true, deadline: Deadline::Never })).await
+        cx.op_value(Op::Obj(
+            self.id,
+            ObjOp::Get {
+                block: true,
+                deadline: Deadline::Never,
+            },
+        ))
+        .await
     }
 
     pub async fn get_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<Value> {
-        cx.op_value(Op::Obj(self.id, ObjOp::Get { block: true, deadline: Deadline::In(timeout) }))
-            .await
+        cx.op_value(Op::Obj(
+            self.id,
+            ObjOp::Get {
+                block: true,
+                deadline: Deadline::In(timeout),
+            },
+        ))
+        .await
     }
 
     pub async fn get_nowait(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(Op::Obj(self.id, ObjOp::Get { block: false, deadline: Deadline::Never })).await
+        cx.op_value(Op::Obj(
+            self.id,
+            ObjOp::Get {
+                block: false,
+                deadline: Deadline::Never,
+            },
+        ))
+        .await
     }
 
     pub async fn qsize(&self, cx: &Ctx) -> PyResult<i64> {
@@ -189,7 +245,8 @@ fn state(sim: &mut Sim, o: ObjId) -> PyResult<&mut QueueState> {
 fn copy_cost(sim: &Sim, flavor: Flavor, v: &Value) -> Nanos {
     if flavor == Flavor::Multiprocessing {
         let c = &sim.machine.costs;
-        c.message.saturating_add(v.pickled_size().saturating_mul(c.copy_per_byte))
+        c.message
+            .saturating_add(v.pickled_size().saturating_mul(c.copy_per_byte))
     } else {
         0
     }
@@ -197,7 +254,11 @@ fn copy_cost(sim: &Sim, flavor: Flavor, v: &Value) -> Nanos {
 
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     match op {
-        ObjOp::Put { item, block, deadline } => put(sim, u, o, item, block, deadline),
+        ObjOp::Put {
+            item,
+            block,
+            deadline,
+        } => put(sim, u, o, item, block, deadline),
         ObjOp::Get { block, deadline } => get(sim, u, o, block, deadline),
         ObjOp::QSize => {
             let n = state(sim, o)?.items.len() as i64;
@@ -220,11 +281,19 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             }
             let q = state(sim, o)?;
             if q.unfinished <= 0 {
-                return Err(PyError::new(PyErrorKind::ValueError, "task_done() called too many times"));
+                return Err(PyError::new(
+                    PyErrorKind::ValueError,
+                    "task_done() called too many times",
+                ));
             }
             q.unfinished -= 1;
             let left = q.unfinished;
-            let ev = sim.event(u, EventKind::TaskDone, Some(o), Some(format!("{left} unfinished")));
+            let ev = sim.event(
+                u,
+                EventKind::TaskDone,
+                Some(o),
+                Some(format!("{left} unfinished")),
+            );
             if left == 0 {
                 let joiners = std::mem::take(&mut state(sim, o)?.joiners);
                 for j in joiners {
@@ -258,14 +327,26 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
 /// The `AttributeError` for a method the queue class lacks, with the type name CPython prints.
 fn no_attribute(sim: &mut Sim, o: ObjId, what: &str) -> PyError {
     let class = match state(sim, o) {
-        Ok(q) if q.kind == QueueKind::Simple && q.flavor == Flavor::Threading => "_queue.SimpleQueue",
+        Ok(q) if q.kind == QueueKind::Simple && q.flavor == Flavor::Threading => {
+            "_queue.SimpleQueue"
+        }
         Ok(q) if q.flavor == Flavor::Multiprocessing => "Queue",
         _ => return wrong_kind(sim, o, what),
     };
-    PyError::new(PyErrorKind::AttributeError, format!("'{class}' object has no attribute '{what}'"))
+    PyError::new(
+        PyErrorKind::AttributeError,
+        format!("'{class}' object has no attribute '{what}'"),
+    )
 }
 
-fn put(sim: &mut Sim, u: UnitId, o: ObjId, item: Value, block: bool, deadline: Deadline) -> PyResult<()> {
+fn put(
+    sim: &mut Sim,
+    u: UnitId,
+    o: ObjId,
+    item: Value,
+    block: bool,
+    deadline: Deadline,
+) -> PyResult<()> {
     let q = state(sim, o)?;
     if q.kind == QueueKind::Priority {
         for other in &q.items {
@@ -282,7 +363,11 @@ fn put(sim: &mut Sim, u: UnitId, o: ObjId, item: Value, block: bool, deadline: D
             return Err(PyError::new(PyErrorKind::Full, ""));
         }
         state(sim, o)?.putters.push_back(u);
-        let op = ObjOp::Put { item, block, deadline: at.map_or(Deadline::Never, Deadline::At) };
+        let op = ObjOp::Put {
+            item,
+            block,
+            deadline: at.map_or(Deadline::Never, Deadline::At),
+        };
         let asy = is_async(sim, o);
         sim.block_retry(u, Op::Obj(o, op), Wait::Obj(o), at, asy);
         return Ok(());
@@ -294,7 +379,11 @@ fn put(sim: &mut Sim, u: UnitId, o: ObjId, item: Value, block: bool, deadline: D
     let flavor = q.flavor;
     let cost = copy_cost(sim, flavor, &item);
     let q = state(sim, o)?;
-    q.items.push_back(Item { value: item, put_event: ev, seq });
+    q.items.push_back(Item {
+        value: item,
+        put_event: ev,
+        seq,
+    });
     if q.joinable {
         q.unfinished += 1;
     }
@@ -318,7 +407,10 @@ fn get(sim: &mut Sim, u: UnitId, o: ObjId, block: bool, deadline: Deadline) -> P
             return Err(PyError::new(PyErrorKind::Empty, ""));
         }
         sim.objs[o.index()].waiters.push_back(u);
-        let op = ObjOp::Get { block, deadline: at.map_or(Deadline::Never, Deadline::At) };
+        let op = ObjOp::Get {
+            block,
+            deadline: at.map_or(Deadline::Never, Deadline::At),
+        };
         let asy = is_async(sim, o);
         sim.block_retry(u, Op::Obj(o, op), Wait::Obj(o), at, asy);
         return Ok(());
@@ -350,6 +442,10 @@ pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
     };
     sim.objs[o.index()].waiters.retain(|&w| w != u);
     sim.units[u.index()].pending = None;
-    let kind = if was_putter { PyErrorKind::Full } else { PyErrorKind::Empty };
+    let kind = if was_putter {
+        PyErrorKind::Full
+    } else {
+        PyErrorKind::Empty
+    };
     sim.complete(u, Err(PyError::new(kind, "")));
 }

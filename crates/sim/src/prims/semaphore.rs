@@ -35,34 +35,65 @@ impl Ctx {
     ) -> PyResult<Semaphore> {
         if value < 0 {
             return Err(match flavor {
-                Flavor::Threading => {
-                    PyError::new(PyErrorKind::ValueError, "semaphore initial value must be >= 0")
-                }
-                Flavor::Asyncio => {
-                    PyError::new(PyErrorKind::ValueError, "Semaphore initial value must be >= 0")
-                }
+                Flavor::Threading => PyError::new(
+                    PyErrorKind::ValueError,
+                    "semaphore initial value must be >= 0",
+                ),
+                Flavor::Asyncio => PyError::new(
+                    PyErrorKind::ValueError,
+                    "Semaphore initial value must be >= 0",
+                ),
                 // `sem_open` rejects it (Linux).
-                Flavor::Multiprocessing => PyError::new(PyErrorKind::OSError, "[Errno 22] Invalid argument"),
+                Flavor::Multiprocessing => {
+                    PyError::new(PyErrorKind::OSError, "[Errno 22] Invalid argument")
+                }
             });
         }
-        Ok(Semaphore { id: self.new_obj(name, ObjInit::Semaphore { flavor, value, bounded }) })
+        Ok(Semaphore {
+            id: self.new_obj(
+                name,
+                ObjInit::Semaphore {
+                    flavor,
+                    value,
+                    bounded,
+                },
+            ),
+        })
     }
 }
 
 impl Semaphore {
     pub async fn acquire(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Acquire { blocking: true, deadline: Deadline::Never }))
-            .await
+        cx.op_bool(Op::Obj(
+            self.id,
+            ObjOp::Acquire {
+                blocking: true,
+                deadline: Deadline::Never,
+            },
+        ))
+        .await
     }
 
     pub async fn acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Acquire { blocking: true, deadline: Deadline::In(timeout) }))
-            .await
+        cx.op_bool(Op::Obj(
+            self.id,
+            ObjOp::Acquire {
+                blocking: true,
+                deadline: Deadline::In(timeout),
+            },
+        ))
+        .await
     }
 
     pub async fn try_acquire(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Acquire { blocking: false, deadline: Deadline::Never }))
-            .await
+        cx.op_bool(Op::Obj(
+            self.id,
+            ObjOp::Acquire {
+                blocking: false,
+                deadline: Deadline::Never,
+            },
+        ))
+        .await
     }
 
     /// `release(n)`.
@@ -110,7 +141,10 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
 
 fn acquire(sim: &mut Sim, u: UnitId, o: ObjId, blocking: bool, deadline: Deadline) -> PyResult<()> {
     if !blocking && deadline != Deadline::Never {
-        return Err(PyError::new(PyErrorKind::ValueError, "can't specify timeout for non-blocking acquire"));
+        return Err(PyError::new(
+            PyErrorKind::ValueError,
+            "can't specify timeout for non-blocking acquire",
+        ));
     }
     need_task(sim, u, o)?;
     let fair_wait = is_async(sim, o) && !sim.objs[o.index()].waiters.is_empty();
@@ -128,7 +162,10 @@ fn acquire(sim: &mut Sim, u: UnitId, o: ObjId, blocking: bool, deadline: Deadlin
         return Ok(());
     }
     sim.objs[o.index()].waiters.push_back(u);
-    let op = ObjOp::Acquire { blocking, deadline: at.map_or(Deadline::Never, Deadline::At) };
+    let op = ObjOp::Acquire {
+        blocking,
+        deadline: at.map_or(Deadline::Never, Deadline::At),
+    };
     let asy = is_async(sim, o);
     sim.block_retry(u, Op::Obj(o, op), Wait::Obj(o), at, asy);
     Ok(())
@@ -143,7 +180,10 @@ fn took(sim: &mut Sim, u: UnitId, o: ObjId) {
 
 fn release(sim: &mut Sim, u: UnitId, o: ObjId, n: u32) -> PyResult<()> {
     if n < 1 {
-        return Err(PyError::new(PyErrorKind::ValueError, "n must be one or more"));
+        return Err(PyError::new(
+            PyErrorKind::ValueError,
+            "n must be one or more",
+        ));
     }
     let flavor = sim.objs[o.index()].flavor;
     let s = state(sim, o)?;
@@ -158,12 +198,19 @@ fn release(sim: &mut Sim, u: UnitId, o: ObjId, n: u32) -> PyResult<()> {
         ));
     }
     s.value += i64::from(n);
-    let ev = sim.event(u, EventKind::Release, Some(o), (n > 1).then(|| format!("n={n}")));
+    let ev = sim.event(
+        u,
+        EventKind::Release,
+        Some(o),
+        (n > 1).then(|| format!("n={n}")),
+    );
     sim.objs[o.index()].last_release = Some(ev);
     sim.counter(o);
     let asy = is_async(sim, o);
     for _ in 0..n {
-        let Some(w) = sim.objs[o.index()].waiters.pop_front() else { break };
+        let Some(w) = sim.objs[o.index()].waiters.pop_front() else {
+            break;
+        };
         if asy {
             let s = state(sim, o)?;
             s.value -= 1;
@@ -181,6 +228,11 @@ fn release(sim: &mut Sim, u: UnitId, o: ObjId, n: u32) -> PyResult<()> {
 pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
     sim.objs[o.index()].waiters.retain(|&w| w != u);
     sim.units[u.index()].pending = None;
-    sim.event(u, EventKind::AcquireTimeout, Some(o), Some("timed out".to_string()));
+    sim.event(
+        u,
+        EventKind::AcquireTimeout,
+        Some(o),
+        Some("timed out".to_string()),
+    );
     sim.complete(u, Ok(Ret::Bool(false)));
 }

@@ -3,8 +3,9 @@
 //!
 //! Reads and writes are separate scheduling points, so `x = x + 1` written as a read and a
 //! write really can lose updates. A plain variable belongs to one process: another process
-//! works on its own copy (taken from the creating process when it first touches it, as a fork
-//! would), which is the lesson "processes do not share memory". `Value`/`Array` are shared by
+//! works on its own copy, holding the value its parent had when it started it (as a fork
+//! would; the copy is materialised lazily, at the first touch or at the parent's next write),
+//! which is the lesson "processes do not share memory". `Value`/`Array` are shared by
 //! every process; with `lock=True` they carry a `multiprocessing.RLock` from `get_lock()`.
 
 use std::collections::BTreeMap;
@@ -27,13 +28,22 @@ pub struct Var {
 impl Ctx {
     /// A global variable of this process, starting at `init`.
     pub fn var(&self, name: &str, init: impl Into<Value>) -> Var {
-        Var { id: self.new_obj(name, ObjInit::Var(init.into())) }
+        Var {
+            id: self.new_obj(name, ObjInit::Var(init.into())),
+        }
     }
 
     /// `multiprocessing.Value(typecode, init, lock=lock)`.
     pub fn mp_value(&self, name: &str, init: impl Into<Value>, lock: bool) -> SharedValue {
         let lock = lock.then(|| self.new_rlock(Flavor::Multiprocessing, &format!("{name}.lock")));
-        let id = self.new_obj(name, ObjInit::SharedValue { init: init.into(), lock: lock.map(|l| l.id), array: false });
+        let id = self.new_obj(
+            name,
+            ObjInit::SharedValue {
+                init: init.into(),
+                lock: lock.map(|l| l.id),
+                array: false,
+            },
+        );
         SharedValue { id, lock }
     }
 
@@ -42,7 +52,11 @@ impl Ctx {
         let lock = lock.then(|| self.new_rlock(Flavor::Multiprocessing, &format!("{name}.lock")));
         let id = self.new_obj(
             name,
-            ObjInit::SharedValue { init: Value::List(values), lock: lock.map(|l| l.id), array: true },
+            ObjInit::SharedValue {
+                init: Value::List(values),
+                lock: lock.map(|l| l.id),
+                array: true,
+            },
         );
         SharedValue { id, lock }
     }
@@ -92,7 +106,8 @@ impl SharedValue {
 
     /// `arr[i] = v`.
     pub async fn write_at(&self, cx: &Ctx, i: i64, v: impl Into<Value>) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::WriteAt(i, v.into()))).await
+        cx.op_unit(Op::Obj(self.id, ObjOp::WriteAt(i, v.into())))
+            .await
     }
 
     pub async fn len(&self, cx: &Ctx) -> PyResult<i64> {
@@ -102,7 +117,10 @@ impl SharedValue {
     /// `get_lock()`; an `AttributeError` when created with `lock=False`.
     pub fn get_lock(&self) -> PyResult<Lock> {
         self.lock.ok_or_else(|| {
-            PyError::new(PyErrorKind::AttributeError, "'c_long' object has no attribute 'get_lock'")
+            PyError::new(
+                PyErrorKind::AttributeError,
+                "'c_long' object has no attribute 'get_lock'",
+            )
         })
     }
 }
@@ -115,7 +133,10 @@ pub(crate) struct VarState {
 
 impl VarState {
     pub(crate) fn new(home: UnitId, init: Value) -> Self {
-        VarState { home, values: BTreeMap::from([(home, init)]) }
+        VarState {
+            home,
+            values: BTreeMap::from([(home, init)]),
+        }
     }
 }
 
@@ -145,21 +166,75 @@ fn index(len: usize, i: i64) -> PyResult<usize> {
     }
 }
 
+/// The process `p` and its ancestors, nearest first.
+fn lineage(sim: &Sim, p: UnitId) -> Vec<UnitId> {
+    let mut out = vec![p];
+    let mut cur = p;
+    while let Some(parent) = sim.units.get(cur.index()).and_then(|x| x.info.parent) {
+        let pp = sim.units[parent.index()].info.process;
+        if out.contains(&pp) {
+            break;
+        }
+        out.push(pp);
+        cur = pp;
+    }
+    out
+}
+
+/// Child processes of `p` that were started but have no copy of the variable yet: a write by
+/// `p` must not reach them, so they keep the value they were forked with.
+fn started_children(sim: &Sim, p: UnitId) -> Vec<Vec<UnitId>> {
+    let pix = sim.units[p.index()].proc_ix;
+    sim.procs[pix]
+        .children
+        .iter()
+        .filter(|c| sim.units[c.index()].started)
+        .map(|&c| lineage(sim, c))
+        .collect()
+}
+
+impl VarState {
+    /// The value process `lineage[0]` sees: its own copy, else the one it inherited.
+    fn value_for(&self, lineage: &[UnitId]) -> Value {
+        lineage
+            .iter()
+            .find_map(|p| self.values.get(p))
+            .or_else(|| self.values.get(&self.home))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     let proc = sim.units[u.index()].info.process;
+    let (me, children) = match (&sim.objs[o.index()].state, &op) {
+        (ObjState::Var(_), ObjOp::Read) => (lineage(sim, proc), Vec::new()),
+        (ObjState::Var(_), ObjOp::Write(_)) => (Vec::new(), started_children(sim, proc)),
+        _ => (Vec::new(), Vec::new()),
+    };
     let (kind, detail, reply) = match (&mut sim.objs[o.index()].state, op) {
         (ObjState::Var(v), ObjOp::Read) => {
-            let home = v.values.get(&v.home).cloned().unwrap_or_default();
-            let x = v.values.entry(proc).or_insert(home).clone();
+            let x = v.value_for(&me);
+            v.values.insert(proc, x.clone());
             (EventKind::Read, x.repr(), Ret::Value(x))
         }
         (ObjState::Var(v), ObjOp::Write(x)) => {
             let d = x.repr();
+            for child in children {
+                if !v.values.contains_key(&child[0]) {
+                    let inherited = v.value_for(&child);
+                    v.values.insert(child[0], inherited);
+                }
+            }
             v.values.insert(proc, x);
             (EventKind::Write, d, Ret::None)
         }
         (ObjState::Shared(s), ObjOp::Read) => {
-            let x = if s.array { Value::List(s.values.clone()) } else { s.values[0].clone() };
+            let x = if s.array {
+                Value::List(s.values.clone())
+            } else {
+                s.values[0].clone()
+            };
             (EventKind::Read, x.repr(), Ret::Value(x))
         }
         (ObjState::Shared(s), ObjOp::Write(x)) => {
@@ -167,7 +242,12 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             if s.array {
                 match x {
                     Value::List(v) if v.len() == s.values.len() => s.values = v,
-                    _ => return Err(PyError::new(PyErrorKind::ValueError, "can only assign a list of the same length")),
+                    _ => {
+                        return Err(PyError::new(
+                            PyErrorKind::ValueError,
+                            "Can only assign sequence of same size",
+                        ));
+                    }
                 }
             } else {
                 s.values[0] = x;
@@ -185,10 +265,14 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             s.values[j] = x;
             (EventKind::Write, d, Ret::None)
         }
-        (ObjState::Shared(s), ObjOp::Len) if s.array => {
-            (EventKind::Read, "len".to_string(), Ret::Int(s.values.len() as i64))
+        (ObjState::Shared(s), ObjOp::Len) if s.array => (
+            EventKind::Read,
+            "len".to_string(),
+            Ret::Int(s.values.len() as i64),
+        ),
+        (ObjState::Var(_) | ObjState::Shared(_), _) => {
+            return Err(wrong_kind(sim, o, "this method"));
         }
-        (ObjState::Var(_) | ObjState::Shared(_), _) => return Err(wrong_kind(sim, o, "this method")),
         _ => return Err(internal("not a shared variable")),
     };
     sim.event(u, kind, Some(o), Some(detail));

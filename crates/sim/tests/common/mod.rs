@@ -17,7 +17,11 @@ pub fn run_with(machine: Machine, seed: u64, sched: SchedulerKind, program: Prog
 
 /// The machine without a GIL, so threads interleave at every operation.
 pub fn free_threaded(cores: u32) -> Machine {
-    Machine { cores, gil: false, ..Machine::default() }
+    Machine {
+        cores,
+        gil: false,
+        ..Machine::default()
+    }
 }
 
 /// The error that ended the unit named `name`.
@@ -29,18 +33,29 @@ pub fn error_of(trace: &Trace, name: &str) -> Option<PyError> {
 pub fn result_int(trace: &Trace, key: &str) -> i64 {
     match trace.result.get(key) {
         Some(Value::Int(i)) => *i,
-        other => panic!("result {key} is {other:?}; trace outcome {:?}, errors {:?}", trace.outcome, trace.errors),
+        other => panic!(
+            "result {key} is {other:?}; trace outcome {:?}, errors {:?}",
+            trace.outcome, trace.errors
+        ),
     }
 }
 
 pub fn result(trace: &Trace, key: &str) -> Value {
     trace.result.get(key).cloned().unwrap_or_else(|| {
-        panic!("no result {key}; outcome {:?}, errors {:?}", trace.outcome, trace.errors)
+        panic!(
+            "no result {key}; outcome {:?}, errors {:?}",
+            trace.outcome, trace.errors
+        )
     })
 }
 
 pub fn assert_completed(trace: &Trace) {
-    assert_eq!(trace.outcome, Some(Outcome::Completed), "errors: {:?}", trace.errors);
+    assert_eq!(
+        trace.outcome,
+        Some(Outcome::Completed),
+        "errors: {:?}",
+        trace.errors
+    );
 }
 
 /// Captures a program-level outcome as a string result: "ok:<value>" or "<Kind>:<message>".
@@ -83,7 +98,11 @@ pub fn all_outcomes(
     let mut prefix: Vec<u32> = Vec::new();
     for _ in 0..max_runs {
         let log = Rc::new(RefCell::new(Vec::new()));
-        let sched = PrefixSched { prefix: prefix.clone(), pos: 0, log: Rc::clone(&log) };
+        let sched = PrefixSched {
+            prefix: prefix.clone(),
+            pos: 0,
+            log: Rc::clone(&log),
+        };
         let mut sim = match Sim::with_scheduler(machine.clone(), 0, Box::new(sched)) {
             Ok(s) => s,
             Err(e) => panic!("{e}"),

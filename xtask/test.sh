@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Sets up whatever is missing and runs every test: formatting, lints, native tests, and the
+# simulator's build for wasm32 on stable.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+ensure_component rustfmt
+ensure_component clippy
+ensure_target wasm32-unknown-unknown
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+say "native tests"
+cargo test --workspace --locked
+
+say "the simulator builds for wasm32-unknown-unknown on stable"
+cargo build -p interleave-sim --target wasm32-unknown-unknown --locked --release
+
+say "all tests passed"
