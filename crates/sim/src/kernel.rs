@@ -868,10 +868,12 @@ impl Sim {
         });
         self.event(spec.id, EventKind::Create, None, None);
         // A task created from inside a running loop is scheduled at once (create_task).
-        if in_task && spec.kind == SpawnKind::Task
-            && let Some(l) = loop_ix {
-                self.schedule_in_loop(spec.id, l);
-            }
+        if in_task
+            && spec.kind == SpawnKind::Task
+            && let Some(l) = loop_ix
+        {
+            self.schedule_in_loop(spec.id, l);
+        }
     }
 
     pub(crate) fn schedule_in_loop(&mut self, t: UnitId, l: usize) {
@@ -1101,10 +1103,11 @@ impl Sim {
     fn release_core(&mut self, u: UnitId) {
         if let Some(core) = self.units[u.index()].core.take()
             && let Some(c) = self.cores.get_mut(core as usize)
-                && c.occupant == Some(u) {
-                    c.occupant = None;
-                    self.busy_cores = self.busy_cores.saturating_sub(1);
-                }
+            && c.occupant == Some(u)
+        {
+            c.occupant = None;
+            self.busy_cores = self.busy_cores.saturating_sub(1);
+        }
     }
 
     fn fire(&mut self, u: UnitId, epoch: u32) {
@@ -1192,9 +1195,10 @@ impl Sim {
                 self.units[u.index()].wait = None;
                 if self.units[u.index()].spawn_kind == SpawnKind::Callback {
                     if let Some(l) = self.units[u.index()].loop_ix
-                        && !self.loops[l].closing {
-                            self.make_runnable(u);
-                        }
+                        && !self.loops[l].closing
+                    {
+                        self.make_runnable(u);
+                    }
                 } else {
                     self.make_runnable(u);
                 }
@@ -1350,16 +1354,17 @@ impl Sim {
         let now = self.now;
         let unit = &mut self.units[u.index()];
         if let Some((state, obj, core)) = unit.display.take()
-            && unit.span_start < now {
-                self.trace.spans.push(Span {
-                    unit: u,
-                    start: unit.span_start,
-                    end: now,
-                    state,
-                    obj,
-                    core,
-                });
-            }
+            && unit.span_start < now
+        {
+            self.trace.spans.push(Span {
+                unit: u,
+                start: unit.span_start,
+                end: now,
+                state,
+                obj,
+                core,
+            });
+        }
         unit.span_start = now;
     }
 
@@ -1384,9 +1389,10 @@ impl Sim {
 
     pub(crate) fn link(&mut self, from: Option<u32>, to: u32, kind: LinkKind) {
         if let Some(from) = from
-            && from != to {
-                self.trace.links.push(Link { from, to, kind });
-            }
+            && from != to
+        {
+            self.trace.links.push(Link { from, to, kind });
+        }
     }
 
     pub(crate) fn counter(&mut self, o: ObjId) {
@@ -1970,10 +1976,9 @@ impl Sim {
         }
         if unit.status == Status::Blocked && unit.async_wait {
             match unit.wait.clone() {
-                Some(Wait::AwaitUnit(x)) if !unit.shielded
-                    && self.cancel_unit(x, Some(t)) => {
-                        return true;
-                    }
+                Some(Wait::AwaitUnit(x)) if !unit.shielded && self.cancel_unit(x, Some(t)) => {
+                    return true;
+                }
                 Some(Wait::AwaitFuture(f)) => {
                     crate::prims::cancel_future(self, f, t);
                     if self.units[t.index()].status != Status::Blocked {
@@ -1982,11 +1987,12 @@ impl Sim {
                 }
                 Some(Wait::Multi) => {
                     if let Some(m) = self.units[t.index()].multi.clone()
-                        && matches!(m.kind, MultiKind::Gather { .. } | MultiKind::WaitFor) {
-                            for x in m.units {
-                                self.cancel_unit(x, Some(t));
-                            }
+                        && matches!(m.kind, MultiKind::Gather { .. } | MultiKind::WaitFor)
+                    {
+                        for x in m.units {
+                            self.cancel_unit(x, Some(t));
                         }
+                    }
                 }
                 _ => {}
             }

@@ -48,7 +48,7 @@ pub use prims::semaphore::Semaphore;
 pub use prims::shared::{SharedValue, Var};
 pub use program::{Ctx, Flavor, Program, QueueKind, ReturnWhen, err};
 pub use sched::{Candidate, Fifo, Pct, RandomSched, Replay, Schedule, Scheduler, SchedulerKind};
-pub use time::{Nanos, fmt_nanos, ms, secs, us};
+pub use time::{Nanos, fmt_nanos, from_ms_f64, from_secs_f64, ms, secs, us};
 pub use trace::{
     Counter, Event as TraceEvent, EventKind, LimitKind, Link, LinkKind, Metrics, ObjInfo, Outcome,
     Span, State, Trace, UnitError, UnitInfo, UnitKind, UnitMetrics, WaitEdge,

@@ -33,6 +33,12 @@ pub fn from_secs_f64(s: f64) -> Nanos {
     }
 }
 
+/// Converts milliseconds given as a float (a scenario's `delay_ms`) to nanoseconds, clamping
+/// negative and non-finite values to zero.
+pub fn from_ms_f64(ms: f64) -> Nanos {
+    from_secs_f64(ms / 1e3)
+}
+
 /// Formats a time for people: `0`, `750ns`, `12.5µs`, `3ms`, `1.25s`.
 pub fn fmt_nanos(t: Nanos) -> String {
     fn trim(x: f64) -> String {

@@ -195,3 +195,47 @@ fn asyncio_event_wakes_every_waiting_task() {
         Value::List(vec![ms20.clone(), ms20.clone(), ms20])
     );
 }
+
+#[test]
+fn a_wait_timeout_satisfied_early_does_not_extend_the_run() {
+    let t = run(Program::new(|cx: Ctx| async move {
+        let ev = cx.event("e");
+        let waiter = cx
+            .spawn_thread(
+                "waiter",
+                Program::new(move |cx: Ctx| async move {
+                    ev.wait_timeout(&cx, ms(100)).await.map(|_| ())
+                }),
+            )
+            .await?;
+        cx.sleep(ms(10)).await?;
+        ev.set(&cx).await?;
+        waiter.join(&cx).await?;
+        cx.set_result("end", cx.now().await? as i64).await
+    }));
+    assert_completed(&t);
+    let end = result_int(&t, "end");
+    assert!(end < ms(11) as i64, "{end}");
+    // Nothing waits for the 100 ms deadline any more: the program ends when main does.
+    assert_eq!(t.metrics.makespan as i64, end);
+}
+
+#[test]
+fn a_long_wait_timeout_satisfied_early_does_not_hit_the_time_limit() {
+    let t = run(Program::new(|cx: Ctx| async move {
+        let ev = cx.event("e");
+        cx.spawn_thread(
+            "setter",
+            Program::new(move |cx: Ctx| async move {
+                cx.sleep(ms(10)).await?;
+                ev.set(&cx).await
+            }),
+        )
+        .await?;
+        // Event.wait(timeout=7200): longer than the one-hour virtual-time limit.
+        cx.set_result("flag", ev.wait_timeout(&cx, secs(7200)).await?)
+            .await
+    }));
+    assert_eq!(result(&t, "flag"), Value::Bool(true));
+    assert_completed(&t);
+}

@@ -75,14 +75,24 @@ fn a_child_process_does_not_see_parent_writes_made_after_it_started() {
 fn a_grandchild_inherits_its_parents_copy_from_when_it_was_started() {
     let t = run(Program::new(|cx: Ctx| async move {
         let x = cx.var("x", 1);
-        let child = cx.spawn_process("child", Program::new(move |cx: Ctx| async move {
-            let g = cx.spawn_process("grandchild", Program::new(move |cx: Ctx| async move {
-                cx.set_result("grandchild_saw", x.read(&cx).await?).await
-            })).await?;
-            x.write(&cx, 5).await?;
-            g.join(&cx).await?;
-            cx.set_result("child", x.read(&cx).await?).await
-        })).await?;
+        let child = cx
+            .spawn_process(
+                "child",
+                Program::new(move |cx: Ctx| async move {
+                    let g = cx
+                        .spawn_process(
+                            "grandchild",
+                            Program::new(move |cx: Ctx| async move {
+                                cx.set_result("grandchild_saw", x.read(&cx).await?).await
+                            }),
+                        )
+                        .await?;
+                    x.write(&cx, 5).await?;
+                    g.join(&cx).await?;
+                    cx.set_result("child", x.read(&cx).await?).await
+                }),
+            )
+            .await?;
         x.write(&cx, 3).await?;
         child.join(&cx).await?;
         cx.set_result("parent", x.read(&cx).await?).await

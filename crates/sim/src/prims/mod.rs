@@ -219,7 +219,9 @@ fn access(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
             format!(
                 "cannot pickle '{}' object: {} '{}' belongs to another process; use the \
                  multiprocessing version to share it",
-                obj.info.kind, obj.info.kind, obj.info.name
+                unpicklable_type(sim, o),
+                obj.info.kind,
+                obj.info.name
             ),
         )),
         Some(Flavor::Asyncio) => {
@@ -238,6 +240,20 @@ fn access(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
             Ok(())
         }
         _ => Ok(()),
+    }
+}
+
+/// The C type that pickling a threading object trips over, as CPython names it: every
+/// threading primitive and queue holds a `_thread.lock`, except an `RLock` (and a `Condition`
+/// over one).
+fn unpicklable_type(sim: &Sim, o: ObjId) -> &'static str {
+    let lock = match &sim.objs[o.index()].state {
+        ObjState::Condition { lock } => *lock,
+        _ => o,
+    };
+    match sim.objs.get(lock.index()).map(|x| &x.state) {
+        Some(ObjState::Lock(l)) if l.reentrant => "_thread.RLock",
+        _ => "_thread.lock",
     }
 }
 

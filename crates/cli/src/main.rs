@@ -1,0 +1,425 @@
+//! `interleave`: the scenario catalogue in a terminal.
+//!
+//! The only crate that knows argv, stdout and exit codes. Bad input (an unknown scenario or
+//! parameter, a malformed or out-of-range value) exits with status 2 and one line saying what
+//! is accepted.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use interleave_scenarios::{Lang, ParamKind, RunOptions, Scenario, catalogue, find, ids};
+use interleave_sim::{SchedulerKind, Trace, chrome};
+
+mod fidelity;
+mod render;
+
+#[derive(Parser)]
+#[command(
+    name = "interleave",
+    version,
+    about = "Watch Python threads, processes and coroutines interleave, deterministically."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every scenario with its parameters.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explain a scenario: what to look for, its parameters, its Python program.
+    Show {
+        id: String,
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
+    /// Run a scenario in the simulator.
+    Run {
+        id: String,
+        /// Set a parameter: --set name=value (repeatable).
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Number of cores (1-64); the scenario's default otherwise.
+        #[arg(long)]
+        cores: Option<u32>,
+        /// Model the GIL (on) or free-threaded Python (off).
+        #[arg(long)]
+        gil: Option<OnOff>,
+        #[arg(long, value_enum, default_value_t = Sched::Random)]
+        scheduler: Sched,
+        /// Replay a schedule string printed by an earlier run (overrides --scheduler).
+        #[arg(long)]
+        replay: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Write the output to a file instead of stdout.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Print the scenario's Python program for the given parameters.
+    Python {
+        id: String,
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+    },
+    /// Compare every scenario's simulated outcome with CPython running its Python program.
+    Fidelity {
+        /// How many times CPython runs each nondeterministic program.
+        #[arg(long, default_value_t = 3)]
+        runs: u32,
+        /// How many seeds the simulator explores for nondeterministic programs.
+        #[arg(long, default_value_t = 200)]
+        seeds: u64,
+        /// Only these scenarios (comma-separated ids).
+        #[arg(long)]
+        only: Option<String>,
+        /// The Python interpreter.
+        #[arg(long, default_value = "python3")]
+        python: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Sched {
+    Fifo,
+    Random,
+    Pct,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+    Chrome,
+}
+
+/// A user error: exit status 2 with one line.
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+fn usage(msg: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Usage(msg.into()))
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            let text = e.render().to_string();
+            let line = text.lines().next().unwrap_or("error: bad arguments");
+            eprintln!("{line} (see `interleave --help`)");
+            return ExitCode::from(2);
+        }
+    };
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(e) if e.downcast_ref::<Usage>().is_some() => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(cmd: Command) -> Result<ExitCode> {
+    match cmd {
+        Command::List { json } => list(json),
+        Command::Show { id, lang } => {
+            let lang = Lang::parse(&lang)
+                .ok_or_else(|| usage(format!("--lang must be en or zh, got {lang:?}")))?;
+            let s = scenario(&id)?;
+            print!("{}", show(&s, lang));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run {
+            id,
+            set,
+            seed,
+            cores,
+            gil,
+            scheduler,
+            replay,
+            format,
+            out,
+        } => {
+            let s = scenario(&id)?;
+            let params = s.validate(&pairs(&set)?).map_err(|e| usage(e.message))?;
+            if let Some(c) = cores {
+                if !(1..=interleave_sim::config::MAX_CORES).contains(&c) {
+                    return Err(usage(format!(
+                        "--cores must be from 1 to {}, got {c}",
+                        interleave_sim::config::MAX_CORES
+                    )));
+                }
+            }
+            let scheduler = match (replay, scheduler) {
+                (Some(r), _) => {
+                    interleave_sim::Schedule::decode(&r).map_err(usage)?;
+                    SchedulerKind::Replay { schedule: r }
+                }
+                (None, Sched::Fifo) => SchedulerKind::Fifo,
+                (None, Sched::Random) => SchedulerKind::Random,
+                (None, Sched::Pct) => SchedulerKind::Pct {
+                    depth: 3,
+                    expected_steps: 1000,
+                },
+            };
+            let opts = RunOptions {
+                seed,
+                cores,
+                gil: gil.map(|g| matches!(g, OnOff::On)),
+                scheduler,
+            };
+            let trace = s.simulate(&params, &opts).map_err(usage)?;
+            let tty = out.is_none() && std::io::stdout().is_terminal();
+            let text = match format {
+                Format::Text => {
+                    let machine = s.machine_for(&params, &opts).map_err(usage)?;
+                    let title = format!(
+                        "{} — {} (seed {seed}, {} cores, GIL {})",
+                        s.id,
+                        s.title.en,
+                        machine.cores,
+                        if machine.gil { "on" } else { "off" }
+                    );
+                    render::render(
+                        &trace,
+                        &title,
+                        render::Style {
+                            color: tty,
+                            ..render::Style::default()
+                        },
+                    )
+                }
+                Format::Json => json_output(&s, &params, &trace)?,
+                Format::Chrome => serde_json::to_string(&chrome::to_chrome(&trace))? + "\n",
+            };
+            emit(&text, out.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Python { id, set } => {
+            let s = scenario(&id)?;
+            let params = s.validate(&pairs(&set)?).map_err(|e| usage(e.message))?;
+            print!("{}", s.python_program(&params));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fidelity {
+            runs,
+            seeds,
+            only,
+            python,
+        } => {
+            let only: Option<Vec<String>> =
+                only.map(|o| o.split(',').map(|s| s.trim().to_string()).collect());
+            if let Some(list) = &only {
+                for id in list {
+                    scenario(id)?;
+                }
+            }
+            fidelity::run(&python, runs, seeds, only.as_deref())
+        }
+    }
+}
+
+fn scenario(id: &str) -> Result<Scenario> {
+    find(id).ok_or_else(|| {
+        usage(format!(
+            "unknown scenario {id:?}; known: {}",
+            ids().join(", ")
+        ))
+    })
+}
+
+fn pairs(set: &[String]) -> Result<Vec<(String, String)>> {
+    set.iter()
+        .map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .ok_or_else(|| usage(format!("--set takes name=value, got {kv:?}")))
+        })
+        .collect()
+}
+
+fn emit(text: &str, out: Option<&std::path::Path>) -> Result<()> {
+    match out {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes()).or_else(|e| {
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })?;
+            Ok(())
+        }
+    }
+}
+
+fn json_output(
+    s: &Scenario,
+    params: &interleave_scenarios::Params,
+    trace: &Trace,
+) -> Result<String> {
+    #[derive(serde::Serialize)]
+    struct Output<'a> {
+        scenario: &'a str,
+        params: &'a interleave_scenarios::Params,
+        #[serde(flatten)]
+        trace: &'a Trace,
+    }
+    Ok(serde_json::to_string(&Output {
+        scenario: s.id,
+        params,
+        trace,
+    })? + "\n")
+}
+
+fn list(json: bool) -> Result<ExitCode> {
+    let all = catalogue();
+    if json {
+        #[derive(serde::Serialize)]
+        struct P<'a> {
+            name: &'a str,
+            kind: &'static str,
+            default: &'a str,
+            min: Option<serde_json::Value>,
+            max: Option<serde_json::Value>,
+            choices: Option<&'a [&'static str]>,
+            help: &'a interleave_scenarios::Text,
+        }
+        #[derive(serde::Serialize)]
+        struct S<'a> {
+            id: &'a str,
+            title: &'a interleave_scenarios::Text,
+            params: Vec<P<'a>>,
+            modes: &'a [interleave_scenarios::Mode],
+        }
+        let out: Vec<S> = all
+            .iter()
+            .map(|s| S {
+                id: s.id,
+                title: &s.title,
+                modes: s.modes,
+                params: s
+                    .params
+                    .iter()
+                    .map(|p| {
+                        let (kind, min, max, choices) = match &p.kind {
+                            ParamKind::Int { min, max } => {
+                                ("int", Some((*min).into()), Some((*max).into()), None)
+                            }
+                            ParamKind::Float { min, max } => {
+                                ("float", Some((*min).into()), Some((*max).into()), None)
+                            }
+                            ParamKind::Bool => ("bool", None, None, None),
+                            ParamKind::Choice { choices } => {
+                                ("choice", None, None, Some(choices.as_slice()))
+                            }
+                            ParamKind::List { max, .. } => {
+                                ("list", Some(0.into()), Some((*max).into()), None)
+                            }
+                            ParamKind::Text { .. } => ("text", None, None, None),
+                        };
+                        P {
+                            name: p.name,
+                            kind,
+                            default: p.default,
+                            min,
+                            max,
+                            choices,
+                            help: &p.help,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for s in &all {
+        let params: Vec<String> = s
+            .params
+            .iter()
+            .map(|p| format!("{}={}", p.name, p.default))
+            .collect();
+        println!("{:<20} {}", s.id, s.title.en);
+        if !params.is_empty() {
+            println!("{:<20} {}", "", params.join(" "));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(s: &Scenario, lang: Lang) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{} — {}\n\n{}\n\n{}\n\n",
+        s.id,
+        s.title.get(lang),
+        s.lesson.get(lang),
+        s.explanation.get(lang)
+    ));
+    if !s.params.is_empty() {
+        out.push_str(match lang {
+            Lang::En => "Parameters:\n",
+            Lang::Zh => "参数：\n",
+        });
+        for p in &s.params {
+            out.push_str(&format!(
+                "  {:<14} default {:<8} {}\n  {:<14} {}\n",
+                p.name,
+                p.default,
+                p.accepts(),
+                "",
+                p.help.get(lang)
+            ));
+        }
+        out.push('\n');
+    }
+    out.push_str(match lang {
+        Lang::En => "Python program (default parameters):\n\n",
+        Lang::Zh => "Python 程序（默认参数）：\n\n",
+    });
+    out.push_str(&s.python_program(&s.defaults()));
+    out
+}

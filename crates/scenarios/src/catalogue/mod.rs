@@ -1,0 +1,29 @@
+//! The scenarios, one file each (a family of closely related lessons may share one file).
+
+use interleave_sim::{Flavor, Machine};
+
+use crate::Scenario;
+use crate::params::Params;
+
+mod lock_race;
+
+/// Every scenario in catalogue order.
+pub(crate) fn all() -> Vec<Scenario> {
+    vec![lock_race::scenario()]
+}
+
+/// The default machine: 2 cores, GIL on.
+pub(crate) fn default_machine(_: &Params) -> Machine {
+    Machine::default()
+}
+
+/// The `flavor` parameter's choices and their simulator flavours.
+pub(crate) const FLAVORS: &[&str] = &["thread", "process", "asyncio"];
+
+pub(crate) fn flavor(p: &Params) -> Flavor {
+    match p.choice("flavor") {
+        "process" => Flavor::Multiprocessing,
+        "asyncio" => Flavor::Asyncio,
+        _ => Flavor::Threading,
+    }
+}

@@ -1,0 +1,182 @@
+//! Interleave's scenario catalogue.
+//!
+//! Each scenario is one classic lesson about concurrency: a stable id, a bilingual title and
+//! explanation, typed parameters validated by [`validate`](Scenario::validate) (the CLI and the
+//! web UI use the same function), the simulated program, the equivalent Python program written
+//! for this project, and the outcome it demonstrates (asserted by the tests).
+
+use interleave_sim::{Machine, Program, SchedulerKind, Trace};
+use serde::Serialize;
+
+mod catalogue;
+pub mod params;
+pub mod python;
+
+pub use params::{PValue, ParamError, ParamKind, ParamSpec, Params};
+
+/// A text in English and Chinese.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Text {
+    pub en: &'static str,
+    pub zh: &'static str,
+}
+
+/// Builds a [`Text`].
+pub const fn t(en: &'static str, zh: &'static str) -> Text {
+    Text { en, zh }
+}
+
+/// A language of the UI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    /// Parses `en` or `zh` (also `zh-CN`).
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.to_ascii_lowercase().as_str() {
+            "en" => Some(Lang::En),
+            "zh" | "zh-cn" => Some(Lang::Zh),
+            _ => None,
+        }
+    }
+}
+
+impl Text {
+    pub fn get(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.en,
+            Lang::Zh => self.zh,
+        }
+    }
+}
+
+/// What kind of lesson a scenario is, for filtering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tag {
+    Primitive,
+    Workload,
+    Asyncio,
+    Scheduling,
+    Classic,
+    Process,
+}
+
+/// How a scenario can run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// In the deterministic simulator.
+    Sim,
+    /// As a real parallel workload (natively or on Web Workers).
+    Real,
+}
+
+/// How the fidelity check compares the simulator with CPython.
+#[derive(Clone, Copy, Debug)]
+pub struct Fidelity {
+    /// Parameter overrides that keep the Python program quick (short delays).
+    pub params: &'static [(&'static str, &'static str)],
+    /// Result keys compared with CPython's.
+    pub keys: &'static [&'static str],
+    /// True when CPython's result is deterministic (compared exactly); otherwise CPython's
+    /// result over several runs must lie inside the simulator's set over many seeds.
+    pub deterministic: bool,
+}
+
+/// One entry of the catalogue.
+pub struct Scenario {
+    pub id: &'static str,
+    pub title: Text,
+    /// The one-line lesson.
+    pub lesson: Text,
+    /// What to look for, and what the model simplifies.
+    pub explanation: Text,
+    pub tags: &'static [Tag],
+    pub modes: &'static [Mode],
+    pub params: Vec<ParamSpec>,
+    /// Cross-parameter rules (most scenarios have none).
+    pub check: fn(&Params) -> Result<(), ParamError>,
+    /// The simulated program for validated parameters.
+    pub build: fn(&Params) -> Program,
+    /// The equivalent Python program for validated parameters.
+    pub python: fn(&Params) -> String,
+    /// The machine the scenario runs on by default.
+    pub machine: fn(&Params) -> Machine,
+    pub fidelity: Fidelity,
+}
+
+/// Options of one simulated run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunOptions {
+    pub seed: u64,
+    pub cores: Option<u32>,
+    pub gil: Option<bool>,
+    pub scheduler: SchedulerKind,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            seed: 1,
+            cores: None,
+            gil: None,
+            scheduler: SchedulerKind::Random,
+        }
+    }
+}
+
+impl Scenario {
+    /// Checks `overrides` (name, raw value) and fills in defaults.
+    pub fn validate(&self, overrides: &[(String, String)]) -> Result<Params, ParamError> {
+        params::validate(&self.params, overrides, self.check)
+    }
+
+    /// The default parameters.
+    pub fn defaults(&self) -> Params {
+        self.validate(&[]).unwrap_or_default()
+    }
+
+    /// The machine for these parameters and options, validated.
+    pub fn machine_for(&self, params: &Params, opts: &RunOptions) -> Result<Machine, String> {
+        let mut m = (self.machine)(params);
+        if let Some(c) = opts.cores {
+            m.cores = c;
+        }
+        if let Some(g) = opts.gil {
+            m.gil = g;
+        }
+        m.validate()?;
+        Ok(m)
+    }
+
+    /// Runs the scenario in the simulator.
+    pub fn simulate(&self, params: &Params, opts: &RunOptions) -> Result<Trace, String> {
+        let machine = self.machine_for(params, opts)?;
+        interleave_sim::simulate(machine, opts.seed, &opts.scheduler, (self.build)(params))
+    }
+
+    /// The Python program for these parameters.
+    pub fn python_program(&self, params: &Params) -> String {
+        (self.python)(params)
+    }
+}
+
+/// Every scenario, in catalogue order.
+pub fn catalogue() -> Vec<Scenario> {
+    catalogue::all()
+}
+
+/// The scenario with this id.
+pub fn find(id: &str) -> Option<Scenario> {
+    catalogue().into_iter().find(|s| s.id == id)
+}
+
+/// Every id, in catalogue order.
+pub fn ids() -> Vec<&'static str> {
+    catalogue().iter().map(|s| s.id).collect()
+}
