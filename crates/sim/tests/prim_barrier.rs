@@ -49,7 +49,7 @@ fn parties_pass_together_when_the_last_arrives_with_distinct_indices() {
     }));
     assert_completed(&t);
     let last = result_int(&t, "t2");
-    assert!(last >= ms(20) as i64 && last < ms(21) as i64, "{last}");
+    assert!((ms(20) as i64..ms(21) as i64).contains(&last), "{last}");
     for i in 0..3 {
         // Arrival order gives the index: W0 arrived first.
         assert_eq!(result(&t, &format!("r{i}")), Value::from(format!("ok:{i}")));
@@ -113,7 +113,7 @@ fn a_wait_timeout_breaks_the_barrier_for_every_waiter() {
     assert_eq!(result(&t, "r0"), Value::from("BrokenBarrierError:"));
     assert_eq!(result(&t, "r1"), Value::from("BrokenBarrierError:"));
     let t0 = result_int(&t, "t0");
-    assert!(t0 >= ms(25) as i64 && t0 < ms(26) as i64, "{t0}");
+    assert!((ms(25) as i64..ms(26) as i64).contains(&t0), "{t0}");
     assert_eq!(result_int(&t, "t1"), t0);
     assert_eq!(result(&t, "broken"), Value::Bool(true));
     assert_eq!(result(&t, "later"), Value::from("BrokenBarrierError:"));
@@ -203,7 +203,7 @@ fn the_barrier_can_be_passed_again_and_again() {
         let at = result_int(&t, &format!("round{round}"));
         let want = ms(10) as i64 * (round + 1);
         assert!(
-            at >= want && at < want + ms(1) as i64,
+            (want..want + ms(1) as i64).contains(&at),
             "round {round} at {at}"
         );
     }

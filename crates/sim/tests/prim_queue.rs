@@ -160,7 +160,7 @@ fn put_on_a_bounded_queue_blocks_until_there_is_space() {
     assert_eq!(result(&t, "got"), Value::from(vec![0, 1, 2]));
     // The third put fits only after the second get, at about 20 ms.
     let done = result_int(&t, "producer_done");
-    assert!(done >= ms(20) as i64 && done < ms(21) as i64, "{done}");
+    assert!((ms(20) as i64..ms(21) as i64).contains(&done), "{done}");
 }
 
 /// A daemon worker's `while True: q.get(); work; q.task_done()`.
@@ -189,10 +189,7 @@ fn join_returns_once_every_item_is_marked_done() {
     }));
     assert_completed(&t);
     let joined = result_int(&t, "joined_at");
-    assert!(
-        joined >= ms(30) as i64 && joined < ms(31) as i64,
-        "{joined}"
-    );
+    assert!((ms(30) as i64..ms(31) as i64).contains(&joined), "{joined}");
     assert_eq!(
         result(&t, "extra_task_done"),
         Value::from("ValueError:task_done() called too many times")

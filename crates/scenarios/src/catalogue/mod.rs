@@ -6,10 +6,11 @@ use crate::Scenario;
 use crate::params::Params;
 
 mod lock_race;
+mod rlock;
 
 /// Every scenario in catalogue order.
 pub(crate) fn all() -> Vec<Scenario> {
-    vec![lock_race::scenario()]
+    vec![lock_race::scenario(), rlock::scenario()]
 }
 
 /// The default machine: 2 cores, GIL on.

@@ -1,0 +1,169 @@
+//! The `interleave` binary end to end: listing, running in every format, printing Python, and
+//! bad input giving status 2 with one line.
+
+use std::process::{Command, Output};
+
+fn interleave(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn list_json_describes_every_scenario() {
+    let o = interleave(&["list", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let all = v.as_array().unwrap();
+    assert_eq!(all.len(), interleave_scenarios::catalogue().len());
+    for s in all {
+        assert!(s["id"].is_string());
+        assert!(s["title"]["en"].is_string() && s["title"]["zh"].is_string());
+        assert!(s["modes"].as_array().is_some_and(|m| !m.is_empty()));
+        for p in s["params"].as_array().unwrap() {
+            for key in ["name", "kind", "default", "min", "max", "choices", "help"] {
+                assert!(p.get(key).is_some(), "param without {key}: {p}");
+            }
+        }
+    }
+}
+
+#[test]
+fn run_json_has_outcome_metrics_and_result() {
+    let o = interleave(&[
+        "run",
+        "lock-race",
+        "--format",
+        "json",
+        "--set",
+        "use_lock=true",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["outcome"]["kind"], "completed");
+    assert_eq!(v["result"]["counter"], 20);
+    assert!(v["metrics"]["makespan"].as_u64().unwrap() > 0);
+    assert!(!v["spans"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn run_chrome_is_a_trace_event_document() {
+    let o = interleave(&["run", "lock-race", "--format", "chrome"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["traceEvents"].as_array().is_some_and(|e| e.len() > 10));
+}
+
+#[test]
+fn run_text_writes_to_a_file() {
+    let dir = std::env::temp_dir().join(format!("interleave-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("out.txt");
+    let o = interleave(&["run", "lock-race", "--out", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("legend:") && text.contains("outcome: completed"),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b'), "no colours in files");
+}
+
+#[test]
+fn replay_reproduces_a_run() {
+    let first = interleave(&[
+        "run",
+        "lock-race",
+        "--format",
+        "json",
+        "--seed",
+        "9",
+        "--gil",
+        "off",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&first)).unwrap();
+    let schedule = v["schedule"].as_str().unwrap().to_string();
+    let again = interleave(&[
+        "run",
+        "lock-race",
+        "--format",
+        "json",
+        "--seed",
+        "9",
+        "--gil",
+        "off",
+        "--replay",
+        &schedule,
+    ]);
+    let w: serde_json::Value = serde_json::from_str(&stdout(&again)).unwrap();
+    assert_eq!(v["events"], w["events"]);
+    assert_eq!(v["result"], w["result"]);
+}
+
+#[test]
+fn python_substitutes_parameters() {
+    let o = interleave(&[
+        "python",
+        "lock-race",
+        "--set",
+        "workers=7",
+        "--set",
+        "use_lock=true",
+    ]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert!(
+        text.contains("WORKERS = 7") && text.contains("USE_LOCK = True"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["run", "no-such-scenario"], "unknown scenario"),
+        (&["run", "lock-race", "--set", "workers=0"], "from 1 to 64"),
+        (&["run", "lock-race", "--set", "workers=many"], "an integer"),
+        (
+            &["run", "lock-race", "--set", "flavor=fiber"],
+            "one of thread, process, asyncio",
+        ),
+        (
+            &["run", "lock-race", "--set", "speed=3"],
+            "unknown parameter",
+        ),
+        (&["run", "lock-race", "--set", "workers"], "name=value"),
+        (&["run", "lock-race", "--cores", "0"], "--cores"),
+        (&["run", "lock-race", "--cores", "65"], "--cores"),
+        (&["run", "lock-race", "--replay", "garbage"], "schedule"),
+        (&["run", "lock-race", "--format", "xml"], "invalid value"),
+        (&["show", "lock-race", "--lang", "fr"], "en or zh"),
+        (&["python", "lock-race", "--set", "delay_ms=-1"], "from 0"),
+        (&["frobnicate"], "unrecognized subcommand"),
+    ];
+    for (args, needle) in cases {
+        let o = interleave(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn show_in_both_languages() {
+    let en = stdout(&interleave(&["show", "lock-race"]));
+    let zh = stdout(&interleave(&["show", "lock-race", "--lang", "zh"]));
+    assert!(en.contains("Race condition") && en.contains("Parameters:"));
+    assert!(zh.contains("竞态") && zh.contains("参数"));
+}
