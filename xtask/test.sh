@@ -17,6 +17,13 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 say "native tests"
 cargo test --workspace --locked
 
+if command -v python3 >/dev/null 2>&1; then
+    say "fidelity: each scenario's Python program under CPython vs the simulator"
+    cargo run -q -p interleave-cli --locked -- fidelity
+else
+    say "python3 not found: fidelity check skipped"
+fi
+
 say "the simulator builds for wasm32-unknown-unknown on stable"
 cargo build -p interleave-sim --target wasm32-unknown-unknown --locked --release
 

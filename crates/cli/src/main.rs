@@ -180,13 +180,13 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
         } => {
             let s = scenario(&id)?;
             let params = s.validate(&pairs(&set)?).map_err(|e| usage(e.message))?;
-            if let Some(c) = cores {
-                if !(1..=interleave_sim::config::MAX_CORES).contains(&c) {
-                    return Err(usage(format!(
-                        "--cores must be from 1 to {}, got {c}",
-                        interleave_sim::config::MAX_CORES
-                    )));
-                }
+            if let Some(c) = cores
+                && !(1..=interleave_sim::config::MAX_CORES).contains(&c)
+            {
+                return Err(usage(format!(
+                    "--cores must be from 1 to {}, got {c}",
+                    interleave_sim::config::MAX_CORES
+                )));
             }
             let scheduler = match (replay, scheduler) {
                 (Some(r), _) => {

@@ -1,5 +1,6 @@
 //! The `interleave` binary end to end: listing, running in every format, printing Python, and
 //! bad input giving status 2 with one line.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Command, Output};
 

@@ -2,6 +2,7 @@
 //! with 10 000 units (the same total work), measured side by side, medians of several runs.
 //!
 //! Run with `cargo bench -p interleave-sim --bench events`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
 

@@ -361,7 +361,9 @@ impl Sim {
             if self.outcome.is_some() {
                 return None;
             }
-            // Nothing can run now: move time to the next timer.
+            // Nothing can run now: move time to the next live timer (a wait that ended early
+            // leaves its timer behind, stale by epoch; it must not move the clock).
+            self.drop_stale_timers();
             let Some(&Reverse((t, _, _, _))) = self.timers.peek() else {
                 self.end_without_progress();
                 return None;
@@ -377,6 +379,19 @@ impl Sim {
                 return None;
             }
             self.now = self.now.max(t);
+        }
+    }
+
+    /// Pops timers at the front of the heap that no longer belong to a live wait.
+    fn drop_stale_timers(&mut self) {
+        while let Some(&Reverse((_, _, unit, epoch))) = self.timers.peek() {
+            let live = self.units.get(unit as usize).is_some_and(|u| {
+                u.epoch == epoch && matches!(u.status, Status::Computing | Status::Blocked)
+            });
+            if live {
+                break;
+            }
+            self.timers.pop();
         }
     }
 

@@ -1,5 +1,6 @@
 //! Determinism: the same program, machine, seed and scheduler give the same trace; a recorded
 //! schedule replays to the same trace; the trace exports to Chrome's format.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,5 +1,6 @@
 //! Litmus tests: small programs run under every interleaving; the *set* of outcomes is
 //! asserted, as loom's litmus tests do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use std::collections::BTreeSet;

@@ -1,4 +1,5 @@
 //! `Barrier`: passing together, arrival indices, the action, timeouts, abort/reset, reuse, errors.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use common::*;
 use interleave_sim::*;

@@ -1,4 +1,5 @@
 //! `Condition`: wait/notify/notify_all, FIFO wake-up, re-acquiring the lock, timeouts, lost wake-ups.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use common::*;
 use interleave_sim::*;

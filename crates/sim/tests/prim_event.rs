@@ -1,4 +1,5 @@
 //! `Event` (threading, multiprocessing, asyncio): set wakes every waiter, wait(timeout), clear.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use common::*;
 use interleave_sim::*;

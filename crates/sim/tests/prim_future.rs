@@ -1,5 +1,6 @@
 //! `asyncio.Future`: set_result/set_exception/cancel, result() and InvalidStateError, awaiting,
 //! and done callbacks (run later on the loop, in the order they were added).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use common::*;
 use interleave_sim::*;

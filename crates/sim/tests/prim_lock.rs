@@ -1,4 +1,5 @@
 //! `Lock` and `RLock` (threading, multiprocessing, asyncio): exclusion, errors, timeouts, deadlocks.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use common::*;
 use interleave_sim::*;

@@ -1,5 +1,6 @@
 //! `multiprocessing.Pipe`: duplex and simplex ends, blocking recv, poll, close → EOFError at the
 //! other end, a closed handle → OSError, copy costs, pipes between processes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use common::*;
 use interleave_sim::*;

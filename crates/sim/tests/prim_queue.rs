@@ -1,5 +1,6 @@
 //! Queues: FIFO/LIFO/priority/simple order, Full/Empty, timeouts, blocking put/get, task_done/join,
 //! multiprocessing queues between processes and their copy cost, asyncio queues.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use common::*;
 use interleave_sim::*;

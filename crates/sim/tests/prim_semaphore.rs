@@ -1,4 +1,5 @@
 //! `Semaphore` and `BoundedSemaphore` (threading, multiprocessing, asyncio): limits, release(n), errors.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use common::*;
 use interleave_sim::*;

@@ -1,5 +1,6 @@
 //! Shared state: plain variables (shared by threads, copied per process), `multiprocessing.Value`
 //! and `Array` with `get_lock()`, and Manager dict/list proxies (errors and round-trip cost).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use common::*;
 use interleave_sim::*;

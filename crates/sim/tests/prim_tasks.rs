@@ -1,6 +1,7 @@
 //! asyncio tasks: create_task, sequential awaits vs gather, gather(return_exceptions), wait's
 //! return_when modes, wait_for timeouts, as_completed, shield, cancel, call_soon/call_later/call_at,
 //! to_thread, blocking calls inside a task, and contextvars per task and per thread.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use common::*;
 use interleave_sim::*;

@@ -1,5 +1,6 @@
 //! `threading.Timer`: the function runs once after the interval; `cancel()` before then means it
 //! never runs; a Timer is a thread (start once, join, daemon).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use common::*;
 use interleave_sim::*;

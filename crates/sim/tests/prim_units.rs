@@ -1,5 +1,6 @@
 //! Threads and processes: start/join errors, daemon threads at exit, exit codes and terminate,
 //! threading objects used from another process, and the GIL (CPU-bound vs blocking I/O).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 use common::*;
 use interleave_sim::*;

@@ -1,6 +1,7 @@
 //! Property tests over random small programs: the simulator never panics, always ends within
 //! its limits, never lets two units hold one lock, keeps every bounded semaphore within
 //! `0..=bound`, and is deterministic.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::rc::Rc;

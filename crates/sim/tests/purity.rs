@@ -1,6 +1,7 @@
 //! The simulator crate stays pure: its dependency tree holds serde, serde_json and a seeded RNG
 //! (and what they need), nothing that touches wasm, the DOM, the OS, threads or clocks; and
 //! its sources use no `HashMap`/`HashSet` (whose order could leak into traces) and no clock.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 use std::process::Command;

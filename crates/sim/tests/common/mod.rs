@@ -1,4 +1,5 @@
 //! Helpers shared by the simulator's integration tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use interleave_sim::*;
