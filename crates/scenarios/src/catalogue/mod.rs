@@ -5,12 +5,21 @@ use interleave_sim::{Flavor, Machine};
 use crate::Scenario;
 use crate::params::Params;
 
+mod asyncio_demo;
+mod blocking_io;
+mod life;
 mod lock_race;
 mod rlock;
 
 /// Every scenario in catalogue order.
 pub(crate) fn all() -> Vec<Scenario> {
-    vec![lock_race::scenario(), rlock::scenario()]
+    vec![
+        lock_race::scenario(),
+        rlock::scenario(),
+        blocking_io::scenario(),
+        life::scenario(),
+        asyncio_demo::scenario(),
+    ]
 }
 
 /// The default machine: 2 cores, GIL on.
