@@ -157,6 +157,12 @@ impl Scenario {
     /// Runs the scenario in the simulator.
     pub fn simulate(&self, params: &Params, opts: &RunOptions) -> Result<Trace, String> {
         let machine = self.machine_for(params, opts)?;
+        if let Some(trace) = catalogue::synthetic(self.id) {
+            return Ok(Trace {
+                seed: opts.seed,
+                ..trace(params)
+            });
+        }
         interleave_sim::simulate(machine, opts.seed, &opts.scheduler, (self.build)(params))
     }
 

@@ -10,6 +10,7 @@ mod blocking_io;
 mod life;
 mod lock_race;
 mod rlock;
+pub(crate) mod scheduling;
 
 /// Every scenario in catalogue order.
 pub(crate) fn all() -> Vec<Scenario> {
@@ -19,7 +20,17 @@ pub(crate) fn all() -> Vec<Scenario> {
         blocking_io::scenario(),
         life::scenario(),
         asyncio_demo::scenario(),
+        scheduling::scenario(),
     ]
+}
+
+/// Scenarios whose timeline is computed by an algorithm rather than simulated (the CPU
+/// scheduling lesson draws a textbook Gantt chart).
+pub(crate) fn synthetic(id: &str) -> Option<fn(&Params) -> interleave_sim::Trace> {
+    match id {
+        "scheduling" => Some(scheduling::trace),
+        _ => None,
+    }
 }
 
 /// The default machine: 2 cores, GIL on.
