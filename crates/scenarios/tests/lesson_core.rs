@@ -279,3 +279,86 @@ fn schedulers_all_complete_the_catalogue_defaults() {
         }
     }
 }
+
+fn seconds(t: &Trace) -> f64 {
+    match t.result["elapsed_s"] {
+        Value::Float(f) => f,
+        ref other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn primes_threads_gain_nothing_and_processes_use_both_cores() {
+    let seq = seconds(&run("primes", &[("mode", "sequential")], seed(1)));
+    let threads = seconds(&run("primes", &[("mode", "threads")], seed(1)));
+    let procs = seconds(&run("primes", &[("mode", "processes")], seed(1)));
+    assert!(
+        (seq - 19.9).abs() < 0.5,
+        "the fixture takes ≈20 s at 46 ns per division: {seq}"
+    );
+    assert!(
+        (threads / seq - 1.0).abs() < 0.05,
+        "threads {threads} vs sequential {seq}"
+    );
+    assert!(seq / procs > 1.6, "processes {procs} vs sequential {seq}");
+    let free = seconds(&run(
+        "primes",
+        &[("mode", "threads")],
+        RunOptions {
+            gil: Some(false),
+            ..seed(1)
+        },
+    ));
+    assert!(
+        seq / free > 1.6,
+        "without the GIL threads use both cores: {free}"
+    );
+    let answers = run("primes", &[("mode", "processes")], seed(1)).result["answers"].clone();
+    let Value::List(a) = answers else { panic!() };
+    assert_eq!(a.iter().filter(|v| **v == Value::Bool(true)).count(), 9);
+}
+
+#[test]
+fn factorize_threads_are_no_faster_than_serial() {
+    let serial = seconds(&run("factorize", &[("mode", "sequential")], seed(1)));
+    let threads = seconds(&run("factorize", &[("mode", "threads")], seed(1)));
+    let procs = seconds(&run("factorize", &[("mode", "processes")], seed(1)));
+    assert!((serial - 0.56).abs() < 0.02, "{serial}");
+    assert!(threads >= serial * 0.95, "{threads} vs {serial}");
+    assert!(serial / procs > 1.5, "{procs} vs {serial}");
+}
+
+#[test]
+fn scheduling_sjn_minimises_average_waiting() {
+    let avg = |policy: &str| match run("scheduling", &[("policy", policy)], seed(1)).result["avg_waiting"]
+    {
+        Value::Float(f) => f,
+        ref other => panic!("{other:?}"),
+    };
+    let sjn = avg("sjn");
+    for other in ["fcfs", "rr", "mlq", "mlfq"] {
+        assert!(sjn <= avg(other), "sjn {sjn} vs {other} {}", avg(other));
+    }
+    assert_eq!(avg("fcfs"), 11.4);
+    assert_eq!(avg("sjn"), 8.2);
+}
+
+#[test]
+fn scheduling_textbook_example_through_the_catalogue() {
+    let r = run(
+        "scheduling",
+        &[
+            ("jobs", "P1:0:24,P2:0:3,P3:0:3"),
+            ("policy", "rr"),
+            ("quantum", "4"),
+        ],
+        seed(1),
+    );
+    assert_eq!(r.result["waiting"], Value::from(vec![6, 4, 7]));
+    let lanes: Vec<&str> = r.units.iter().map(|u| u.name.as_str()).collect();
+    assert_eq!(lanes, ["P1", "P2", "P3"]);
+    let bad = interleave_scenarios::find("scheduling")
+        .unwrap()
+        .validate(&[("jobs".into(), "P1:0:0".into())]);
+    assert!(bad.unwrap_err().message.contains("burst"));
+}

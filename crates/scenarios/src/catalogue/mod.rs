@@ -7,8 +7,11 @@ use crate::params::Params;
 
 mod asyncio_demo;
 mod blocking_io;
+mod cpu_jobs;
+mod factorize;
 mod life;
 mod lock_race;
+pub(crate) mod primes;
 mod rlock;
 pub(crate) mod scheduling;
 
@@ -17,6 +20,8 @@ pub(crate) fn all() -> Vec<Scenario> {
     vec![
         lock_race::scenario(),
         rlock::scenario(),
+        primes::scenario(),
+        factorize::scenario(),
         blocking_io::scenario(),
         life::scenario(),
         asyncio_demo::scenario(),

@@ -1,0 +1,189 @@
+//! `factorize`: listing every divisor of a few numbers by looping from 1 to n — serially, in
+//! threads (barely faster under the GIL) and in processes.
+
+use interleave_sim::{Program, Value, from_secs_f64};
+
+use super::cpu_jobs::{self, Job, Runner};
+use super::default_machine;
+use crate::params::{ParamSpec, Params, no_check};
+use crate::python::fill;
+use crate::{Fidelity, Mode, Scenario, Tag, t};
+
+const NUMBERS: [u64; 4] = [2139079, 1214759, 1516637, 1852285];
+
+pub(crate) fn scenario() -> Scenario {
+    Scenario {
+        id: "factorize",
+        title: t("Factorising: the GIL in numbers", "因数分解：数字里的 GIL"),
+        lesson: t(
+            "Four CPU-bound factorisations take as long in four threads as one after another; processes split them across cores.",
+            "四个 CPU 密集的因数分解放在四个线程里与依次执行一样慢；进程把它们分到多个核上。",
+        ),
+        explanation: t(
+            "factorize(n) tries every number from 1 to n and yields the divisors, so its cost grows \
+             with n (about 6.7 million loop iterations for the four defaults). In threads only the \
+             thread holding the GIL computes; the others wait (yellow), and the GIL changes hands \
+             every 5 ms. In processes two cores work at once. The model charges a fixed cost per loop \
+             iteration (83 ns by default) and finds the divisors without looping.",
+            "factorize(n) 从 1 试到 n 并产出所有因数，所以代价随 n 增长（四个默认数约 670 万次循环）。\
+             在线程中只有持有 GIL 的线程在计算，其余线程等待（黄色），GIL 每 5 毫秒易手一次。\
+             在进程中两个核同时工作。模型为每次循环计固定成本（默认 83 纳秒），并且不用循环就求出因数。",
+        ),
+        tags: &[Tag::Workload, Tag::Process],
+        modes: &[Mode::Sim, Mode::Real],
+        params: vec![
+            ParamSpec::list(
+                "numbers",
+                "2139079,1214759,1516637,1852285",
+                50,
+                100_000_000,
+                t("The numbers to factorise.", "要分解的数。"),
+            ),
+            ParamSpec::choice(
+                "mode",
+                "threads",
+                &["sequential", "threads", "processes"],
+                t("How the work runs.", "工作如何运行。"),
+            ),
+            ParamSpec::int(
+                "workers",
+                "4",
+                1,
+                64,
+                t("Worker threads or processes.", "工作线程或进程数。"),
+            ),
+            ParamSpec::float(
+                "ns_per_iteration",
+                "83",
+                1.0,
+                10_000.0,
+                t("Cost of one loop iteration.", "一次循环的成本。"),
+            ),
+        ],
+        check: no_check,
+        build,
+        python,
+        machine: default_machine,
+        fidelity: Fidelity {
+            params: &[("numbers", "12,97,1001,65536,99991")],
+            keys: &["answers"],
+            deterministic: true,
+        },
+    }
+}
+
+/// Every divisor of `n` in increasing order (what the 1..n loop yields).
+pub fn divisors(n: u64) -> Vec<u64> {
+    let mut low = Vec::new();
+    let mut high = Vec::new();
+    let mut d = 1;
+    while d * d <= n {
+        if n % d == 0 {
+            low.push(d);
+            if d != n / d {
+                high.push(n / d);
+            }
+        }
+        d += 1;
+    }
+    low.extend(high.into_iter().rev());
+    low
+}
+
+fn build(p: &Params) -> Program {
+    let per_iteration = p.float("ns_per_iteration");
+    let jobs: Vec<Job> = cpu_jobs::numbers(p.list("numbers"), &NUMBERS)
+        .into_iter()
+        .map(|n| Job {
+            input: n,
+            cost: from_secs_f64(n as f64 * per_iteration / 1e9) + 1_000,
+            answer: Value::List(
+                divisors(n)
+                    .into_iter()
+                    .map(|d| Value::Int(d as i64))
+                    .collect(),
+            ),
+        })
+        .collect();
+    cpu_jobs::program(jobs, Runner::parse(p.choice("mode")), p.int("workers"))
+}
+
+const PROGRAM: &str = r#"import json
+import multiprocessing as mp
+import queue
+import threading
+import time
+
+NUMBERS = @numbers@
+MODE = @mode@          # "sequential", "threads" or "processes"
+WORKERS = @workers@
+
+
+def factorize(n):
+    for i in range(1, n + 1):
+        if n % i == 0:
+            yield i
+
+
+def worker(jobs, results):
+    while (k := jobs.get()) != 0:            # 0 is the poison pill
+        results.put((k, list(factorize(NUMBERS[k - 1]))))
+    results.put((0, None))
+
+
+if __name__ == "__main__":
+    answers = [None] * len(NUMBERS)
+    start = time.perf_counter()
+    if MODE == "sequential":
+        for k, n in enumerate(NUMBERS):
+            answers[k] = list(factorize(n))
+    else:
+        if MODE == "threads":
+            jobs, results, Unit = queue.SimpleQueue(), queue.SimpleQueue(), threading.Thread
+        else:
+            jobs, results, Unit = mp.SimpleQueue(), mp.SimpleQueue(), mp.Process
+        for k in range(1, len(NUMBERS) + 1):
+            jobs.put(k)
+        for _ in range(WORKERS):
+            Unit(target=worker, args=(jobs, results)).start()
+            jobs.put(0)
+        done = 0
+        while done < WORKERS:
+            k, divisors = results.get()
+            if k == 0:
+                done += 1
+            else:
+                answers[k - 1] = divisors
+    elapsed = time.perf_counter() - start
+    for n, divs in zip(NUMBERS, answers):
+        print(n, divs)
+    print(f"took {elapsed:.3f} s")
+    print("RESULT " + json.dumps({"answers": answers, "elapsed_s": round(elapsed, 2)}))
+"#;
+
+fn python(p: &Params) -> String {
+    fill(PROGRAM, p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn divisors_of_the_defaults() {
+        assert_eq!(divisors(2139079), vec![1, 101, 21179, 2139079]);
+        assert_eq!(
+            divisors(1214759),
+            vec![
+                1, 7, 13, 49, 91, 637, 1907, 13349, 24791, 93443, 173537, 1214759
+            ]
+        );
+        assert_eq!(divisors(1516637), vec![1, 19, 79823, 1516637]);
+        assert_eq!(
+            divisors(1852285),
+            vec![1, 5, 271, 1355, 1367, 6835, 370457, 1852285]
+        );
+        assert_eq!(divisors(36), vec![1, 2, 3, 4, 6, 9, 12, 18, 36]);
+        assert_eq!(divisors(1), vec![1]);
+    }
+}

@@ -1,0 +1,401 @@
+//! `primes`: checking the 20-number fixture by trial division sequentially, in threads (no
+//! speedup under the GIL) and in processes (a job queue, a result queue and poison pills).
+
+use interleave_sim::{Program, from_secs_f64};
+
+use super::cpu_jobs::{self, Job, Runner};
+use super::default_machine;
+use crate::params::{ParamSpec, Params, no_check};
+use crate::python::fill;
+use crate::{Fidelity, Mode, Scenario, Tag, t};
+
+/// The fixture: nine primes, five squares of primes (as slow as primes) and six numbers with
+/// small factors.
+pub const FIXTURE: [u64; 20] = [
+    2,
+    142702110479723,
+    299593572317531,
+    3333333333333301,
+    3333333333333333,
+    3333335652092209,
+    4444444444444423,
+    4444444444444444,
+    4444444488888889,
+    5555553133149889,
+    5555555555555503,
+    5555555555555555,
+    6666666666666666,
+    6666666666666719,
+    6666667141414921,
+    7777777536340681,
+    7777777777777753,
+    7777777777777777,
+    9999999999999917,
+    9999999999999999,
+];
+
+pub(crate) fn scenario() -> Scenario {
+    Scenario {
+        id: "primes",
+        title: t(
+            "Prime checking: threads vs processes",
+            "素数判定：线程与进程",
+        ),
+        lesson: t(
+            "CPU-bound checks gain nothing from threads under the GIL; processes use every core.",
+            "CPU 密集的判定在 GIL 下用线程毫无收益；进程可以用上每一个核。",
+        ),
+        explanation: t(
+            "Each number is checked by trial division: 2, then every odd divisor up to the square \
+             root. Primes and squares of primes (e.g. 57735047²) cost the most — about 50 million \
+             divisions for 9999999999999917. Sequentially one lane computes for ~20 s. With threads \
+             the workers take turns holding the GIL (yellow: waiting for the GIL) and the total stays \
+             the same. With processes each worker has its own interpreter and GIL, so two cores \
+             halve the time; the job queue, the result queue and one poison pill (0) per worker are \
+             visible as put/get markers. The model charges a fixed cost per division (46 ns by \
+             default, a 2020s laptop running CPython) and computes each number's division count \
+             exactly without doing the work.",
+            "每个数用试除法判定：先试 2，再试到平方根为止的每个奇数。素数和素数的平方（如 57735047²）代价最大——\
+             9999999999999917 大约要做五千万次除法。串行时一条泳道计算约 20 秒。使用线程时，工人们轮流持有 GIL\
+             （黄色：等待 GIL），总时间不变。使用进程时，每个工人有自己的解释器和 GIL，两个核让时间减半；\
+             作业队列、结果队列以及每个工人一个的毒丸（0）以 put/get 标记显示。模型为每次除法计固定成本\
+             （默认 46 纳秒，相当于 2020 年代笔记本上的 CPython），并精确算出每个数的除法次数而不真正去做。",
+        ),
+        tags: &[Tag::Workload, Tag::Process],
+        modes: &[Mode::Sim, Mode::Real],
+        params: vec![
+            ParamSpec::list(
+                "numbers",
+                "2,142702110479723,299593572317531,3333333333333301,3333333333333333,3333335652092209,4444444444444423,4444444444444444,4444444488888889,5555553133149889,5555555555555503,5555555555555555,6666666666666666,6666666666666719,6666667141414921,7777777536340681,7777777777777753,7777777777777777,9999999999999917,9999999999999999",
+                200,
+                u64::MAX,
+                t(
+                    "The numbers to check (default: the 20-number fixture).",
+                    "要判定的数（默认：20 个数的测试集）。",
+                ),
+            ),
+            ParamSpec::choice(
+                "mode",
+                "processes",
+                &["sequential", "threads", "processes"],
+                t("How the checks run.", "判定如何运行。"),
+            ),
+            ParamSpec::int(
+                "workers",
+                "2",
+                1,
+                64,
+                t("Worker threads or processes.", "工作线程或进程数。"),
+            ),
+            ParamSpec::float(
+                "ns_per_division",
+                "46",
+                1.0,
+                10_000.0,
+                t("Cost of one trial division.", "一次试除的成本。"),
+            ),
+        ],
+        check: no_check,
+        build,
+        python,
+        machine: default_machine,
+        fidelity: Fidelity {
+            params: &[
+                (
+                    "numbers",
+                    "2,3,4,97,1000003,999999000001,1000000007,1000036000099",
+                ),
+                ("mode", "threads"),
+            ],
+            keys: &["answers"],
+            deterministic: true,
+        },
+    }
+}
+
+/// `(is_prime, odd divisions tried)` exactly as the trial-division program would find them.
+pub fn trial_division(n: u64) -> (bool, u64) {
+    if n < 2 {
+        return (false, 0);
+    }
+    if n == 2 {
+        return (true, 0);
+    }
+    if n % 2 == 0 {
+        return (false, 0);
+    }
+    let root = n.isqrt();
+    let tried_up_to = |d: u64| if d >= 3 { (d - 3) / 2 + 1 } else { 0 };
+    match smallest_factor(n) {
+        Some(p) if p <= root => (false, tried_up_to(p)),
+        _ => (true, tried_up_to(root)),
+    }
+}
+
+fn mul_mod(a: u64, b: u64, m: u64) -> u64 {
+    ((u128::from(a) * u128::from(b)) % u128::from(m)) as u64
+}
+
+fn pow_mod(mut b: u64, mut e: u64, m: u64) -> u64 {
+    let mut r = 1 % m;
+    b %= m;
+    while e > 0 {
+        if e & 1 == 1 {
+            r = mul_mod(r, b, m);
+        }
+        b = mul_mod(b, b, m);
+        e >>= 1;
+    }
+    r
+}
+
+/// Deterministic Miller–Rabin for every u64.
+pub fn is_prime(n: u64) -> bool {
+    if n < 2 {
+        return false;
+    }
+    for p in [2u64, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37] {
+        if n % p == 0 {
+            return n == p;
+        }
+    }
+    let mut d = n - 1;
+    let mut s = 0;
+    while d % 2 == 0 {
+        d /= 2;
+        s += 1;
+    }
+    'bases: for a in [2u64, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37] {
+        let mut x = pow_mod(a, d, n);
+        if x == 1 || x == n - 1 {
+            continue;
+        }
+        for _ in 1..s {
+            x = mul_mod(x, x, n);
+            if x == n - 1 {
+                continue 'bases;
+            }
+        }
+        return false;
+    }
+    true
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// One non-trivial factor of an odd composite by Pollard's rho (Brent's cycle finding).
+fn rho(n: u64) -> u64 {
+    for c in 1..u64::MAX {
+        let f = |x: u64| (mul_mod(x, x, n) + c) % n;
+        let (mut x, mut y, mut d) = (2u64, 2u64, 1u64);
+        while d == 1 {
+            x = f(x);
+            y = f(f(y));
+            d = gcd(x.abs_diff(y), n);
+        }
+        if d != n {
+            return d;
+        }
+    }
+    n
+}
+
+/// The smallest prime factor of `n` (≥ 2), or `None` when `n` is prime or below 2.
+pub fn smallest_factor(n: u64) -> Option<u64> {
+    if n < 4 {
+        return None;
+    }
+    if is_prime(n) {
+        return None;
+    }
+    for p in 2..1000u64 {
+        if n % p == 0 {
+            return Some(p);
+        }
+    }
+    let mut stack = vec![n];
+    let mut best = u64::MAX;
+    while let Some(m) = stack.pop() {
+        if m < 2 {
+            continue;
+        }
+        if is_prime(m) {
+            best = best.min(m);
+            continue;
+        }
+        let d = rho(m);
+        stack.push(d);
+        stack.push(m / d);
+    }
+    Some(best)
+}
+
+fn build(p: &Params) -> Program {
+    let per_division = p.float("ns_per_division");
+    let jobs: Vec<Job> = cpu_jobs::numbers(p.list("numbers"), &FIXTURE)
+        .into_iter()
+        .map(|n| {
+            let (prime, divisions) = trial_division(n);
+            let cost = from_secs_f64(divisions as f64 * per_division / 1e9) + 1_000;
+            Job {
+                input: n,
+                cost,
+                answer: prime.into(),
+            }
+        })
+        .collect();
+    cpu_jobs::program(jobs, Runner::parse(p.choice("mode")), p.int("workers"))
+}
+
+const PROGRAM: &str = r#"import json
+import math
+import multiprocessing as mp
+import queue
+import threading
+import time
+
+NUMBERS = @numbers@
+MODE = @mode@          # "sequential", "threads" or "processes"
+WORKERS = @workers@
+
+
+def is_prime(n):
+    if n < 2:
+        return False
+    if n == 2:
+        return True
+    if n % 2 == 0:
+        return False
+    for d in range(3, math.isqrt(n) + 1, 2):
+        if n % d == 0:
+            return False
+    return True
+
+
+def check(n):
+    t0 = time.perf_counter()
+    prime = is_prime(n)
+    return n, prime, time.perf_counter() - t0
+
+
+def worker(jobs, results):
+    while (k := jobs.get()) != 0:            # 0 is the poison pill
+        n, prime, took = check(NUMBERS[k - 1])
+        results.put((k, prime, took))
+    results.put((0, False, 0.0))             # this worker is done
+
+
+def report(k, prime, took):
+    print(f"{NUMBERS[k - 1]:>16} {'P' if prime else ' '} {took:9.6f}s")
+
+
+if __name__ == "__main__":
+    answers = [None] * len(NUMBERS)
+    start = time.perf_counter()
+    if MODE == "sequential":
+        for k, n in enumerate(NUMBERS, 1):
+            _, answers[k - 1], took = check(n)
+            report(k, answers[k - 1], took)
+    else:
+        if MODE == "threads":
+            jobs, results, Unit = queue.SimpleQueue(), queue.SimpleQueue(), threading.Thread
+        else:
+            jobs, results, Unit = mp.SimpleQueue(), mp.SimpleQueue(), mp.Process
+        for k in range(1, len(NUMBERS) + 1):
+            jobs.put(k)
+        for _ in range(WORKERS):
+            Unit(target=worker, args=(jobs, results)).start()
+            jobs.put(0)
+        done = 0
+        while done < WORKERS:
+            k, prime, took = results.get()
+            if k == 0:
+                done += 1
+                continue
+            answers[k - 1] = prime
+            report(k, prime, took)
+    elapsed = time.perf_counter() - start
+    print(f"{len(NUMBERS)} checks in {elapsed:.2f}s")
+    print("RESULT " + json.dumps({"answers": answers, "elapsed_s": round(elapsed, 2)}))
+"#;
+
+fn python(p: &Params) -> String {
+    let mut p = p.clone();
+    if p.list("numbers").is_empty() {
+        p.0.insert("numbers".to_string(), crate::PValue::List(FIXTURE.to_vec()));
+    }
+    fill(PROGRAM, &p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixture_primes_and_division_counts() {
+        let primes: Vec<u64> = FIXTURE
+            .iter()
+            .copied()
+            .filter(|&n| trial_division(n).0)
+            .collect();
+        assert_eq!(
+            primes,
+            vec![
+                2,
+                142702110479723,
+                299593572317531,
+                3333333333333301,
+                4444444444444423,
+                5555555555555503,
+                6666666666666719,
+                7777777777777753,
+                9999999999999917
+            ]
+        );
+        // A square of a prime costs as much as the prime's square root allows.
+        assert_eq!(smallest_factor(3333335652092209), Some(57735047));
+        assert_eq!(
+            trial_division(3333335652092209),
+            (false, (57735047 - 3) / 2 + 1)
+        );
+        assert_eq!(
+            trial_division(3333333333333333),
+            (false, 1),
+            "3 divides it at once"
+        );
+        assert_eq!(trial_division(9), (false, 1));
+        assert_eq!(trial_division(25), (false, 2));
+        assert_eq!(
+            trial_division(7),
+            (true, 0),
+            "isqrt(7) = 2: no odd divisor to try"
+        );
+    }
+
+    #[test]
+    fn counts_match_a_real_trial_division() {
+        for n in (0..5000u64).chain([1000003, 999999000001, 1000036000099]) {
+            let mut tried = 0;
+            let mut prime = n >= 2;
+            if n > 2 && n % 2 == 0 {
+                prime = false;
+            } else if n > 2 {
+                let mut d = 3;
+                while d * d <= n {
+                    tried += 1;
+                    if n % d == 0 {
+                        prime = false;
+                        break;
+                    }
+                    d += 2;
+                }
+            }
+            assert_eq!(trial_division(n), (prime, tried), "n = {n}");
+        }
+    }
+}
