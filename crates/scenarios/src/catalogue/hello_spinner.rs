@@ -1,0 +1,253 @@
+//! `hello-spinner`: a spinner animates while slow() works out 42 — in a thread, a process or a
+//! coroutine; and a CPU-bound slow() that freezes the coroutine's spinner.
+
+use interleave_sim::{
+    Ctx, Flavor, Program, PyErrorKind, PyResult, Value, from_ms_f64, from_secs_f64,
+};
+
+use super::default_machine;
+use crate::params::{ParamSpec, Params, no_check};
+use crate::python::fill;
+use crate::{Fidelity, Mode, Scenario, Tag, t};
+
+pub(crate) fn scenario() -> Scenario {
+    Scenario {
+        id: "hello-spinner",
+        title: t(
+            "Spinner: thread, process, coroutine",
+            "旋转指示器：线程、进程、协程",
+        ),
+        lesson: t(
+            "A spinner keeps turning while slow() waits — unless slow() hogs the CPU inside a coroutine, which freezes the whole event loop.",
+            "slow() 等待时旋转指示器一直在转——除非 slow() 在协程里霸占 CPU，那会冻结整个事件循环。",
+        ),
+        explanation: t(
+            "The supervisor starts a spinner that draws a frame every 1/fps seconds until told to \
+             stop, calls slow() (which takes slow_s and returns 42), then stops the spinner. As a \
+             thread the spinner is signalled with an Event; as a process with a multiprocessing \
+             Event (its frame count lives in shared memory); as a coroutine it is a task that the \
+             supervisor cancels. With slow_kind 'cpu' slow() computes instead of sleeping: the thread \
+             spinner still turns (the GIL is handed over every 5 ms), the process spinner turns on \
+             its own core, but the coroutine spinner draws nothing until slow() returns, because \
+             nothing awaits in between. The model draws no characters; it counts frames.",
+            "主管启动一个旋转指示器，它每 1/fps 秒画一帧直到被通知停止；主管调用 slow()（耗时 slow_s 并返回 42），然后停止指示器。\
+             作为线程时用 Event 通知它；作为进程时用 multiprocessing 的 Event（帧数放在共享内存里）；作为协程时它是一个任务，由主管取消。\
+             slow_kind 为“cpu”时 slow() 做计算而不是睡眠：线程版指示器仍然在转（GIL 每 5 毫秒易手），进程版在自己的核上转，\
+             而协程版在 slow() 返回之前一帧也画不出来，因为中间没有任何 await。模型不画字符，只数帧。",
+        ),
+        tags: &[Tag::Asyncio, Tag::Process, Tag::Classic],
+        modes: &[Mode::Sim],
+        params: vec![
+            ParamSpec::choice(
+                "flavor",
+                "thread",
+                &["thread", "process", "coroutine"],
+                t("What the spinner runs in.", "指示器运行在什么里面。"),
+            ),
+            ParamSpec::float(
+                "slow_s",
+                "3",
+                0.1,
+                30.0,
+                t("How long slow() takes.", "slow() 耗时多久。"),
+            ),
+            ParamSpec::int(
+                "fps",
+                "10",
+                1,
+                60,
+                t("Spinner frames per second.", "指示器每秒帧数。"),
+            ),
+            ParamSpec::choice(
+                "slow_kind",
+                "sleep",
+                &["sleep", "cpu"],
+                t("slow() sleeps or computes.", "slow() 睡眠还是计算。"),
+            ),
+        ],
+        check: no_check,
+        build,
+        python,
+        machine: default_machine,
+        fidelity: Fidelity {
+            params: &[("slow_s", "0.5")],
+            keys: &["answer", "spun"],
+            deterministic: true,
+        },
+    }
+}
+
+fn build(p: &Params) -> Program {
+    let flavor = match p.choice("flavor") {
+        "process" => Flavor::Multiprocessing,
+        "coroutine" => Flavor::Asyncio,
+        _ => Flavor::Threading,
+    };
+    let slow = from_secs_f64(p.float("slow_s"));
+    let frame = from_ms_f64(1000.0 / p.int("fps").max(1) as f64);
+    let cpu = p.choice("slow_kind") == "cpu";
+    Program::new(move |cx: Ctx| async move {
+        let answer;
+        let frames;
+        match flavor {
+            Flavor::Asyncio => {
+                let counter = cx.var("frames", 0);
+                answer = cx
+                    .run_loop(
+                        "supervisor()",
+                        Program::new(move |cx: Ctx| async move {
+                            let spinner = cx.create_task(
+                                "spin('thinking!')",
+                                Program::new(move |cx: Ctx| async move {
+                                    loop {
+                                        let f = counter.read_int(&cx).await?;
+                                        counter.write(&cx, f + 1).await?;
+                                        match cx.asleep(frame).await {
+                                            Err(e) if e.kind == PyErrorKind::CancelledError => {
+                                                break;
+                                            }
+                                            other => other?,
+                                        }
+                                    }
+                                    PyResult::Ok(())
+                                }),
+                            )?;
+                            // slow(): await asyncio.sleep, or compute without awaiting.
+                            if cpu {
+                                cx.compute(slow).await?;
+                            } else {
+                                cx.asleep(slow).await?;
+                            }
+                            spinner.cancel(&cx).await?;
+                            cx.gather_all(&[spinner]).await?;
+                            PyResult::Ok(42)
+                        }),
+                    )
+                    .await?;
+                frames = counter.read_int(&cx).await?;
+            }
+            _ => {
+                let done = cx.new_event(flavor, "done");
+                let counter = cx.mp_value("frames", 0, false);
+                let spin = Program::new(move |cx: Ctx| async move {
+                    loop {
+                        let f = counter.read_int(&cx).await?;
+                        counter.write(&cx, f + 1).await?;
+                        if done.wait_timeout(&cx, frame).await? {
+                            break;
+                        }
+                    }
+                    PyResult::Ok(())
+                });
+                let unit = if flavor == Flavor::Threading {
+                    cx.spawn_thread("spinner", spin).await?.id
+                } else {
+                    cx.spawn_process("spinner", spin).await?.id
+                };
+                if cpu {
+                    cx.compute(slow).await?;
+                } else {
+                    cx.sleep(slow).await?;
+                }
+                done.set(&cx).await?;
+                if flavor == Flavor::Threading {
+                    interleave_sim::Thread { id: unit }.join(&cx).await?;
+                } else {
+                    interleave_sim::Process { id: unit }.join(&cx).await?;
+                }
+                answer = Value::Int(42);
+                frames = counter.read_int(&cx).await?;
+            }
+        }
+        cx.print(format!("Answer: {answer} ({frames} frames)"))
+            .await?;
+        cx.set_result("answer", answer).await?;
+        cx.set_result("frames", frames).await?;
+        cx.set_result("spun", frames > 1).await?;
+        Ok(Value::None)
+    })
+}
+
+const PROGRAM: &str = r#"import asyncio
+import itertools
+import json
+import multiprocessing as mp
+import threading
+import time
+
+FLAVOR = @flavor@          # "thread", "process" or "coroutine"
+SLOW = @slow_s@
+FRAME = 1 / @fps@
+SLOW_KIND = @slow_kind@    # "sleep" or "cpu"
+
+
+def busy(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def spin(done, frames):
+    for char in itertools.cycle(r"\|/-"):
+        print(f"\r{char} thinking!", end="", flush=True)
+        frames.value += 1
+        if done.wait(FRAME):
+            break
+    print("\r" + " " * 12 + "\r", end="")
+
+
+def slow():
+    busy(SLOW) if SLOW_KIND == "cpu" else time.sleep(SLOW)
+    return 42
+
+
+async def spin_async(frames):
+    for char in itertools.cycle(r"\|/-"):
+        print(f"\r{char} thinking!", end="", flush=True)
+        frames[0] += 1
+        try:
+            await asyncio.sleep(FRAME)
+        except asyncio.CancelledError:
+            break
+    print("\r" + " " * 12 + "\r", end="")
+
+
+async def slow_async():
+    if SLOW_KIND == "cpu":
+        busy(SLOW)                  # no await: the event loop is stuck here
+    else:
+        await asyncio.sleep(SLOW)
+    return 42
+
+
+async def supervisor(frames):
+    spinner = asyncio.create_task(spin_async(frames))
+    result = await slow_async()
+    spinner.cancel()
+    await asyncio.gather(spinner, return_exceptions=True)
+    return result
+
+
+if __name__ == "__main__":
+    if FLAVOR == "coroutine":
+        box = [0]
+        answer = asyncio.run(supervisor(box))
+        frames = box[0]
+    else:
+        if FLAVOR == "thread":
+            done, counter, Unit = threading.Event(), mp.Value("i", 0), threading.Thread
+        else:
+            done, counter, Unit = mp.Event(), mp.Value("i", 0), mp.Process
+        spinner = Unit(target=spin, args=(done, counter))
+        spinner.start()
+        answer = slow()
+        done.set()
+        spinner.join()
+        frames = counter.value
+    print(f"Answer: {answer} ({frames} frames)")
+    print("RESULT " + json.dumps({"answer": answer, "frames": frames, "spun": frames > 1}))
+"#;
+
+fn python(p: &Params) -> String {
+    fill(PROGRAM, p)
+}
