@@ -53,12 +53,14 @@ fn every_parameter_at_its_extremes_runs_without_panic() {
     for s in catalogue() {
         let d = s.defaults();
         let t = s.simulate(&d, &RunOptions::default()).unwrap();
-        assert_eq!(
-            t.outcome,
-            Some(Outcome::Completed),
-            "{} defaults: {:?}",
+        assert!(
+            matches!(
+                t.outcome,
+                Some(Outcome::Completed | Outcome::Deadlock { .. })
+            ),
+            "{} defaults end in {:?}",
             s.id,
-            t.errors
+            t.outcome
         );
         for p in &s.params {
             for v in probes(&p.kind) {

@@ -1,0 +1,264 @@
+//! `timer`: a `threading.Timer` that fires after its interval (and cannot be restarted), and an
+//! asyncio chain of `call_soon` / `call_later` / `call_at` callbacks.
+
+use std::rc::Rc;
+
+use interleave_sim::{Ctx, Program, PyResult, Value, from_secs_f64};
+
+use super::default_machine;
+use crate::params::{ParamSpec, Params, no_check};
+use crate::python::fill;
+use crate::{Fidelity, Mode, Scenario, Tag, t};
+
+pub(crate) fn scenario() -> Scenario {
+    Scenario {
+        id: "timer",
+        title: t("Timers and loop callbacks", "定时器与事件循环回调"),
+        lesson: t(
+            "A Timer is a thread that runs its function once after a delay; the event loop runs callbacks at the times call_later/call_at give it, in one thread.",
+            "Timer 是一个在延迟后运行一次函数的线程；事件循环在一个线程里按照 call_later/call_at 给出的时间运行回调。",
+        ),
+        explanation: t(
+            "'timer': Timer(delay, ring) starts a thread that waits delay seconds and calls ring(). \
+             cancel() before then and ring never runs. If ring tries to start the same Timer again \
+             it gets RuntimeError (threads can only be started once); a repeating timer needs a new \
+             Timer each time. 'chain': call_soon(f1) runs f1 at once; each function schedules the \
+             next one step later (f1 → f2 → f3 → f4 → f4 …) until the end time, then stops the \
+             loop — nine calls for an end of 9 steps. With call_at the times are absolute loop times. \
+             The callbacks appear as short lanes under the loop thread.",
+            "“timer”：Timer(delay, ring) 启动一个线程，等待 delay 秒后调用 ring()。在此之前 cancel()，ring 就永远不会运行。\
+             如果 ring 试图再次启动同一个 Timer，会得到 RuntimeError（线程只能启动一次）；要重复触发，每次都需要新的 Timer。\
+             “chain”：call_soon(f1) 立即运行 f1；每个函数在一步之后安排下一个（f1 → f2 → f3 → f4 → f4 …），直到结束时间，然后停止循环——\
+             结束时间为 9 步时共调用九次。使用 call_at 时给出的是绝对的循环时间。回调显示为事件循环线程下方的短泳道。",
+        ),
+        tags: &[Tag::Primitive, Tag::Asyncio],
+        modes: &[Mode::Sim],
+        params: vec![
+            ParamSpec::choice(
+                "demo",
+                "chain",
+                &["timer", "chain"],
+                t("Which timer lesson.", "哪一个定时器示例。"),
+            ),
+            ParamSpec::float(
+                "delay_s",
+                "5",
+                0.0,
+                60.0,
+                t("Timer interval.", "Timer 的间隔。"),
+            ),
+            ParamSpec::bool(
+                "cancel",
+                "false",
+                t(
+                    "Cancel the Timer before it fires.",
+                    "在 Timer 触发前取消它。",
+                ),
+            ),
+            ParamSpec::bool(
+                "restart",
+                "true",
+                t(
+                    "ring() tries to start the same Timer again.",
+                    "ring() 试图再次启动同一个 Timer。",
+                ),
+            ),
+            ParamSpec::float(
+                "step_s",
+                "1",
+                0.01,
+                10.0,
+                t("Chain: the gap between callbacks.", "链：回调之间的间隔。"),
+            ),
+            ParamSpec::int(
+                "end_steps",
+                "9",
+                1,
+                60,
+                t("Chain: stop after this many steps.", "链：多少步之后停止。"),
+            ),
+            ParamSpec::choice(
+                "scheduling",
+                "call_later",
+                &["call_later", "call_at"],
+                t("How the chain schedules.", "链如何安排下一个回调。"),
+            ),
+        ],
+        check: no_check,
+        build,
+        python,
+        machine: default_machine,
+        fidelity: Fidelity {
+            params: &[("step_s", "0.02"), ("delay_s", "0.05")],
+            keys: &["calls", "fired", "restart_error"],
+            deterministic: true,
+        },
+    }
+}
+
+/// The chain state: which function comes next, and the calls made so far.
+fn chain_fn(
+    k: usize,
+    start: u64,
+    step: u64,
+    end: u64,
+    at: bool,
+    calls: interleave_sim::Var,
+) -> Program {
+    Program::new(move |cx: Ctx| async move {
+        let now = cx.now().await?;
+        let name = format!("f{k}");
+        cx.print(format!(
+            "function_{k} called at {:.2}",
+            (now - start) as f64 / step as f64
+        ))
+        .await?;
+        let Value::List(mut list) = calls.read(&cx).await? else {
+            return PyResult::Ok(());
+        };
+        list.push(Value::from(name.as_str()));
+        calls.write(&cx, Value::List(list)).await?;
+        if now + step < end {
+            let next = (k + 1).min(4);
+            let prog = chain_fn(next, start, step, end, at, calls);
+            let label = format!("f{next}");
+            if at {
+                cx.call_at(now + step, &label, prog).await?;
+            } else {
+                cx.call_later(step, &label, prog).await?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn build(p: &Params) -> Program {
+    let chain = p.choice("demo") == "chain";
+    let delay = from_secs_f64(p.float("delay_s"));
+    let cancel = p.bool("cancel");
+    let restart = p.bool("restart");
+    let step = from_secs_f64(p.float("step_s")).max(1);
+    let end_steps = p.int("end_steps") as u64;
+    let at = p.choice("scheduling") == "call_at";
+    Program::new(move |cx: Ctx| async move {
+        let calls = cx.var("calls", Value::List(vec![]));
+        if chain {
+            cx.run_loop(
+                "main()",
+                Program::new(move |cx: Ctx| async move {
+                    let start = cx.now().await?;
+                    let end = start + end_steps * step;
+                    cx.call_soon("f1", chain_fn(1, start, step, end, at, calls))
+                        .await?;
+                    // loop.run_forever() until the chain stops: wait for the last callback.
+                    cx.asleep(end - start).await?;
+                    PyResult::Ok(())
+                }),
+            )
+            .await?;
+            cx.set_result("fired", false).await?;
+            cx.set_result("restart_error", "").await?;
+        } else {
+            let fired = cx.var("fired", false);
+            let error = cx.var("restart_error", "");
+            let me: Rc<std::cell::Cell<Option<interleave_sim::Timer>>> =
+                Rc::new(std::cell::Cell::new(None));
+            let me2 = Rc::clone(&me);
+            let timer = cx.timer(
+                "Timer",
+                delay,
+                Program::new(move |cx: Ctx| async move {
+                    cx.print("Time's up").await?;
+                    fired.write(&cx, true).await?;
+                    if restart {
+                        if let Some(t) = me2.get() {
+                            if let Err(e) = t.start(&cx).await {
+                                error.write(&cx, e.kind.name()).await?;
+                                return Err(e);
+                            }
+                        }
+                    }
+                    PyResult::Ok(())
+                }),
+            );
+            me.set(Some(timer));
+            timer.start(&cx).await?;
+            if cancel {
+                cx.sleep(delay / 2).await?;
+                timer.cancel(&cx).await?;
+            }
+            timer.join(&cx).await?;
+            let f = fired.read(&cx).await?;
+            cx.set_result("fired", f).await?;
+            let e = error.read(&cx).await?;
+            cx.set_result("restart_error", e).await?;
+        }
+        let c = calls.read(&cx).await?;
+        cx.set_result("calls", c).await?;
+        Ok(Value::None)
+    })
+}
+
+const PROGRAM: &str = r#"import asyncio
+import json
+import threading
+import time
+
+DEMO = @demo@              # "timer" or "chain"
+DELAY = @delay_s@
+CANCEL = @cancel@
+RESTART = @restart@
+STEP = @step_s@
+END_STEPS = @end_steps@
+SCHEDULING = @scheduling@  # "call_later" or "call_at"
+
+calls, fired, restart_error = [], False, ""
+
+if DEMO == "timer":
+    def ring():
+        global fired, restart_error
+        print("Time's up")
+        fired = True
+        if RESTART:
+            try:
+                timer.start()              # the same Timer again
+            except RuntimeError as e:
+                restart_error = type(e).__name__
+                raise
+
+    timer = threading.Timer(DELAY, ring)
+    timer.start()
+    if CANCEL:
+        time.sleep(DELAY / 2)
+        timer.cancel()
+    timer.join()
+else:
+    loop = asyncio.new_event_loop()
+    start = loop.time()
+    end = start + END_STEPS * STEP
+
+    def make(k):
+        def f():
+            now = loop.time()
+            print(f"function_{k} called at {(now - start) / STEP:.2f}")
+            calls.append(f"f{k}")
+            if now + STEP < end:
+                nxt = make(min(k + 1, 4))
+                if SCHEDULING == "call_at":
+                    loop.call_at(now + STEP, nxt)
+                else:
+                    loop.call_later(STEP, nxt)
+            else:
+                loop.stop()
+        return f
+
+    loop.call_soon(make(1))
+    loop.run_forever()
+    loop.close()
+
+print("RESULT " + json.dumps({"calls": calls, "fired": fired, "restart_error": restart_error}))
+"#;
+
+fn python(p: &Params) -> String {
+    fill(PROGRAM, p)
+}
