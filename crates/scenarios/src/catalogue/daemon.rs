@@ -1,0 +1,270 @@
+//! `daemon`: daemon and non-daemon threads and processes at program exit, `terminate()` and exit
+//! codes, and the classic mistake of joining inside the start loop.
+
+use interleave_sim::{Ctx, Program, PyResult, Value, from_secs_f64};
+
+use super::default_machine;
+use crate::params::{ParamSpec, Params, no_check};
+use crate::python::fill;
+use crate::{Fidelity, Mode, Scenario, Tag, t};
+
+pub(crate) fn scenario() -> Scenario {
+    Scenario {
+        id: "daemon",
+        title: t("Daemons, exit codes and join", "守护单元、退出码与 join"),
+        lesson: t(
+            "At exit Python waits for non-daemon threads and processes but cuts daemons off; join() inside the start loop runs everything one at a time.",
+            "退出时 Python 会等待非守护的线程和进程，但会直接切断守护单元；在启动循环里 join() 会让所有单元一个接一个地运行。",
+        ),
+        explanation: t(
+            "'exit': the main program starts a daemon worker (working 2 × work_s) and a non-daemon one \
+             (work_s), each printing Starting and then Exiting, and then ends. The interpreter waits \
+             for the non-daemon one (the main lane stays blocked) and kills the daemon where it \
+             stands: only one 'Exiting' appears. For processes the daemon child is terminated \
+             (exit code −15) and the other joined (exit code 0). 'terminate': a process is started, \
+             terminated while it sleeps and joined: is_alive goes False, True, False and the exit \
+             code is −15 (SIGTERM). 'join_loop': five workers sleeping 1 s each take ≈1 s when all \
+             are started before any join, and ≈5 s when each is joined right after its start. The \
+             model terminates a process at once, while a real SIGTERM arrives a moment later.",
+            "“exit”：主程序启动一个守护单元（工作 2 × work_s 秒）和一个非守护单元（工作 work_s 秒），每个先打印 Starting，之后打印 Exiting，然后主程序结束。\
+             解释器会等待非守护单元（主泳道保持阻塞），并把守护单元就地杀掉：只出现一个“Exiting”。对进程而言，守护子进程被终止（退出码 −15），\
+             另一个被 join（退出码 0）。“terminate”：启动一个进程，在它睡眠时终止它并 join：is_alive 依次为 False、True、False，退出码为 −15（SIGTERM）。\
+             “join_loop”：五个各睡 1 秒的单元，在任何 join 之前全部启动约需 1 秒；若每次启动后立即 join，则约需 5 秒。\
+             模型会立即终止进程，而真实的 SIGTERM 会稍后才到达。",
+        ),
+        tags: &[Tag::Primitive, Tag::Process],
+        modes: &[Mode::Sim],
+        params: vec![
+            ParamSpec::choice(
+                "demo",
+                "exit",
+                &["exit", "terminate", "join_loop"],
+                t("Which lesson.", "哪一个示例。"),
+            ),
+            ParamSpec::choice(
+                "kind",
+                "thread",
+                &["thread", "process"],
+                t("Threads or processes.", "线程或进程。"),
+            ),
+            ParamSpec::float(
+                "work_s",
+                "2",
+                0.01,
+                60.0,
+                t("How long each worker works.", "每个单元工作多久。"),
+            ),
+            ParamSpec::int(
+                "units",
+                "5",
+                1,
+                50,
+                t("Workers in 'join_loop'.", "“join_loop”中的单元数。"),
+            ),
+            ParamSpec::bool(
+                "join_in_start_loop",
+                "false",
+                t(
+                    "join() right after each start().",
+                    "每次 start() 之后立即 join()。",
+                ),
+            ),
+        ],
+        check: no_check,
+        build,
+        python,
+        machine: default_machine,
+        fidelity: Fidelity {
+            params: &[("work_s", "0.2")],
+            keys: &["exited", "exitcodes", "alive", "elapsed_units"],
+            deterministic: true,
+        },
+    }
+}
+
+/// A worker that prints Starting, works and prints Exiting; it records its exit in `exited`.
+fn worker(name: &'static str, work: u64, exited: interleave_sim::SharedValue) -> Program {
+    Program::new(move |cx: Ctx| async move {
+        cx.print(format!("{name}: Starting")).await?;
+        cx.sleep(work).await?;
+        cx.print(format!("{name}: Exiting")).await?;
+        let Value::List(mut v) = exited.read(&cx).await? else {
+            return PyResult::Ok(());
+        };
+        v.push(Value::from(name));
+        exited.write(&cx, Value::List(v.clone())).await?;
+        cx.set_result("exited", v).await?;
+        Ok(())
+    })
+}
+
+fn build(p: &Params) -> Program {
+    let demo = p.choice("demo").to_string();
+    let process = p.choice("kind") == "process";
+    let work = from_secs_f64(p.float("work_s"));
+    let units = p.int("units");
+    let join_in_loop = p.bool("join_in_start_loop");
+    Program::new(move |cx: Ctx| async move {
+        // A Manager-free record of who printed Exiting: shared memory survives the children.
+        let exited = cx.mp_value("exited", Value::List(vec![]), false);
+        let t0 = cx.now().await?;
+        let mut exitcodes = Vec::new();
+        let mut alive = Vec::new();
+        match demo.as_str() {
+            "exit" => {
+                cx.set_result("exited", Value::List(vec![])).await?;
+                cx.set_result("exitcodes", Value::List(vec![])).await?;
+                cx.set_result("alive", Value::List(vec![])).await?;
+                cx.set_result("elapsed_units", Value::None).await?;
+                let d = worker("daemon", 2 * work, exited);
+                let n = worker("non-daemon", work, exited);
+                if process {
+                    let dp = cx.process("daemon", d);
+                    dp.set_daemon(&cx, true).await?;
+                    dp.start(&cx).await?;
+                    cx.process("non-daemon", n).start(&cx).await?;
+                } else {
+                    let dt = cx.thread("daemon", d);
+                    dt.set_daemon(&cx, true).await?;
+                    dt.start(&cx).await?;
+                    cx.thread("non-daemon", n).start(&cx).await?;
+                }
+                // The main program ends here: the interpreter waits for the non-daemon worker and
+                // kills the daemon, which never records its exit.
+                cx.print("main: done").await?;
+                return Ok(Value::None);
+            }
+            "terminate" => {
+                let child = cx.process(
+                    "sleeper",
+                    Program::new(move |cx: Ctx| async move { cx.sleep(work).await }),
+                );
+                alive.push(Value::Bool(child.is_alive(&cx).await?));
+                child.start(&cx).await?;
+                alive.push(Value::Bool(child.is_alive(&cx).await?));
+                cx.sleep(work / 2).await?;
+                child.terminate(&cx).await?;
+                child.join(&cx).await?;
+                alive.push(Value::Bool(child.is_alive(&cx).await?));
+                exitcodes.push(child.exitcode(&cx).await?.map_or(Value::None, Value::Int));
+            }
+            _ => {
+                let mut started = Vec::new();
+                for i in 0..units {
+                    let body = Program::new(move |cx: Ctx| async move { cx.sleep(work).await });
+                    let name = format!("worker-{i}");
+                    let id = if process {
+                        let p = cx.spawn_process(&name, body).await?;
+                        if join_in_loop {
+                            p.join(&cx).await?;
+                        }
+                        p.id
+                    } else {
+                        let t = cx.spawn_thread(&name, body).await?;
+                        if join_in_loop {
+                            t.join(&cx).await?;
+                        }
+                        t.id
+                    };
+                    started.push(id);
+                }
+                for id in started {
+                    if process {
+                        interleave_sim::Process { id }.join(&cx).await?;
+                    } else {
+                        interleave_sim::Thread { id }.join(&cx).await?;
+                    }
+                }
+            }
+        }
+        let elapsed = cx.now().await? - t0;
+        let e = exited.read(&cx).await?;
+        cx.set_result("exited", e).await?;
+        cx.set_result("exitcodes", exitcodes).await?;
+        cx.set_result("alive", alive).await?;
+        cx.set_result(
+            "elapsed_units",
+            (elapsed as f64 / work.max(1) as f64).round() as i64,
+        )
+        .await?;
+        Ok(Value::None)
+    })
+}
+
+const PROGRAM: &str = r#"import atexit
+import json
+import multiprocessing as mp
+import threading
+import time
+
+DEMO = @demo@          # "exit", "terminate" or "join_loop"
+KIND = @kind@          # "thread" or "process"
+WORK = @work_s@
+UNITS = @units@
+JOIN_IN_START_LOOP = @join_in_start_loop@
+
+
+def worker(name, exited, work):
+    print(f"{name}: Starting")
+    time.sleep(work)
+    print(f"{name}: Exiting")
+    exited.put(name)
+
+
+def sleeper():
+    time.sleep(WORK)
+
+
+if __name__ == "__main__":
+    Unit = threading.Thread if KIND == "thread" else mp.Process
+    exited = mp.SimpleQueue()
+    result = {"exited": [], "exitcodes": [], "alive": [], "elapsed_units": None}
+    start = time.perf_counter()
+    if DEMO == "exit":
+        daemon = Unit(target=worker, args=("daemon", exited, 2 * WORK), name="daemon", daemon=True)
+        other = Unit(target=worker, args=("non-daemon", exited, WORK), name="non-daemon")
+        daemon.start()
+        other.start()
+        print("main: done")
+
+        @atexit.register
+        def report():
+            # Runs after the interpreter joined non-daemon threads. For processes it runs before
+            # multiprocessing's own exit handler, so do what that handler does: terminate the
+            # daemonic children, then join the others.
+            if KIND == "process":
+                daemon.terminate()
+                other.join()
+            while not exited.empty():
+                result["exited"].append(exited.get())
+            print("RESULT " + json.dumps(result))
+    elif DEMO == "terminate":
+        child = mp.Process(target=sleeper, name="sleeper")
+        result["alive"].append(child.is_alive())
+        child.start()
+        result["alive"].append(child.is_alive())
+        time.sleep(WORK / 2)
+        child.terminate()
+        child.join()
+        result["alive"].append(child.is_alive())
+        result["exitcodes"].append(child.exitcode)
+    else:
+        units = []
+        for i in range(UNITS):
+            u = Unit(target=sleeper, name=f"worker-{i}")
+            u.start()
+            if JOIN_IN_START_LOOP:
+                u.join()            # the classic mistake: waits before starting the next
+            units.append(u)
+        for u in units:
+            u.join()
+    if DEMO != "exit":
+        while not exited.empty():
+            result["exited"].append(exited.get())
+        result["elapsed_units"] = round((time.perf_counter() - start) / WORK)
+        print("RESULT " + json.dumps(result))
+"#;
+
+fn python(p: &Params) -> String {
+    fill(PROGRAM, p)
+}
