@@ -1,0 +1,293 @@
+//! `pool`: worker pools — `Pool.map` with a chunksize, blocking `apply`, and
+//! `concurrent.futures` with `as_completed` (completion order) vs `map` (input order), on
+//! threads or processes.
+
+use interleave_sim::{Ctx, Flavor, Nanos, Program, PyResult, QueueKind, Value, from_ms_f64};
+
+use super::default_machine;
+use crate::params::{ParamSpec, Params, no_check};
+use crate::python::fill;
+use crate::{Fidelity, Mode, Scenario, Tag, t};
+
+pub(crate) fn scenario() -> Scenario {
+    Scenario {
+        id: "pool",
+        title: t("Pools and futures", "进程池、线程池与 future"),
+        lesson: t(
+            "A pool of n workers runs at most n tasks at once; as_completed hands results over as they finish, map and wait in input order.",
+            "有 n 个工作者的池同时最多运行 n 个任务；as_completed 按完成顺序交出结果，map 和 wait 按输入顺序。",
+        ),
+        explanation: t(
+            "Each task job(x) works for x units and returns x². The pool's workers take tasks from a \
+             queue, chunksize at a time. 'as_completed' submits every task and collects each result \
+             the moment it is ready: completion order. 'map' returns results in input order, however \
+             they finish. 'apply' is the blocking call: one task at a time, however many workers. \
+             With more tasks than workers the extra ones wait for a free worker (see the 6th unit \
+             for 1..5 on 4 workers). A large chunksize sends several tasks to one worker at once, \
+             which serialises them. With task_kind 'cpu' a thread pool runs one task at a time under \
+             the GIL while a process pool uses every core. The pool's feeder and result threads are \
+             not drawn.",
+            "每个任务 job(x) 工作 x 个单位并返回 x²。池中的工作者从队列中取任务，每次取 chunksize 个。\
+             “as_completed”提交所有任务并在每个结果就绪时立即收取：按完成顺序。“map”无论完成顺序如何都按输入顺序返回结果。\
+             “apply”是阻塞调用：无论有多少工作者，一次只运行一个任务。任务多于工作者时，多出的任务要等待空闲的工作者\
+             （4 个工作者处理 1..5 时看第 5 个任务）。较大的 chunksize 会把几个任务一次交给同一个工作者，使它们串行执行。\
+             task_kind 为“cpu”时，线程池在 GIL 下一次只运行一个任务，而进程池会用上每一个核。池的投递线程和结果线程没有画出。",
+        ),
+        tags: &[Tag::Workload, Tag::Process],
+        modes: &[Mode::Sim],
+        params: vec![
+            ParamSpec::choice(
+                "api",
+                "as_completed",
+                &["as_completed", "map", "apply"],
+                t(
+                    "How tasks are submitted and collected.",
+                    "任务如何提交和收取。",
+                ),
+            ),
+            ParamSpec::choice(
+                "executor",
+                "thread",
+                &["thread", "process"],
+                t("Thread pool or process pool.", "线程池或进程池。"),
+            ),
+            ParamSpec::int("workers", "4", 1, 64, t("Pool size.", "池的大小。")),
+            ParamSpec::list(
+                "tasks",
+                "5,4,3,2,1",
+                100,
+                100,
+                t(
+                    "Each task's duration in units (job(x) returns x²).",
+                    "每个任务的时长（单位数；job(x) 返回 x²）。",
+                ),
+            ),
+            ParamSpec::int(
+                "chunksize",
+                "1",
+                1,
+                100,
+                t(
+                    "Tasks handed to a worker at once.",
+                    "一次交给工作者的任务数。",
+                ),
+            ),
+            ParamSpec::choice(
+                "task_kind",
+                "sleep",
+                &["sleep", "cpu"],
+                t("Tasks sleep or compute.", "任务睡眠还是计算。"),
+            ),
+            ParamSpec::float(
+                "unit_ms",
+                "1000",
+                1.0,
+                10_000.0,
+                t("One unit of task time.", "任务时间的一个单位。"),
+            ),
+        ],
+        check: no_check,
+        build,
+        python,
+        machine: default_machine,
+        fidelity: Fidelity {
+            params: &[("unit_ms", "100")],
+            keys: &["results", "completion_order", "elapsed_units"],
+            deterministic: true,
+        },
+    }
+}
+
+fn build(p: &Params) -> Program {
+    let api = p.choice("api").to_string();
+    let process = p.choice("executor") == "process";
+    let workers = p.int("workers");
+    let tasks: Vec<u64> = p.list("tasks");
+    // Only a process pool's map() batches tasks; submit() and thread pools send one at a time.
+    let chunksize = if p.choice("executor") == "process" && p.choice("api") == "map" {
+        p.int("chunksize").max(1) as usize
+    } else {
+        1
+    };
+    let cpu = p.choice("task_kind") == "cpu";
+    let unit = from_ms_f64(p.float("unit_ms")).max(1);
+    Program::new(move |cx: Ctx| async move {
+        let t0 = cx.now().await?;
+        let flavor = if process {
+            Flavor::Multiprocessing
+        } else {
+            Flavor::Threading
+        };
+        let work = move |cx: Ctx, x: u64| async move {
+            let d: Nanos = x * unit;
+            if cpu {
+                cx.compute(d).await?;
+            } else {
+                cx.sleep(d).await?;
+            }
+            PyResult::Ok((x * x) as i64)
+        };
+        let n = tasks.len();
+        let mut results = vec![Value::None; n];
+        let mut order = Vec::new();
+        if api == "apply" {
+            // pool.apply(job, (x,)) blocks until that one task is done; the pool still exists.
+            for (i, &x) in tasks.iter().enumerate() {
+                let done = cx.new_queue(flavor, QueueKind::Simple, &format!("apply {i}"), 0);
+                let body = Program::new(move |cx: Ctx| async move {
+                    let r = work(cx.clone(), x).await?;
+                    done.put(&cx, r).await
+                });
+                if process {
+                    cx.spawn_process(&format!("worker for task {i}"), body)
+                        .await?;
+                } else {
+                    cx.spawn_thread(&format!("worker for task {i}"), body)
+                        .await?;
+                }
+                let r = done.get(&cx).await?;
+                order.push(r.clone());
+                results[i] = r;
+            }
+        } else {
+            let jobs = cx.new_queue(flavor, QueueKind::Simple, "tasks", 0);
+            let done = cx.new_queue(flavor, QueueKind::Simple, "results", 0);
+            // Chunks of task indices; -1 tells a worker to stop.
+            for chunk in (0..n).collect::<Vec<_>>().chunks(chunksize) {
+                jobs.put(
+                    &cx,
+                    Value::List(chunk.iter().map(|&i| Value::from(i)).collect()),
+                )
+                .await?;
+            }
+            let tasks2 = tasks.clone();
+            for w in 0..workers {
+                jobs.put(&cx, Value::Int(-1)).await?;
+                let tasks = tasks2.clone();
+                let body = Program::new(move |cx: Ctx| async move {
+                    loop {
+                        let Value::List(chunk) = jobs.get(&cx).await? else {
+                            break;
+                        };
+                        for i in chunk {
+                            let i = i.as_int()?;
+                            let x = tasks.get(i as usize).copied().unwrap_or(0);
+                            let r = work(cx.clone(), x).await?;
+                            done.put(&cx, Value::List(vec![Value::Int(i), Value::Int(r)]))
+                                .await?;
+                        }
+                    }
+                    PyResult::Ok(())
+                });
+                if process {
+                    cx.spawn_process(&format!("worker-{w}"), body).await?;
+                } else {
+                    cx.spawn_thread(&format!("worker-{w}"), body).await?;
+                }
+            }
+            for _ in 0..n {
+                let Value::List(r) = done.get(&cx).await? else {
+                    continue;
+                };
+                let (Some(i), Some(v)) = (r.first(), r.get(1)) else {
+                    continue;
+                };
+                let i = i.as_int()? as usize;
+                if api == "as_completed" {
+                    cx.print(format!("job({}) = {v}", tasks.get(i).copied().unwrap_or(0)))
+                        .await?;
+                }
+                order.push(v.clone());
+                if let Some(slot) = results.get_mut(i) {
+                    *slot = v.clone();
+                }
+            }
+            if api == "map" {
+                cx.print(format!("map: {}", Value::List(results.clone())))
+                    .await?;
+            }
+        }
+        let elapsed = cx.now().await? - t0;
+        cx.set_result("results", results).await?;
+        cx.set_result(
+            "completion_order",
+            if api == "as_completed" { order } else { vec![] },
+        )
+        .await?;
+        cx.set_result(
+            "elapsed_units",
+            (elapsed as f64 / unit as f64).round() as i64,
+        )
+        .await?;
+        Ok(Value::None)
+    })
+}
+
+const PROGRAM: &str = r#"import concurrent.futures as cf
+import json
+import multiprocessing as mp
+import multiprocessing.pool
+import time
+
+API = @api@                # "as_completed", "map" or "apply"
+EXECUTOR = @executor@      # "thread" or "process"
+WORKERS = @workers@
+TASKS = @tasks@
+CHUNKSIZE = @chunksize@
+TASK_KIND = @task_kind@    # "sleep" or "cpu"
+UNIT = @unit_ms@ / 1000
+
+
+def spin(n):
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def loops_per_second():
+    # How many loop steps one core does per second: CPU work must be a fixed amount of
+    # computation, not "busy until the clock says so", or the GIL would not show.
+    n, t0 = 200_000, time.perf_counter()
+    spin(n)
+    return n / (time.perf_counter() - t0)
+
+
+RATE = loops_per_second() if TASK_KIND == "cpu" else 0
+
+
+def job(x):
+    if TASK_KIND == "cpu":
+        spin(int(x * UNIT * RATE))
+    else:
+        time.sleep(x * UNIT)
+    return x * x
+
+
+if __name__ == "__main__":
+    start = time.perf_counter()
+    order = []
+    if API == "apply":
+        with mp.Pool(WORKERS) if EXECUTOR == "process" else mp.pool.ThreadPool(WORKERS) as pool:
+            results = [pool.apply(job, (x,)) for x in TASKS]     # each call blocks
+    else:
+        Executor = cf.ProcessPoolExecutor if EXECUTOR == "process" else cf.ThreadPoolExecutor
+        with Executor(max_workers=WORKERS) as ex:
+            if API == "as_completed":
+                futures = {ex.submit(job, x): i for i, x in enumerate(TASKS)}
+                results = [None] * len(TASKS)
+                for f in cf.as_completed(futures):
+                    print(f"job({TASKS[futures[f]]}) = {f.result()}")
+                    order.append(f.result())
+                    results[futures[f]] = f.result()
+            else:
+                results = list(ex.map(job, TASKS, chunksize=CHUNKSIZE))
+                print("map:", results)
+    elapsed = time.perf_counter() - start
+    print("RESULT " + json.dumps({"results": results, "completion_order": order,
+                                  "elapsed_units": round(elapsed / UNIT)}))
+"#;
+
+fn python(p: &Params) -> String {
+    fill(PROGRAM, p)
+}
