@@ -148,3 +148,179 @@ fn callback_chain_makes_nine_calls_one_step_apart() {
         }
     }
 }
+
+fn int(t: &Trace, key: &str) -> i64 {
+    match t.result.get(key) {
+        Some(Value::Int(i)) => *i,
+        other => panic!("{key} = {other:?} ({:?})", t.outcome),
+    }
+}
+
+#[test]
+fn daemons_are_cut_off_and_non_daemons_waited_for() {
+    for kind in ["thread", "process"] {
+        let t = run("daemon", &[("kind", kind)], 1);
+        assert_eq!(t.outcome, Some(Outcome::Completed));
+        assert_eq!(
+            t.result["exited"],
+            Value::from(vec!["non-daemon"]),
+            "{kind}"
+        );
+        let daemon = t.units.iter().find(|u| u.name == "daemon").unwrap().id;
+        let killed = t
+            .events
+            .iter()
+            .any(|e| e.unit == daemon && e.kind == interleave_sim::EventKind::Killed);
+        assert!(killed, "{kind}: the daemon is stopped where it stands");
+    }
+}
+
+#[test]
+fn terminate_gives_exit_code_minus_15() {
+    let t = run("daemon", &[("demo", "terminate")], 1);
+    assert_eq!(t.result["alive"], Value::from(vec![false, true, false]));
+    assert_eq!(t.result["exitcodes"], Value::from(vec![-15]));
+}
+
+#[test]
+fn joining_in_the_start_loop_serialises_everything() {
+    for kind in ["thread", "process"] {
+        let apart = run("daemon", &[("demo", "join_loop"), ("kind", kind)], 1);
+        let inside = run(
+            "daemon",
+            &[
+                ("demo", "join_loop"),
+                ("kind", kind),
+                ("join_in_start_loop", "true"),
+            ],
+            1,
+        );
+        assert_eq!(int(&apart, "elapsed_units"), 1, "{kind}");
+        assert_eq!(int(&inside, "elapsed_units"), 5, "{kind}");
+    }
+}
+
+#[test]
+fn generator_hands_control_back_and_forth() {
+    let t = run("generator-coroutine", &[], 1);
+    assert_eq!(t.result["sent"], Value::from(vec![0, 1, 2, 3, 4]));
+    assert_eq!(t.result["received"], Value::from(vec![1, 2, 3, 4, 5]));
+    // Strict alternation: producer and consumer never run at the same time.
+    let running = |name: &str| -> Vec<(u64, u64)> {
+        let id = t.units.iter().find(|u| u.name == name).unwrap().id;
+        t.spans
+            .iter()
+            .filter(|s| s.unit == id && s.state == interleave_sim::State::Running)
+            .map(|s| (s.start, s.end))
+            .collect()
+    };
+    for (a0, a1) in running("MainProcess") {
+        for (b0, b1) in running("consumer()") {
+            assert!(a1 <= b0 || b1 <= a0, "overlap");
+        }
+    }
+    let bad = run("generator-coroutine", &[("prime", "false")], 1);
+    assert_eq!(bad.result["error"], Value::from("TypeError"));
+}
+
+#[test]
+fn pools_order_results_by_api() {
+    let done = run("pool", &[("tasks", "1,2,3,4,5")], 1);
+    assert_eq!(
+        done.result["completion_order"],
+        Value::from(vec![1, 4, 9, 16, 25])
+    );
+    assert_eq!(
+        int(&done, "elapsed_units"),
+        6,
+        "the fifth task waits for a free worker"
+    );
+    let rev = run("pool", &[], 1);
+    assert_eq!(
+        rev.result["results"],
+        Value::from(vec![25, 16, 9, 4, 1]),
+        "input order"
+    );
+    assert_eq!(
+        rev.result["completion_order"],
+        Value::from(vec![4, 9, 1, 16, 25])
+    );
+    let apply = run("pool", &[("api", "apply")], 1);
+    assert_eq!(int(&apply, "elapsed_units"), 15, "apply blocks: 5+4+3+2+1");
+    let chunk = run(
+        "pool",
+        &[
+            ("api", "map"),
+            ("executor", "process"),
+            ("tasks", "1,1,1"),
+            ("chunksize", "3"),
+            ("workers", "5"),
+        ],
+        1,
+    );
+    assert_eq!(
+        int(&chunk, "elapsed_units"),
+        3,
+        "one chunk of three runs in one process"
+    );
+    let cpu_threads = run("pool", &[("task_kind", "cpu"), ("tasks", "1,1,1,1")], 1);
+    let cpu_procs = run(
+        "pool",
+        &[
+            ("task_kind", "cpu"),
+            ("tasks", "1,1,1,1"),
+            ("executor", "process"),
+        ],
+        1,
+    );
+    assert_eq!(
+        int(&cpu_threads, "elapsed_units"),
+        4,
+        "the GIL runs one task at a time"
+    );
+    assert_eq!(int(&cpu_procs, "elapsed_units"), 2, "two cores");
+}
+
+#[test]
+fn children_run_in_parallel_and_timeouts_terminate() {
+    let par = run("subprocess", &[], 1);
+    assert_eq!(int(&par, "elapsed_units"), 1);
+    assert_eq!(par.result["returncodes"], Value::from(vec![0; 10]));
+    let seq = run("subprocess", &[("demo", "sequential")], 1);
+    assert_eq!(int(&seq, "elapsed_units"), 10);
+    let chain = run("subprocess", &[("demo", "chain"), ("children", "3")], 1);
+    assert_eq!(chain.result["returncodes"], Value::from(vec![0; 6]));
+    assert_eq!(
+        chain
+            .output
+            .iter()
+            .filter(|(_, _, l)| l.contains("1 message"))
+            .count(),
+        3
+    );
+    let to = run("subprocess", &[("demo", "timeout")], 1);
+    assert_eq!(to.result["error"], Value::from("TimeoutExpired"));
+    assert_eq!(to.result["returncodes"], Value::from(vec![-15]));
+}
+
+#[test]
+fn pipelines_poll_wastefully_and_bounded_queues_cap_the_depth() {
+    let polling = run("pipeline", &[("queue", "polling")], 1);
+    let blocking = run("pipeline", &[("queue", "blocking")], 1);
+    let bounded = run("pipeline", &[("queue", "bounded")], 1);
+    let closable = run("pipeline", &[("queue", "closable")], 1);
+    for t in [&polling, &blocking, &bounded, &closable] {
+        assert_eq!(int(t, "processed"), 50);
+    }
+    assert!(int(&polling, "polls") > 10, "idle workers poll");
+    assert_eq!(int(&blocking, "polls"), 0);
+    assert!(
+        int(&blocking, "max_depth") > 3,
+        "a slow stage lets the queue before it grow"
+    );
+    assert!(int(&bounded, "max_depth") <= 3, "backpressure");
+    // The closable pipeline leaves no thread behind: every worker ended on its sentinel.
+    assert_eq!(closable.outcome, Some(Outcome::Completed));
+    assert!(closable.units.iter().all(|u| !u.daemon));
+    assert!(closable.errors.is_empty());
+}
