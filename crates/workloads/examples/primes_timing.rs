@@ -12,6 +12,9 @@ fn main() {
     ] {
         let t = Instant::now();
         let c = FIXTURE.iter().filter(|&&n| f(n)).count();
-        println!("{name:>14}: {:.3} s ({c} primes)", t.elapsed().as_secs_f64());
+        println!(
+            "{name:>14}: {:.3} s ({c} primes)",
+            t.elapsed().as_secs_f64()
+        );
     }
 }

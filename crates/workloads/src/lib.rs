@@ -6,4 +6,5 @@
 //! the DOM or clocks. The parallel drivers that time them live in the CLI (natively) and in the
 //! web app's workers.
 
+pub mod life;
 pub mod primes;

@@ -297,16 +297,22 @@ pub fn is_prime_miller_rabin(n: u64) -> bool {
 /// Parses a user's number list: comma- or space-separated unsigned integers (1 to 1000 of
 /// them); the error says what is accepted.
 pub fn parse_numbers(text: &str) -> Result<Vec<u64>, String> {
-    let items: Vec<&str> = text.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).collect();
+    let items: Vec<&str> = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .collect();
     if items.is_empty() || items.len() > 1000 {
-        return Err(format!("give 1 to 1000 numbers separated by commas, got {}", items.len()));
+        return Err(format!(
+            "give 1 to 1000 numbers separated by commas, got {}",
+            items.len()
+        ));
     }
     items
         .iter()
         .map(|s| {
-            s.replace('_', "").parse::<u64>().map_err(|_| {
-                format!("{s:?} is not a whole number from 0 to {}", u64::MAX)
-            })
+            s.replace('_', "")
+                .parse::<u64>()
+                .map_err(|_| format!("{s:?} is not a whole number from 0 to {}", u64::MAX))
         })
         .collect()
 }
@@ -317,7 +323,11 @@ mod tests {
 
     #[test]
     fn the_fixture_has_nine_primes() {
-        let primes: Vec<u64> = FIXTURE.iter().copied().filter(|&n| is_prime_miller_rabin(n)).collect();
+        let primes: Vec<u64> = FIXTURE
+            .iter()
+            .copied()
+            .filter(|&n| is_prime_miller_rabin(n))
+            .collect();
         assert_eq!(primes.len(), 9);
         for n in FIXTURE {
             assert_eq!(is_prime_fast(n), is_prime_miller_rabin(n), "{n}");
@@ -353,12 +363,12 @@ mod edge_tests {
         // Primes and semiprimes near the top of u64 and near the float-path boundaries.
         for n in [
             u64::MAX,
-            u64::MAX - 58,             // the largest u64 prime
-            (1 << 62) - 57,            // prime just below 2^62
+            u64::MAX - 58,  // the largest u64 prime
+            (1 << 62) - 57, // prime just below 2^62
             (1 << 53) + 1,
             4_294_967_291 * 4_294_967_279, // two 32-bit primes
             1_000_000_007 * 998_244_353,
-            9_007_199_254_740_881,     // prime just below 2^53
+            9_007_199_254_740_881, // prime just below 2^53
         ] {
             let mr = is_prime_miller_rabin(n);
             if n.isqrt() < 200_000_000 {
