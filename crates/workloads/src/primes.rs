@@ -64,6 +64,56 @@ fn divides_f64(n: u64, nf: f64, d: u64) -> bool {
     r == 0 || r == di || r == -di
 }
 
+/// One turn of the wheel in eight float lanes: `q = floor(n / d)`, then `r = n - q·d` exactly
+/// by a fused multiply-add on `n` split into a double and a small correction. `d` divides `n`
+/// when `r` is 0 or ±d (the rounded quotient may be off by one).
+macro_rules! wheel_body {
+    ($n:expr, $base:expr, $root:expr) => {
+        lanes_body!($n, $base, $root, WHEEL, 30)
+    };
+}
+
+/// Eight divisors `base + offsets[k]` per turn, `step` apart from turn to turn.
+macro_rules! lanes_body {
+    ($n:expr, $base:expr, $root:expr, $offsets:expr, $step:expr) => {{
+        const STEP: u64 = $step;
+        let offsets: [u64; 8] = $offsets;
+        let last = offsets[7];
+        let n: u64 = $n;
+        let root: u64 = $root;
+        let mut base: u64 = $base;
+        if n >= FLOAT_PATH_MAX_N {
+            return (base, false);
+        }
+        let nh = n as i64 as f64;
+        let nl = (n as i64 - nh as i64) as f64;
+        let mut d = [0f64; 8];
+        for (k, w) in offsets.iter().enumerate() {
+            d[k] = (base + w) as i64 as f64;
+        }
+        while base + last <= root {
+            let mut hits = 0u32;
+            for k in 0..8 {
+                let q = (nh / d[k]).floor();
+                let r = (-q).mul_add(d[k], nh) + nl;
+                // The rounded quotient may be off by one: bring r into [0, d).
+                let r = if r < 0.0 { r + d[k] } else { r };
+                let r = if r >= d[k] { r - d[k] } else { r };
+                hits |= u32::from(r == 0.0);
+            }
+            let hit = hits != 0;
+            if hit {
+                return (base, true);
+            }
+            for dk in d.iter_mut() {
+                *dk += STEP as f64;
+            }
+            base += STEP;
+        }
+        (base, false)
+    }};
+}
+
 /// The same divisors as [`is_prime_reference`] in the same order, four at a time, each tested
 /// with a floating-point division and an exact integer correction: the faithful algorithm,
 /// without the slow 64-bit `div` instruction on its critical path.
@@ -86,17 +136,11 @@ pub fn is_prime_faithful(n: u64) -> bool {
         }
         d += 2;
     }
-    let nf = n as i64 as f64;
-    while d + 6 <= root {
-        let hit = divides_f64(n, nf, d)
-            | divides_f64(n, nf, d + 2)
-            | divides_f64(n, nf, d + 4)
-            | divides_f64(n, nf, d + 6);
-        if hit {
-            return false;
-        }
-        d += 8;
+    let (d, found) = odd_blocks(n, d, root);
+    if found {
+        return false;
     }
+    let mut d = d;
     while d <= root {
         if n.is_multiple_of(d) {
             return false;
@@ -104,6 +148,56 @@ pub fn is_prime_faithful(n: u64) -> bool {
         d += 2;
     }
     true
+}
+
+/// The odd divisors `d, d + 2, …, d + 14` per turn.
+const ODD: [u64; 8] = [0, 2, 4, 6, 8, 10, 12, 14];
+
+fn odd_blocks(n: u64, d: u64, root: u64) -> (u64, bool) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports every feature the function is compiled for.
+            #[allow(unsafe_code)]
+            return unsafe { odd_blocks_avx512(n, d, root) };
+        }
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            // SAFETY: as above.
+            #[allow(unsafe_code)]
+            return unsafe { odd_blocks_avx2(n, d, root) };
+        }
+    }
+    odd_blocks_portable(n, d, root)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,fma")]
+fn odd_blocks_avx512(n: u64, base: u64, root: u64) -> (u64, bool) {
+    lanes_body!(n, base, root, ODD, 16)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn odd_blocks_avx2(n: u64, base: u64, root: u64) -> (u64, bool) {
+    lanes_body!(n, base, root, ODD, 16)
+}
+
+fn odd_blocks_portable(n: u64, mut d: u64, root: u64) -> (u64, bool) {
+    if n >= FLOAT_PATH_MAX_N {
+        return (d, false);
+    }
+    let nf = n as i64 as f64;
+    while d + 6 <= root {
+        let hit = divides_f64(n, nf, d)
+            | divides_f64(n, nf, d + 2)
+            | divides_f64(n, nf, d + 4)
+            | divides_f64(n, nf, d + 6);
+        if hit {
+            return (d, true);
+        }
+        d += 8;
+    }
+    (d, false)
 }
 
 /// Offsets of the numbers coprime to 30 within one turn of the 2-3-5 wheel.
@@ -175,42 +269,6 @@ fn wheel_blocks(n: u64, base: u64, root: u64) -> (u64, bool) {
         }
     }
     wheel_blocks_portable(n, base, root)
-}
-
-/// One turn of the wheel in eight float lanes: `q = floor(n / d)`, then `r = n - q·d` exactly
-/// by a fused multiply-add on `n` split into a double and a small correction. `d` divides `n`
-/// when `r` is 0 or ±d (the rounded quotient may be off by one).
-macro_rules! wheel_body {
-    ($n:expr, $base:expr, $root:expr) => {{
-        let n: u64 = $n;
-        let root: u64 = $root;
-        let mut base: u64 = $base;
-        if n >= FLOAT_PATH_MAX_N {
-            return (base, false);
-        }
-        let nh = n as i64 as f64;
-        let nl = (n as i64 - nh as i64) as f64;
-        let mut d = [0f64; 8];
-        for (k, w) in WHEEL.iter().enumerate() {
-            d[k] = (base + w) as i64 as f64;
-        }
-        while base + 29 <= root {
-            let mut hit = false;
-            for k in 0..8 {
-                let q = (nh / d[k]).floor();
-                let r = (-q).mul_add(d[k], nh) + nl;
-                hit |= (r == 0.0) | (r == d[k]) | (r == -d[k]);
-            }
-            if hit {
-                return (base, true);
-            }
-            for dk in d.iter_mut() {
-                *dk += 30.0;
-            }
-            base += 30;
-        }
-        (base, false)
-    }};
 }
 
 #[cfg(target_arch = "x86_64")]
