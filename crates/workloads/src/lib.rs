@@ -2,9 +2,13 @@
 //! a reference version that follows the source material exactly and a fast version that must
 //! agree with it.
 //!
-//! The kernels are pure functions of their input; they know nothing about threads, processes,
-//! the DOM or clocks. The parallel drivers that time them live in the CLI (natively) and in the
-//! web app's workers.
+//! The kernels (`primes`, `factorize`, `life`) are pure functions of their input; they know
+//! nothing about threads, processes, the DOM or clocks. `native` holds the parallel drivers that
+//! run and time them on OS threads and child processes (native targets only).
 
+pub mod factorize;
 pub mod life;
 pub mod primes;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;

@@ -27,6 +27,108 @@ pub const FIXTURE: [u64; 20] = [
     9999999999999999,
 ];
 
+/// Which prime kernel to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// Every odd divisor, the slow 64-bit remainder (the source's program, compiled).
+    Reference,
+    /// Every odd divisor, vectorised exact divisibility tests.
+    Faithful,
+    /// The 2-3-5 wheel, vectorised.
+    Fast,
+    /// Deterministic Miller–Rabin.
+    MillerRabin,
+}
+
+impl Kernel {
+    pub fn parse(s: &str) -> Result<Kernel, String> {
+        match s {
+            "reference" => Ok(Kernel::Reference),
+            "faithful" => Ok(Kernel::Faithful),
+            "fast" => Ok(Kernel::Fast),
+            "miller-rabin" | "mr" => Ok(Kernel::MillerRabin),
+            _ => Err(format!(
+                "kernel must be reference, faithful, fast or miller-rabin, got {s:?}"
+            )),
+        }
+    }
+
+    pub fn check(self, n: u64) -> bool {
+        match self {
+            Kernel::Reference => is_prime_reference(n),
+            Kernel::Faithful => is_prime_faithful(n),
+            Kernel::Fast => is_prime_fast(n),
+            Kernel::MillerRabin => is_prime_miller_rabin(n),
+        }
+    }
+}
+
+/// A trial division that can be run a piece at a time: `run(budget)` tries at most about
+/// `budget` odd divisors and returns the answer once it is known. Drivers use it to hand the
+/// GIL over between pieces and to keep each call short in Web Workers.
+#[derive(Clone, Debug)]
+pub struct Trial {
+    n: u64,
+    next: u64,
+    root: u64,
+    answer: Option<bool>,
+}
+
+impl Trial {
+    pub fn new(n: u64) -> Self {
+        let answer = if n < 2 {
+            Some(false)
+        } else if n == 2 {
+            Some(true)
+        } else if n.is_multiple_of(2) {
+            Some(false)
+        } else {
+            None
+        };
+        Trial {
+            n,
+            next: 3,
+            root: n.isqrt(),
+            answer,
+        }
+    }
+
+    /// Tries the next `budget` odd divisors (with the faithful kernel's vector test).
+    pub fn run(&mut self, budget: u64) -> Option<bool> {
+        if self.answer.is_some() {
+            return self.answer;
+        }
+        let stop = self
+            .root
+            .min(self.next.saturating_add(budget.saturating_mul(2)));
+        let mut d = self.next;
+        while d <= stop && (self.n >= FLOAT_PATH_MAX_N || self.n / d >= FLOAT_EXACT_LIMIT) {
+            if self.n.is_multiple_of(d) {
+                self.answer = Some(false);
+                return self.answer;
+            }
+            d += 2;
+        }
+        let (mut d, found) = odd_blocks(self.n, d, stop);
+        if found {
+            self.answer = Some(false);
+            return self.answer;
+        }
+        while d <= stop {
+            if self.n.is_multiple_of(d) {
+                self.answer = Some(false);
+                return self.answer;
+            }
+            d += 2;
+        }
+        self.next = d;
+        if d > self.root {
+            self.answer = Some(true);
+        }
+        self.answer
+    }
+}
+
 /// Trial division exactly as the source does it, with the integer remainder operator.
 pub fn is_prime_reference(n: u64) -> bool {
     if n < 2 {
@@ -400,6 +502,26 @@ mod tests {
             assert_eq!(is_prime_faithful(n), r, "{n}");
             assert_eq!(is_prime_fast(n), r, "{n}");
             assert_eq!(is_prime_miller_rabin(n), r, "{n}");
+        }
+    }
+
+    #[test]
+    fn trial_in_pieces_gives_the_same_answers() {
+        for n in FIXTURE
+            .iter()
+            .copied()
+            .filter(|&n| n < 1 << 50)
+            .chain(0..3000)
+        {
+            let mut t = Trial::new(n);
+            let mut answer = None;
+            for _ in 0..10_000_000 {
+                answer = t.run(997);
+                if answer.is_some() {
+                    break;
+                }
+            }
+            assert_eq!(answer, Some(is_prime_miller_rabin(n)), "{n}");
         }
     }
 
