@@ -18,7 +18,7 @@ use serde_json::Value as Json;
 
 /// The verdict for one scenario.
 struct Row {
-    id: &'static str,
+    id: String,
     verdict: &'static str,
     detail: String,
 }
@@ -43,21 +43,40 @@ pub fn run(python: &str, runs: u32, seeds: u64, only: Option<&[String]>) -> Resu
         if s.fidelity.keys.is_empty() {
             continue;
         }
-        eprint!("fidelity: {} … ", s.id);
-        let row = match check(&s, python, runs, seeds) {
-            Ok(row) => row,
-            Err(e) => Row {
-                id: s.id,
-                verdict: "ERROR",
-                detail: format!("{e:#}"),
-            },
-        };
-        eprintln!("{}", row.verdict);
-        rows.push(row);
+        let base: &[(&str, &str)] = &[];
+        for case in std::iter::once(base).chain(s.fidelity.more.iter().copied()) {
+            let label = if case.is_empty() {
+                s.id.to_string()
+            } else {
+                let kv: Vec<String> = case.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!("{} [{}]", s.id, kv.join(" "))
+            };
+            eprint!("fidelity: {label} … ");
+            let row = match check(&s, case, python, runs, seeds) {
+                Ok((verdict, detail)) => Row {
+                    id: label,
+                    verdict,
+                    detail,
+                },
+                Err(e) => Row {
+                    id: label,
+                    verdict: "ERROR",
+                    detail: format!("{e:#}"),
+                },
+            };
+            eprintln!("{}", row.verdict);
+            rows.push(row);
+        }
     }
-    println!("{:<20} {:<9} detail", "scenario", "verdict");
+    let w = rows
+        .iter()
+        .map(|r| r.id.chars().count())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    println!("{:<w$} {:<9} detail", "scenario", "verdict");
     for r in &rows {
-        println!("{:<20} {:<9} {}", r.id, r.verdict, r.detail);
+        println!("{:<w$} {:<9} {}", r.id, r.verdict, r.detail);
     }
     let failed = rows.iter().filter(|r| r.verdict != "agree").count();
     println!("{} passed, {} failed", rows.len() - failed, failed);
@@ -69,11 +88,18 @@ pub fn run(python: &str, runs: u32, seeds: u64, only: Option<&[String]>) -> Resu
     })
 }
 
-fn check(s: &Scenario, python: &str, runs: u32, seeds: u64) -> Result<Row> {
+fn check(
+    s: &Scenario,
+    case: &[(&str, &str)],
+    python: &str,
+    runs: u32,
+    seeds: u64,
+) -> Result<(&'static str, String)> {
     let overrides: Vec<(String, String)> = s
         .fidelity
         .params
         .iter()
+        .chain(case)
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let params = s
@@ -100,17 +126,12 @@ fn check(s: &Scenario, python: &str, runs: u32, seeds: u64) -> Result<Row> {
         let py = pick(&run_python(python, &program)?);
         let sim = sim_result(1, SchedulerKind::Random)?;
         return Ok(if py == sim {
-            Row {
-                id: s.id,
-                verdict: "agree",
-                detail: format!("{} = {}", keys.join(","), show(&py)),
-            }
+            ("agree", format!("{} = {}", keys.join(","), show(&py)))
         } else {
-            Row {
-                id: s.id,
-                verdict: "DISAGREE",
-                detail: format!("CPython {} vs simulator {}", show(&py), show(&sim)),
-            }
+            (
+                "DISAGREE",
+                format!("CPython {} vs simulator {}", show(&py), show(&sim)),
+            )
         });
     }
     let mut sim_set = BTreeSet::new();
@@ -124,24 +145,22 @@ fn check(s: &Scenario, python: &str, runs: u32, seeds: u64) -> Result<Row> {
     let outside: Vec<&String> = py_set.iter().filter(|r| !sim_set.contains(*r)).collect();
     let list = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(" ");
     Ok(if outside.is_empty() {
-        Row {
-            id: s.id,
-            verdict: "agree",
-            detail: format!(
+        (
+            "agree",
+            format!(
                 "CPython {{{}}} ⊆ simulator {{{}}} over {seeds} seeds",
                 list(&py_set),
                 list(&sim_set)
             ),
-        }
+        )
     } else {
-        Row {
-            id: s.id,
-            verdict: "DISAGREE",
-            detail: format!(
+        (
+            "DISAGREE",
+            format!(
                 "CPython produced {outside:?}, never seen in the simulator's {{{}}}",
                 list(&sim_set)
             ),
-        }
+        )
     })
 }
 

@@ -12,7 +12,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use interleave_scenarios::{Lang, ParamKind, RunOptions, Scenario, catalogue, find, ids};
 use interleave_sim::{SchedulerKind, Trace, chrome};
 
+mod bench;
 mod fidelity;
+mod real;
 mod render;
 
 #[derive(Parser)]
@@ -64,6 +66,35 @@ enum Command {
         /// Write the output to a file instead of stdout.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+        /// sim: the deterministic simulator; real: the actual work on threads and processes.
+        #[arg(long, value_enum, default_value_t = RunMode::Sim)]
+        mode: RunMode,
+        /// Real mode: worker threads or processes (default: the number of hardware threads).
+        #[arg(long)]
+        workers: Option<usize>,
+        /// Real mode, primes: reference, faithful, fast or miller-rabin.
+        #[arg(long, default_value = "faithful")]
+        kernel: String,
+    },
+    /// Time a real workload every way side by side (and CPython, when python3 exists).
+    Bench {
+        /// primes, factorize or life.
+        id: String,
+        #[arg(long)]
+        workers: Option<usize>,
+        /// Runs per mode; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// The Python interpreter to compare with ("none" to skip).
+        #[arg(long, default_value = "python3")]
+        python: String,
+    },
+    /// Internal: serve jobs on stdin/stdout for the process runner.
+    #[command(hide = true)]
+    Worker {
+        kind: String,
+        #[arg(long, default_value = "faithful")]
+        kernel: String,
     },
     /// Print the scenario's Python program for the given parameters.
     Python {
@@ -99,6 +130,12 @@ enum Sched {
     Fifo,
     Random,
     Pct,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum RunMode {
+    Sim,
+    Real,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -177,6 +214,9 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             replay,
             format,
             out,
+            mode,
+            workers,
+            kernel,
         } => {
             let s = scenario(&id)?;
             let params = s.validate(&pairs(&set)?).map_err(|e| usage(e.message))?;
@@ -206,18 +246,47 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 gil: gil.map(|g| matches!(g, OnOff::On)),
                 scheduler,
             };
-            let trace = s.simulate(&params, &opts).map_err(usage)?;
+            let kernel = interleave_workloads::primes::Kernel::parse(&kernel).map_err(usage)?;
+            if workers == Some(0) || workers.is_some_and(|w| w > 256) {
+                return Err(usage("--workers must be from 1 to 256"));
+            }
+            let trace = if mode == RunMode::Real {
+                if !real::REAL.contains(&s.id) {
+                    return Err(usage(format!(
+                        "{} has no real mode; real mode exists for {}",
+                        s.id,
+                        real::REAL.join(", ")
+                    )));
+                }
+                let ropts = real::RealOptions {
+                    workers: workers.unwrap_or_else(real::default_workers),
+                    gil: gil.is_none_or(|g| matches!(g, OnOff::On)),
+                    kernel,
+                };
+                real::real_trace(&s, &params, &ropts).map_err(anyhow::Error::msg)?
+            } else {
+                s.simulate(&params, &opts).map_err(usage)?
+            };
             let tty = out.is_none() && std::io::stdout().is_terminal();
             let text = match format {
                 Format::Text => {
                     let machine = s.machine_for(&params, &opts).map_err(usage)?;
-                    let title = format!(
-                        "{} — {} (seed {seed}, {} cores, GIL {})",
-                        s.id,
-                        s.title.en,
-                        machine.cores,
-                        if machine.gil { "on" } else { "off" }
-                    );
+                    let title = if mode == RunMode::Real {
+                        format!(
+                            "{} — {} (real run, {} workers)",
+                            s.id,
+                            s.title.en,
+                            trace.units.len().saturating_sub(1)
+                        )
+                    } else {
+                        format!(
+                            "{} — {} (seed {seed}, {} cores, GIL {})",
+                            s.id,
+                            s.title.en,
+                            machine.cores,
+                            if machine.gil { "on" } else { "off" }
+                        )
+                    };
                     render::render(
                         &trace,
                         &title,
@@ -237,6 +306,37 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             let s = scenario(&id)?;
             let params = s.validate(&pairs(&set)?).map_err(|e| usage(e.message))?;
             print!("{}", s.python_program(&params));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            id,
+            workers,
+            runs,
+            python,
+        } => {
+            if workers == Some(0) || workers.is_some_and(|w| w > 256) {
+                return Err(usage("--workers must be from 1 to 256"));
+            }
+            if !["primes", "factorize", "life"].contains(&id.as_str()) {
+                return Err(usage(format!(
+                    "no benchmark for {id:?}; benchmarks exist for primes, factorize, life"
+                )));
+            }
+            let python = (python != "none").then_some(python.as_str());
+            bench::run(
+                &id,
+                workers.unwrap_or_else(real::default_workers),
+                runs,
+                python,
+            )
+        }
+        Command::Worker { kind, kernel } => {
+            let kernel = interleave_workloads::primes::Kernel::parse(&kernel).map_err(usage)?;
+            let work = real::workload(&kind, kernel).map_err(usage)?;
+            let stdin = std::io::stdin().lock();
+            let stdout = std::io::stdout().lock();
+            interleave_workloads::native::serve_worker(work.as_ref(), stdin, stdout)
+                .map_err(anyhow::Error::msg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Fidelity {

@@ -6,14 +6,23 @@ use std::process::Command;
 use expect_test::{Expect, expect};
 
 fn check(args: &[&str], expected: Expect) {
-    let out = Command::new(env!("CARGO_BIN_EXE_interleave")).args(args).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     expected.assert_eq(&String::from_utf8(out.stdout).unwrap());
 }
 
 #[test]
 fn lock_race_text() {
-    check(&["run", "lock-race", "--seed", "1"], expect![[r#"
+    check(
+        &["run", "lock-race", "--seed", "1"],
+        expect![[r#"
         lock-race — Race condition on a counter (seed 1, 2 cores, GIL on)
         time         0                                                          5.2ms
         MainProcess  ██░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░
@@ -28,12 +37,15 @@ fn lock_race_text() {
         metrics: makespan 5.2ms, 82 steps, 84 events, core utilisation 4%/0%, GIL wait 200µs (33 hand-overs)
         replay:  v1:
 
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn rlock_deadlock_text() {
-    check(&["run", "rlock", "--set", "lock=lock"], expect![[r#"
+    check(
+        &["run", "rlock", "--set", "lock=lock"],
+        expect![[r#"
         rlock — Re-entrant lock (RLock) (seed 1, 2 cores, GIL on)
         time         0                                                          100µs
         MainProcess  ████████████████████████████████████████████████████████████████
@@ -46,12 +58,15 @@ fn rlock_deadlock_text() {
         metrics: makespan 100µs, 9 steps, 8 events, core utilisation 100%/0%, GIL wait 100µs (5 hand-overs)
         replay:  v1:
 
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn asyncio_tasks_text() {
-    check(&["run", "asyncio", "--set", "demo=tasks"], expect![[r#"
+    check(
+        &["run", "asyncio", "--set", "demo=tasks"],
+        expect![[r#"
         asyncio — asyncio: tasks on one event loop (seed 1, 2 cores, GIL on)
         time                     0                                                          200ms
         MainProcess              ································································
@@ -65,5 +80,6 @@ fn asyncio_tasks_text() {
         metrics: makespan 200ms, 17 steps, 22 events, core utilisation 0%/0%, GIL wait 0 (5 hand-overs)
         replay:  v1:
 
-    "#]]);
+    "#]],
+    );
 }

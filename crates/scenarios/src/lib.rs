@@ -86,6 +86,9 @@ pub struct Fidelity {
     /// True when CPython's result is deterministic (compared exactly); otherwise CPython's
     /// result over several runs must lie inside the simulator's set over many seeds.
     pub deterministic: bool,
+    /// Further cases, each a set of overrides applied on top of `params` (variants of the
+    /// lesson that must agree too).
+    pub more: &'static [&'static [(&'static str, &'static str)]],
 }
 
 /// One entry of the catalogue.

@@ -300,3 +300,34 @@ fn asyncio_barrier_releases_tasks_together() {
     let want: Vec<Value> = (0..3).map(|i| Value::from(vec![i, at])).collect();
     assert_eq!(result(&t, "r"), Value::List(want));
 }
+
+/// A waiter cancelled by `wait_for` leaves the barrier: the next lone waiter does not pass.
+#[test]
+fn cancelled_asyncio_waiter_leaves_the_barrier() {
+    let t = common::run(Program::new(|cx: Ctx| async move {
+        cx.run_loop(
+            "main",
+            Program::new(|cx: Ctx| async move {
+                let b = cx.new_barrier(Flavor::Asyncio, "b", 2, None, None)?;
+                let (b1, b2) = (b.clone(), b.clone());
+                let first = cx.create_task(
+                    "w1",
+                    Program::new(move |cx: Ctx| async move { b1.wait(&cx).await }),
+                )?;
+                let r1 = cx.wait_for(first, ms(10)).await;
+                cx.set_result("first", common::outcome_str(r1)).await?;
+                let second = cx.create_task(
+                    "w2",
+                    Program::new(move |cx: Ctx| async move { b2.wait(&cx).await }),
+                )?;
+                let r2 = cx.wait_for(second, ms(10)).await;
+                cx.set_result("second", common::outcome_str(r2)).await?;
+                PyResult::Ok(())
+            }),
+        )
+        .await?;
+        Ok(())
+    }));
+    assert_eq!(t.result["first"], Value::from("TimeoutError:"));
+    assert_eq!(t.result["second"], Value::from("TimeoutError:"));
+}

@@ -49,7 +49,8 @@ struct PrimeJob {
 impl JobState for PrimeJob {
     fn advance(&mut self) -> Option<Value> {
         match self.kernel {
-            Kernel::Faithful | Kernel::Reference => self.trial.run(self.piece).map(Value::Bool),
+            Kernel::Faithful => self.trial.run(self.piece).map(Value::Bool),
+            Kernel::Reference => self.trial.run_reference(self.piece).map(Value::Bool),
             k => Some(Value::Bool(k.check(self.n))),
         }
     }
@@ -698,4 +699,105 @@ impl RealRun {
         t.outcome = Some(Outcome::Completed);
         t
     }
+}
+
+/// Runs `generations` of Life on `grid` with `workers` threads, each generation split into
+/// row bands (data parallelism with a barrier between generations). Returns the final grid
+/// and the run's spans (one per band per generation).
+pub fn life_run(
+    grid: &crate::life::BitGrid,
+    generations: usize,
+    workers: usize,
+) -> (crate::life::BitGrid, RealRun) {
+    let workers = workers.clamp(1, 256).min(grid.height);
+    let origin = Instant::now();
+    let mut cur = grid.clone();
+    let mut next = grid.clone();
+    let spans = Mutex::new(Vec::new());
+    let words = grid.words;
+    let rows_per = grid.height.div_ceil(workers);
+    for _ in 0..generations {
+        let src = &cur;
+        std::thread::scope(|s| {
+            for (w, chunk) in next.bits.chunks_mut(rows_per * words).enumerate() {
+                let spans = &spans;
+                s.spawn(move || {
+                    let start = since(origin);
+                    let y0 = w * rows_per;
+                    src.step_band(y0..y0 + chunk.len() / words, chunk);
+                    lock(spans).push(RealSpan {
+                        worker: w,
+                        start,
+                        end: since(origin),
+                        state: State::Running,
+                        job: None,
+                    });
+                });
+            }
+        });
+        std::mem::swap(&mut cur, &mut next);
+    }
+    let wall = since(origin);
+    let mut spans = spans.into_inner().unwrap_or_else(PoisonError::into_inner);
+    spans.sort_by_key(|s| (s.start, s.worker));
+    let run = RealRun {
+        runner: if workers == 1 {
+            Runner::Sequential
+        } else {
+            Runner::Threads
+        },
+        workers,
+        inputs: Vec::new(),
+        labels: Vec::new(),
+        results: vec![Value::from(cur.alive())],
+        job_time: Vec::new(),
+        spans,
+        wall,
+        gil_switches: 0,
+    };
+    (cur, run)
+}
+
+/// How the lost-update counter increments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CounterMode {
+    /// A relaxed atomic load, then a store of the value plus one: a real read–modify–write
+    /// race without undefined behaviour.
+    LoadStore,
+    /// One atomic `fetch_add`.
+    FetchAdd,
+    /// Load and store under a mutex.
+    Mutex,
+}
+
+/// `threads` threads each add one `increments` times; returns the final count.
+pub fn counter_run(mode: CounterMode, threads: usize, increments: u64) -> u64 {
+    let counter = AtomicU64::new(0);
+    let guard = Mutex::new(());
+    let start = std::sync::Barrier::new(threads.clamp(1, 256));
+    std::thread::scope(|s| {
+        for _ in 0..threads.clamp(1, 256) {
+            let (counter, guard, start) = (&counter, &guard, &start);
+            s.spawn(move || {
+                start.wait();
+                for _ in 0..increments {
+                    match mode {
+                        CounterMode::LoadStore => {
+                            let v = counter.load(Ordering::Relaxed);
+                            counter.store(v + 1, Ordering::Relaxed);
+                        }
+                        CounterMode::FetchAdd => {
+                            counter.fetch_add(1, Ordering::Relaxed);
+                        }
+                        CounterMode::Mutex => {
+                            let _held = lock(guard);
+                            let v = counter.load(Ordering::Relaxed);
+                            counter.store(v + 1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    counter.load(Ordering::Relaxed)
 }

@@ -142,3 +142,34 @@ fn processes_need_a_way_to_start() {
     };
     assert!(run(&work, &[5], Runner::Processes, 2, None).is_err());
 }
+
+#[test]
+fn life_bands_match_one_thread() {
+    use interleave_workloads::life::{BitGrid, ByteGrid};
+    use interleave_workloads::native::life_run;
+    let g = BitGrid::from_bytes(&ByteGrid::random(97, 300, 30, 5).unwrap());
+    let (one, _) = life_run(&g, 5, 1);
+    let (three, run) = life_run(&g, 5, 3);
+    assert_eq!(one, three);
+    assert_eq!(
+        run.spans.len(),
+        15,
+        "three bands for each of five generations"
+    );
+    let mut expect = g.clone();
+    for _ in 0..5 {
+        expect = expect.step();
+    }
+    assert_eq!(one, expect);
+}
+
+#[test]
+fn relaxed_load_store_loses_updates_and_atomics_do_not() {
+    use interleave_workloads::native::{CounterMode, counter_run};
+    assert_eq!(counter_run(CounterMode::FetchAdd, 2, 200_000), 400_000);
+    assert_eq!(counter_run(CounterMode::Mutex, 2, 100_000), 200_000);
+    // Two cores racing on a load-then-store lose some of 2 × 2 000 000 updates; allow a few
+    // attempts since a descheduled thread can occasionally run alone.
+    let lost = (0..5).any(|_| counter_run(CounterMode::LoadStore, 2, 2_000_000) < 4_000_000);
+    assert!(lost);
+}

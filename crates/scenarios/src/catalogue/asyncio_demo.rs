@@ -121,6 +121,25 @@ pub(crate) fn scenario() -> Scenario {
             params: &[("unit_ms", "40")],
             keys: &["order", "results", "elapsed_units", "error"],
             deterministic: true,
+            more: &[
+                &[("demo", "sequential")],
+                &[("demo", "gather")],
+                &[("demo", "as_completed")],
+                &[("demo", "wait_for")],
+                &[("demo", "from_thread")],
+                &[("demo", "blocking")],
+                &[("demo", "gather"), ("fail", "true")],
+                &[
+                    ("demo", "gather"),
+                    ("fail", "true"),
+                    ("return_exceptions", "true"),
+                ],
+                &[
+                    ("demo", "wait"),
+                    ("fail", "true"),
+                    ("return_when", "FIRST_EXCEPTION"),
+                ],
+            ],
         },
     }
 }

@@ -70,6 +70,7 @@ pub(crate) fn scenario() -> Scenario {
             params: &[("latency_ms", "100"), ("compute_ms", "1")],
             keys: &["calls", "latency_multiple"],
             deterministic: true,
+            more: &[&[("mode", "serial")], &[("mode", "asyncio")]],
         },
     }
 }

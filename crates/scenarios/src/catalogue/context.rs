@@ -69,6 +69,7 @@ pub(crate) fn scenario() -> Scenario {
             params: &[("sleep_ms", "10")],
             keys: &["inner_get", "inner_set", "outer_get", "main_after"],
             deterministic: true,
+            more: &[&[("flavor", "thread")], &[("inner_as_task", "true")]],
         },
     }
 }

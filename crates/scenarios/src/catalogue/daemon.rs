@@ -78,6 +78,12 @@ pub(crate) fn scenario() -> Scenario {
             params: &[("work_s", "0.2")],
             keys: &["exited", "exitcodes", "alive", "elapsed_units"],
             deterministic: true,
+            more: &[
+                &[("kind", "process")],
+                &[("demo", "terminate")],
+                &[("demo", "join_loop")],
+                &[("demo", "join_loop"), ("join_in_start_loop", "true")],
+            ],
         },
     }
 }

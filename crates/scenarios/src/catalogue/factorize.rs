@@ -68,6 +68,7 @@ pub(crate) fn scenario() -> Scenario {
             params: &[("numbers", "12,97,1001,65536,99991")],
             keys: &["answers"],
             deterministic: true,
+            more: &[&[("mode", "processes")]],
         },
     }
 }
@@ -78,7 +79,7 @@ pub fn divisors(n: u64) -> Vec<u64> {
     let mut high = Vec::new();
     let mut d = 1;
     while d * d <= n {
-        if n % d == 0 {
+        if n.is_multiple_of(d) {
             low.push(d);
             if d != n / d {
                 high.push(n / d);

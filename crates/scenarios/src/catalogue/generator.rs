@@ -62,6 +62,7 @@ pub(crate) fn scenario() -> Scenario {
             params: &[],
             keys: &["sent", "received", "error"],
             deterministic: true,
+            more: &[&[("prime", "false")]],
         },
     }
 }

@@ -73,6 +73,11 @@ pub(crate) fn scenario() -> Scenario {
             params: &[("slow_s", "0.5")],
             keys: &["answer", "spun"],
             deterministic: true,
+            more: &[
+                &[("flavor", "coroutine")],
+                &[("flavor", "coroutine"), ("slow_kind", "cpu")],
+                &[("flavor", "process")],
+            ],
         },
     }
 }

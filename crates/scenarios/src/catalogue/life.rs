@@ -77,6 +77,26 @@ pub(crate) fn scenario() -> Scenario {
                     "“pool”模式下的工作线程数。",
                 ),
             ),
+            ParamSpec::int(
+                "real_side",
+                "2048",
+                64,
+                8192,
+                t(
+                    "Real mode: side of the big random grid.",
+                    "真实模式：大随机网格的边长。",
+                ),
+            ),
+            ParamSpec::int(
+                "real_generations",
+                "50",
+                1,
+                1000,
+                t(
+                    "Real mode: generations to compute.",
+                    "真实模式：计算的代数。",
+                ),
+            ),
         ],
         check,
         build,
@@ -86,6 +106,12 @@ pub(crate) fn scenario() -> Scenario {
             params: &[("io_ms", "1"), ("mode", "threads")],
             keys: &["final_grid", "alive"],
             deterministic: true,
+            more: &[
+                &[("mode", "serial")],
+                &[("mode", "asyncio")],
+                &[("mode", "pool")],
+                &[("pattern", "random"), ("height", "8"), ("width", "12")],
+            ],
         },
     }
 }
@@ -203,7 +229,7 @@ pub(crate) fn initial(pattern: &str, height: usize, width: usize) -> Grid {
                 s ^= s << 13;
                 s ^= s >> 7;
                 s ^= s << 17;
-                *c = s % 3 == 0;
+                *c = s.is_multiple_of(3);
             }
         }
     }

@@ -108,6 +108,7 @@ pub(crate) fn scenario() -> Scenario {
             ],
             keys: &["lines", "intact"],
             deterministic: false,
+            more: &[],
         },
     }
 }

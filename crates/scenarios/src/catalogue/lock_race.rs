@@ -102,6 +102,11 @@ pub(crate) fn scenario() -> Scenario {
             params: &[("workers", "4"), ("increments", "3"), ("delay_ms", "2")],
             keys: &["counter", "expected"],
             deterministic: false,
+            more: &[
+                &[("use_lock", "true")],
+                &[("flavor", "asyncio")],
+                &[("flavor", "asyncio"), ("variant", "inplace")],
+            ],
         },
     }
 }

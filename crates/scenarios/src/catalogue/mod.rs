@@ -6,18 +6,30 @@ use crate::Scenario;
 use crate::params::Params;
 
 mod asyncio_demo;
+mod barrier;
 mod blocking_io;
+mod condition;
 mod context;
 mod cpu_jobs;
+mod daemon;
+mod event;
 mod factorize;
+mod generator;
 mod hello_spinner;
 mod life;
 mod lock_file;
 mod lock_race;
 mod philosophers;
+mod pipe;
+mod pipeline;
+mod pool;
 pub(crate) mod primes;
+mod queue;
 mod rlock;
 pub(crate) mod scheduling;
+mod semaphore;
+mod shared_state;
+mod subprocess;
 mod timer;
 
 /// Every scenario in catalogue order.
@@ -26,14 +38,26 @@ pub(crate) fn all() -> Vec<Scenario> {
         lock_race::scenario(),
         lock_file::scenario(),
         rlock::scenario(),
+        semaphore::scenario(),
+        event::scenario(),
+        condition::scenario(),
+        barrier::scenario(),
+        queue::scenario(),
+        pipe::scenario(),
+        shared_state::scenario(),
         context::scenario(),
         timer::scenario(),
+        daemon::scenario(),
         hello_spinner::scenario(),
         primes::scenario(),
         factorize::scenario(),
         blocking_io::scenario(),
+        subprocess::scenario(),
+        pipeline::scenario(),
         life::scenario(),
+        pool::scenario(),
         asyncio_demo::scenario(),
+        generator::scenario(),
         scheduling::scenario(),
         philosophers::scenario(),
     ]

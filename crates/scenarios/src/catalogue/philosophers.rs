@@ -80,6 +80,7 @@ pub(crate) fn scenario() -> Scenario {
             params: &[("strategy", "ordered"), ("think_ms", "1"), ("eat_ms", "1")],
             keys: &["meals", "deadlock"],
             deterministic: true,
+            more: &[&[("strategy", "waiter")]],
         },
     }
 }

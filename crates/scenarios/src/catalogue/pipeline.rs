@@ -95,6 +95,7 @@ pub(crate) fn scenario() -> Scenario {
             params: &[("items", "20"), ("stage_ms", "1,1,1")],
             keys: &["processed", "bounded_ok"],
             deterministic: true,
+            more: &[&[("queue", "bounded")], &[("queue", "blocking")]],
         },
     }
 }

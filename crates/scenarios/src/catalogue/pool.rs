@@ -94,6 +94,11 @@ pub(crate) fn scenario() -> Scenario {
             params: &[("unit_ms", "100")],
             keys: &["results", "completion_order", "elapsed_units"],
             deterministic: true,
+            more: &[
+                &[("api", "map")],
+                &[("api", "apply"), ("tasks", "1,2,1")],
+                &[("tasks", "1,2,3,4,5")],
+            ],
         },
     }
 }

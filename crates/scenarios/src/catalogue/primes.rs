@@ -109,6 +109,7 @@ pub(crate) fn scenario() -> Scenario {
             ],
             keys: &["answers"],
             deterministic: true,
+            more: &[&[("mode", "processes")]],
         },
     }
 }
@@ -121,7 +122,7 @@ pub fn trial_division(n: u64) -> (bool, u64) {
     if n == 2 {
         return (true, 0);
     }
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         return (false, 0);
     }
     let root = n.isqrt();
@@ -155,13 +156,13 @@ pub fn is_prime(n: u64) -> bool {
         return false;
     }
     for p in [2u64, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37] {
-        if n % p == 0 {
+        if n.is_multiple_of(p) {
             return n == p;
         }
     }
     let mut d = n - 1;
     let mut s = 0;
-    while d % 2 == 0 {
+    while d.is_multiple_of(2) {
         d /= 2;
         s += 1;
     }
@@ -214,7 +215,7 @@ pub fn smallest_factor(n: u64) -> Option<u64> {
         return None;
     }
     for p in 2..1000u64 {
-        if n % p == 0 {
+        if n.is_multiple_of(p) {
             return Some(p);
         }
     }

@@ -74,6 +74,7 @@ pub(crate) fn scenario() -> Scenario {
             params: &[("delay_ms", "1")],
             keys: &["total_items", "misuse_error"],
             deterministic: true,
+            more: &[&[("misuse", "true")]],
         },
     }
 }

@@ -102,6 +102,12 @@ pub(crate) fn scenario() -> Scenario {
             params: &[],
             keys: &["waiting", "turnaround", "response", "order"],
             deterministic: true,
+            more: &[
+                &[("policy", "fcfs")],
+                &[("policy", "sjn")],
+                &[("policy", "mlq")],
+                &[("policy", "mlfq")],
+            ],
         },
     }
 }

@@ -73,6 +73,10 @@ pub(crate) fn scenario() -> Scenario {
             params: &[("children", "5"), ("child_s", "0.3")],
             keys: &["returncodes", "elapsed_units", "error"],
             deterministic: true,
+            more: &[
+                &[("demo", "sequential"), ("children", "3")],
+                &[("demo", "timeout")],
+            ],
         },
     }
 }

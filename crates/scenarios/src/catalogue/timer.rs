@@ -92,6 +92,11 @@ pub(crate) fn scenario() -> Scenario {
             params: &[("step_s", "0.02"), ("delay_s", "0.05")],
             keys: &["calls", "fired", "restart_error"],
             deterministic: true,
+            more: &[
+                &[("demo", "timer")],
+                &[("demo", "timer"), ("cancel", "true")],
+                &[("scheduling", "call_at")],
+            ],
         },
     }
 }
@@ -170,13 +175,12 @@ fn build(p: &Params) -> Program {
                 Program::new(move |cx: Ctx| async move {
                     cx.print("Time's up").await?;
                     fired.write(&cx, true).await?;
-                    if restart {
-                        if let Some(t) = me2.get() {
-                            if let Err(e) = t.start(&cx).await {
-                                error.write(&cx, e.kind.name()).await?;
-                                return Err(e);
-                            }
-                        }
+                    if restart
+                        && let Some(t) = me2.get()
+                        && let Err(e) = t.start(&cx).await
+                    {
+                        error.write(&cx, e.kind.name()).await?;
+                        return Err(e);
                     }
                     PyResult::Ok(())
                 }),

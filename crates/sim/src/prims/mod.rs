@@ -334,7 +334,14 @@ pub(crate) fn detach(sim: &mut Sim, u: UnitId, o: ObjId) {
             q.putters.retain(|&w| w != u);
             q.joiners.retain(|&w| w != u);
         }
-        ObjState::Barrier(b) => b.arrivals.retain(|&(w, _)| w != u),
+        ObjState::Barrier(b) => {
+            // A cancelled or killed waiter leaves the barrier, as CPython's `finally` does.
+            let before = b.arrivals.len();
+            b.arrivals.retain(|&(w, _)| w != u);
+            if b.arrivals.len() < before {
+                b.count = (b.count - 1).max(0);
+            }
+        }
         _ => {}
     }
 }

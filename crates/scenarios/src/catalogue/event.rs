@@ -1,0 +1,349 @@
+//! `event`: consumers wait on an `Event` that a producer sets after a delay; `set()` wakes them
+//! all at once, and a `wait(timeout)` whose result is ignored reports a resource that is not
+//! there.
+
+use interleave_sim::{Ctx, Flavor, Program, PyResult, Value, from_secs_f64};
+
+use super::{FLAVORS, Slots, default_machine, flavor, join_all, pause, run_main, spawn};
+use crate::params::{ParamSpec, Params, no_check};
+use crate::python::fill;
+use crate::{Fidelity, Mode, Scenario, Tag, t};
+
+pub(crate) fn scenario() -> Scenario {
+    Scenario {
+        id: "event",
+        title: t(
+            "Event: one set() wakes every waiter",
+            "事件：一次 set() 唤醒所有等待者",
+        ),
+        lesson: t(
+            "Every consumer blocked in wait() wakes at the moment the producer calls set(); wait(timeout) returns False if it gave up, so check it.",
+            "所有阻塞在 wait() 上的消费者都在生产者调用 set() 的那一刻醒来；wait(timeout) 超时会返回 False，所以要检查返回值。",
+        ),
+        explanation: t(
+            "The consumers start first and block in wait() (red, blocked on 'resource'); the \
+             producer says how long it will take, sleeps, announces the resource and calls set(). \
+             On the timeline one set marker fans out to a wake marker on every consumer lane at \
+             the same instant: an Event is a broadcast, unlike a Condition's notify(1). Which \
+             consumer prints first after waking is up to the scheduler. With a timeout shorter \
+             than the producer's delay, wait(timeout) returns False when the time is up; a \
+             consumer that ignores the result (check_return off, as careless code does) still \
+             claims the resource is available — a false alarm counted in the results. With \
+             check_return on it reports that it gave up. The asyncio version awaits \
+             asyncio.wait_for(event.wait(), timeout), since asyncio.Event.wait() has no timeout \
+             of its own; the model draws it as a timed wait on the event. Once set, the event \
+             stays set: a later wait() returns at once until clear().",
+            "消费者先启动并阻塞在 wait() 上（红色，阻塞在“resource”上）；生产者先说明需要多久，睡眠，然后宣布资源可用并调用 set()。\
+             在时间线上，一个 set 标记同时连到每条消费者泳道上的唤醒标记：Event 是广播，不像 Condition 的 notify(1)。\
+             醒来后哪个消费者先打印由调度器决定。如果超时比生产者的延迟短，wait(timeout) 到时会返回 False；\
+             忽略返回值的消费者（check_return 关闭，粗心的代码就是这样）仍然声称资源可用——结果中把它计为误报。\
+             打开 check_return 后，它会报告自己放弃了等待。asyncio 版本使用 asyncio.wait_for(event.wait(), timeout)，\
+             因为 asyncio.Event.wait() 本身没有超时参数；模型把它画成对事件的限时等待。\
+             事件一旦被设置就保持设置状态：在 clear() 之前，之后的 wait() 会立即返回。",
+        ),
+        tags: &[Tag::Primitive, Tag::Process, Tag::Asyncio],
+        modes: &[Mode::Sim],
+        params: vec![
+            ParamSpec::choice(
+                "flavor",
+                "thread",
+                FLAVORS,
+                t(
+                    "Threads, processes or asyncio tasks.",
+                    "线程、进程或 asyncio 任务。",
+                ),
+            ),
+            ParamSpec::int(
+                "consumers",
+                "4",
+                1,
+                64,
+                t("How many consumers wait.", "有多少个消费者在等待。"),
+            ),
+            ParamSpec::float(
+                "set_delay_s",
+                "2",
+                0.0,
+                30.0,
+                t(
+                    "How long the producer works before set().",
+                    "生产者在 set() 之前工作的时间。",
+                ),
+            ),
+            ParamSpec::bool(
+                "use_timeout",
+                "true",
+                t("Consumers wait with a timeout.", "消费者带超时地等待。"),
+            ),
+            ParamSpec::float(
+                "timeout_s",
+                "3",
+                0.0,
+                30.0,
+                t("The consumers' wait timeout.", "消费者等待的超时时间。"),
+            ),
+            ParamSpec::bool(
+                "check_return",
+                "false",
+                t(
+                    "Consumers check what wait() returned.",
+                    "消费者检查 wait() 的返回值。",
+                ),
+            ),
+        ],
+        check: no_check,
+        build,
+        python,
+        machine: default_machine,
+        fidelity: Fidelity {
+            params: &[("set_delay_s", "0.2"), ("timeout_s", "0.1")],
+            keys: &["set_seen", "timed_out", "claimed", "false_alarms"],
+            deterministic: true,
+            more: &[],
+        },
+    }
+}
+
+fn build(p: &Params) -> Program {
+    let fl = flavor(p);
+    let consumers = usize::try_from(p.int("consumers")).unwrap_or(1);
+    let delay = from_secs_f64(p.float("set_delay_s"));
+    let timeout = p
+        .bool("use_timeout")
+        .then(|| from_secs_f64(p.float("timeout_s")));
+    let check_return = p.bool("check_return");
+    Program::new(move |cx: Ctx| async move {
+        let ev = cx.new_event(fl, "resource");
+        let got = Slots::new(&cx, fl, "got", consumers, -1);
+        let claimed = Slots::new(&cx, fl, "claimed", consumers, 0);
+        let woke = Slots::new(&cx, fl, "woke_ms", consumers, -1);
+        let t0 = cx.now().await?;
+        let (g, c, w) = (got.clone(), claimed.clone(), woke.clone());
+        run_main(&cx, fl, move |cx: Ctx| async move {
+            let mut ws = Vec::new();
+            for i in 0..consumers {
+                let (got, claimed, woke) = (g.clone(), c.clone(), w.clone());
+                let body = Program::new(move |cx: Ctx| async move {
+                    let set = match timeout {
+                        Some(d) => ev.wait_timeout(&cx, d).await?,
+                        None => ev.wait(&cx).await?,
+                    };
+                    let at = cx.now().await?.saturating_sub(t0);
+                    woke.set(&cx, i, i64::try_from(at / 1_000_000).unwrap_or(i64::MAX))
+                        .await?;
+                    got.set(&cx, i, i64::from(set)).await?;
+                    if set || !check_return {
+                        cx.print(format!("c{i}: resource is available")).await?;
+                        claimed.set(&cx, i, 1).await?;
+                    } else {
+                        cx.print(format!("c{i}: gave up waiting")).await?;
+                    }
+                    PyResult::Ok(())
+                });
+                ws.push(spawn(&cx, fl, &format!("c{i}"), body).await?);
+            }
+            let producer = Program::new(move |cx: Ctx| async move {
+                cx.print(format!(
+                    "producer: ready in {}s",
+                    Value::Float(delay as f64 / 1e9)
+                ))
+                .await?;
+                pause(&cx, fl, delay).await?;
+                cx.print("producer: making the resource available").await?;
+                ev.set(&cx).await
+            });
+            ws.push(spawn(&cx, fl, "producer", producer).await?);
+            join_all(&cx, &ws).await
+        })
+        .await?;
+        let got = got.all(&cx).await?;
+        let claimed = claimed.all(&cx).await?;
+        let set_seen = got.iter().filter(|&&g| g == 1).count();
+        let timed_out = got.iter().filter(|&&g| g == 0).count();
+        let claims = claimed.iter().filter(|&&c| c == 1).count();
+        let false_alarms = got
+            .iter()
+            .zip(&claimed)
+            .filter(|&(&g, &c)| g == 0 && c == 1)
+            .count();
+        cx.print(format!(
+            "{set_seen} saw the event set, {timed_out} timed out, {false_alarms} false alarms"
+        ))
+        .await?;
+        cx.set_result("set_seen", set_seen).await?;
+        cx.set_result("timed_out", timed_out).await?;
+        cx.set_result("claimed", claims).await?;
+        cx.set_result("false_alarms", false_alarms).await?;
+        let woke = woke.all(&cx).await?;
+        cx.set_result("wake_ms", woke).await
+    })
+}
+
+const THREADS: &str = r#"import json
+import threading
+import time
+
+CONSUMERS = @consumers@
+SET_DELAY = @set_delay_s@
+USE_TIMEOUT = @use_timeout@
+TIMEOUT = @timeout_s@
+CHECK_RETURN = @check_return@
+
+resource = threading.Event()
+got = [-1] * CONSUMERS           # 1: saw the event set, 0: timed out
+claimed = [0] * CONSUMERS
+woke_ms = [-1] * CONSUMERS
+T0 = time.monotonic()
+
+
+def consumer(i):
+    is_set = resource.wait(TIMEOUT if USE_TIMEOUT else None)
+    woke_ms[i] = int((time.monotonic() - T0) * 1000)
+    got[i] = int(is_set)
+    if is_set or not CHECK_RETURN:     # ignoring the result is the bug
+        print(f"c{i}: resource is available", flush=True)
+        claimed[i] = 1
+    else:
+        print(f"c{i}: gave up waiting", flush=True)
+
+
+def producer():
+    print(f"producer: ready in {SET_DELAY}s", flush=True)
+    time.sleep(SET_DELAY)
+    print("producer: making the resource available", flush=True)
+    resource.set()
+
+
+threads = [threading.Thread(target=consumer, args=(i,), name=f"c{i}") for i in range(CONSUMERS)]
+threads.append(threading.Thread(target=producer, name="producer"))
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+
+set_seen = got.count(1)
+timed_out = got.count(0)
+false_alarms = sum(1 for g, c in zip(got, claimed) if g == 0 and c == 1)
+print(f"{set_seen} saw the event set, {timed_out} timed out, {false_alarms} false alarms")
+print("RESULT " + json.dumps({"set_seen": set_seen, "timed_out": timed_out,
+                              "claimed": sum(claimed), "false_alarms": false_alarms,
+                              "wake_ms": woke_ms}))
+"#;
+
+const PROCESSES: &str = r#"import json
+import multiprocessing as mp
+import time
+
+CONSUMERS = @consumers@
+SET_DELAY = @set_delay_s@
+USE_TIMEOUT = @use_timeout@
+TIMEOUT = @timeout_s@
+CHECK_RETURN = @check_return@
+
+
+def consumer(resource, got, claimed, woke_ms, t0, i):
+    is_set = resource.wait(TIMEOUT if USE_TIMEOUT else None)
+    woke_ms[i] = int((time.monotonic() - t0) * 1000)
+    got[i] = int(is_set)
+    if is_set or not CHECK_RETURN:     # ignoring the result is the bug
+        print(f"c{i}: resource is available", flush=True)
+        claimed[i] = 1
+    else:
+        print(f"c{i}: gave up waiting", flush=True)
+
+
+def producer(resource):
+    print(f"producer: ready in {SET_DELAY}s", flush=True)
+    time.sleep(SET_DELAY)
+    print("producer: making the resource available", flush=True)
+    resource.set()
+
+
+if __name__ == "__main__":
+    resource = mp.Event()
+    got = mp.Array("i", [-1] * CONSUMERS, lock=False)   # 1: saw the event set, 0: timed out
+    claimed = mp.Array("i", CONSUMERS, lock=False)
+    woke_ms = mp.Array("i", [-1] * CONSUMERS, lock=False)
+    t0 = time.monotonic()
+    procs = [mp.Process(target=consumer, args=(resource, got, claimed, woke_ms, t0, i), name=f"c{i}")
+             for i in range(CONSUMERS)]
+    procs.append(mp.Process(target=producer, args=(resource,), name="producer"))
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+
+    got, claimed = list(got), list(claimed)
+    set_seen = got.count(1)
+    timed_out = got.count(0)
+    false_alarms = sum(1 for g, c in zip(got, claimed) if g == 0 and c == 1)
+    print(f"{set_seen} saw the event set, {timed_out} timed out, {false_alarms} false alarms")
+    print("RESULT " + json.dumps({"set_seen": set_seen, "timed_out": timed_out,
+                                  "claimed": sum(claimed), "false_alarms": false_alarms,
+                                  "wake_ms": list(woke_ms)}))
+"#;
+
+const ASYNCIO: &str = r#"import asyncio
+import json
+import time
+
+CONSUMERS = @consumers@
+SET_DELAY = @set_delay_s@
+USE_TIMEOUT = @use_timeout@
+TIMEOUT = @timeout_s@
+CHECK_RETURN = @check_return@
+
+got = [-1] * CONSUMERS           # 1: saw the event set, 0: timed out
+claimed = [0] * CONSUMERS
+woke_ms = [-1] * CONSUMERS
+T0 = time.monotonic()
+
+
+async def consumer(resource, i):
+    try:
+        # asyncio.Event.wait() has no timeout of its own.
+        await asyncio.wait_for(resource.wait(), TIMEOUT if USE_TIMEOUT else None)
+        is_set = True
+    except asyncio.TimeoutError:
+        is_set = False
+    woke_ms[i] = int((time.monotonic() - T0) * 1000)
+    got[i] = int(is_set)
+    if is_set or not CHECK_RETURN:     # ignoring the result is the bug
+        print(f"c{i}: resource is available", flush=True)
+        claimed[i] = 1
+    else:
+        print(f"c{i}: gave up waiting", flush=True)
+
+
+async def producer(resource):
+    print(f"producer: ready in {SET_DELAY}s", flush=True)
+    await asyncio.sleep(SET_DELAY)
+    print("producer: making the resource available", flush=True)
+    resource.set()
+
+
+async def main():
+    resource = asyncio.Event()
+    tasks = [asyncio.create_task(consumer(resource, i), name=f"c{i}") for i in range(CONSUMERS)]
+    tasks.append(asyncio.create_task(producer(resource), name="producer"))
+    await asyncio.gather(*tasks)
+
+
+asyncio.run(main())
+set_seen = got.count(1)
+timed_out = got.count(0)
+false_alarms = sum(1 for g, c in zip(got, claimed) if g == 0 and c == 1)
+print(f"{set_seen} saw the event set, {timed_out} timed out, {false_alarms} false alarms")
+print("RESULT " + json.dumps({"set_seen": set_seen, "timed_out": timed_out,
+                              "claimed": sum(claimed), "false_alarms": false_alarms,
+                              "wake_ms": woke_ms}))
+"#;
+
+fn python(p: &Params) -> String {
+    let template = match flavor(p) {
+        Flavor::Threading => THREADS,
+        Flavor::Multiprocessing => PROCESSES,
+        Flavor::Asyncio => ASYNCIO,
+    };
+    fill(template, p)
+}

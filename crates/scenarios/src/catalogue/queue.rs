@@ -1,0 +1,839 @@
+//! `queue`: a producer feeds consumers through a FIFO, LIFO or priority queue: backpressure from
+//! `maxsize`, `task_done()` + `join()`, ways to stop the consumers (poison pills, a closable
+//! queue's sentinels, none, or the racy `empty()` check) and the `*_nowait` errors.
+
+use interleave_sim::{
+    Ctx, Flavor, Program, PyErrorKind, PyResult, Queue, QueueKind, SharedValue, Value, Var,
+    from_ms_f64, from_secs_f64,
+};
+
+use super::{FLAVORS, Slots, Worker, default_machine, flavor, join_by, pause, run_main, spawn};
+use crate::params::{ParamError, ParamSpec, Params};
+use crate::python::fill;
+use crate::{Fidelity, Mode, Scenario, Tag, t};
+
+pub(crate) fn scenario() -> Scenario {
+    Scenario {
+        id: "queue",
+        title: t("Queue: producer and consumers", "队列：生产者与消费者"),
+        lesson: t(
+            "A queue hands items from a producer to consumers safely; task_done() and join() tell when all the work is done, and every consumer needs its own stop signal.",
+            "队列把数据安全地从生产者交给消费者；task_done() 和 join() 告诉你所有工作何时完成，而每个消费者都需要自己的停止信号。",
+        ),
+        explanation: t(
+            "The producer puts items at a steady pace; the consumers block in get() (red, \
+             blocked on 'q') until one arrives, then work on it and call task_done(). The depth \
+             track shows how many items wait in the queue. With maxsize > 0 and slow consumers \
+             the queue fills up and the producer blocks in put() — backpressure. A LifoQueue \
+             hands out the newest item first, a PriorityQueue the smallest (priority, n) tuple: \
+             when the consumers start late (consumer_delay_ms), the items come out in ascending priority. \
+             q.join() returns when every put item has had its task_done(); without task_done() \
+             it waits for ever (the main program gives up after a while and the model reports \
+             the deadlock on the 'q.join()' lane). Consumers loop on get(), so something must \
+             tell them to stop: one poison pill per consumer after q.join(), or a closable queue \
+             whose close() puts one sentinel per consumer (beware: in a LIFO queue the \
+             sentinels come out first). With 'none' the consumers wait for ever; with \
+             'empty_check' they loop while not q.empty() — they may quit before the first item \
+             arrives, and with several consumers one can see an item that another takes first \
+             and then block in get() for good (under the GIL this window is tiny; with \
+             processes it is real). 'nowait' shows get_nowait() on an empty queue raising \
+             Empty and put_nowait() on a full one raising Full. A multiprocessing \
+             JoinableQueue is FIFO only, and each put and get pays for pickling and copying the \
+             item; the model charges a fixed message cost plus a cost per byte.",
+            "生产者以固定节奏放入数据；消费者阻塞在 get() 上（红色，阻塞在“q”上），直到有数据到来，处理后调用 task_done()。\
+             深度轨道显示队列中有多少数据在等待。maxsize > 0 且消费者较慢时，队列会被填满，生产者阻塞在 put() 上——这就是背压。\
+             LifoQueue 先交出最新的数据，PriorityQueue 先交出最小的 (priority, n) 元组：消费者晚一些开始时（consumer_delay_ms），数据按优先级从小到大取出。\
+             当每个放入的数据都调用过 task_done() 时，q.join() 才返回；不调用 task_done() 它就会永远等待\
+             （主程序等了一阵后放弃，模型在“q.join()”泳道上报告死锁）。消费者循环调用 get()，所以必须有东西告诉它们停下：\
+             在 q.join() 之后为每个消费者放一颗毒丸，或者使用可关闭的队列，它的 close() 为每个消费者放一个哨兵\
+             （注意：在 LIFO 队列里哨兵会先被取出）。选“none”时消费者永远等待；选“empty_check”时它们在 not q.empty() 时循环——\
+             可能在第一个数据到来之前就退出，而有多个消费者时，一个消费者看到的数据可能先被另一个取走，然后它永远阻塞在 get() 上\
+             （在 GIL 下这个窗口极小；用进程时则真实存在）。“nowait”展示对空队列调用 get_nowait() 抛出 Empty，\
+             对满队列调用 put_nowait() 抛出 Full。multiprocessing 的 JoinableQueue 只有先进先出一种，每次 put 和 get 都要为序列化和复制数据付出代价；\
+             模型按固定的消息开销加上按字节计的开销收费。",
+        ),
+        tags: &[Tag::Primitive, Tag::Process, Tag::Asyncio],
+        modes: &[Mode::Sim],
+        params: vec![
+            ParamSpec::choice(
+                "flavor",
+                "thread",
+                FLAVORS,
+                t(
+                    "Threads, processes or asyncio tasks.",
+                    "线程、进程或 asyncio 任务。",
+                ),
+            ),
+            ParamSpec::choice(
+                "kind",
+                "fifo",
+                &["fifo", "lifo", "priority"],
+                t(
+                    "Queue, LifoQueue or PriorityQueue (processes: FIFO only).",
+                    "Queue、LifoQueue 或 PriorityQueue（进程只有 FIFO）。",
+                ),
+            ),
+            ParamSpec::int(
+                "maxsize",
+                "0",
+                0,
+                1000,
+                t(
+                    "The queue's capacity; 0 means unbounded.",
+                    "队列的容量；0 表示不限。",
+                ),
+            ),
+            ParamSpec::int(
+                "consumers",
+                "3",
+                1,
+                16,
+                t("How many consumers.", "消费者的数量。"),
+            ),
+            ParamSpec::int(
+                "items",
+                "10",
+                0,
+                1000,
+                t("Items the producer puts.", "生产者放入的数据个数。"),
+            ),
+            ParamSpec::float(
+                "put_ms",
+                "100",
+                0.0,
+                5000.0,
+                t(
+                    "The producer's work before each put.",
+                    "生产者每次 put 之前的工作时间。",
+                ),
+            ),
+            ParamSpec::float(
+                "work_ms",
+                "50",
+                0.0,
+                5000.0,
+                t(
+                    "A consumer's work on each item.",
+                    "消费者处理每个数据的时间。",
+                ),
+            ),
+            ParamSpec::float(
+                "consumer_delay_ms",
+                "0",
+                0.0,
+                5000.0,
+                t(
+                    "Consumers start taking items only after this delay, so that the queue can fill first.",
+                    "消费者在这段延迟之后才开始取数据，让队列先被填满。",
+                ),
+            ),
+            ParamSpec::choice(
+                "stop",
+                "poison_pill",
+                &["poison_pill", "sentinel", "none", "empty_check"],
+                t(
+                    "How the consumers learn to stop.",
+                    "消费者如何得知应当停止。",
+                ),
+            ),
+            ParamSpec::bool(
+                "task_done",
+                "true",
+                t(
+                    "Consumers call task_done() for every item they get.",
+                    "消费者为取到的每个数据调用 task_done()。",
+                ),
+            ),
+            ParamSpec::bool(
+                "nowait",
+                "false",
+                t(
+                    "At the end, try get_nowait() on the empty queue and put_nowait() until it is full.",
+                    "最后对空队列尝试 get_nowait()，并用 put_nowait() 一直放到队列满。",
+                ),
+            ),
+        ],
+        check,
+        build,
+        python,
+        machine: default_machine,
+        fidelity: Fidelity {
+            params: &[
+                ("kind", "lifo"),
+                ("consumers", "1"),
+                ("items", "5"),
+                ("put_ms", "0"),
+                ("work_ms", "10"),
+                ("consumer_delay_ms", "50"),
+                ("nowait", "true"),
+                ("maxsize", "6"),
+            ],
+            keys: &[
+                "consumed",
+                "order",
+                "stopped",
+                "join_returned",
+                "stuck",
+                "nowait_errors",
+            ],
+            deterministic: true,
+            more: &[],
+        },
+    }
+}
+
+fn check(p: &Params) -> Result<(), ParamError> {
+    if p.choice("flavor") == "process" && p.choice("kind") != "fifo" {
+        return Err(ParamError {
+            param: "kind".to_string(),
+            message: "kind must be fifo with processes: multiprocessing has no LIFO or priority \
+                      queue"
+                .to_string(),
+        });
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    PoisonPill,
+    Sentinel,
+    Never,
+    EmptyCheck,
+}
+
+#[derive(Clone, Copy)]
+struct Config {
+    fl: Flavor,
+    kind: QueueKind,
+    maxsize: i64,
+    consumers: i64,
+    items: i64,
+    put: u64,
+    work: u64,
+    delay: u64,
+    stop: Stop,
+    task_done: bool,
+}
+
+impl Config {
+    /// How long the main program waits at each step before it gives up.
+    fn patience(&self) -> u64 {
+        from_secs_f64(1.0)
+            .saturating_add(self.delay)
+            .saturating_add(
+                self.put
+                    .saturating_add(self.work)
+                    .saturating_mul(self.items as u64),
+            )
+    }
+
+    /// The stop mark: `None`, or for a priority queue a tuple that sorts after every item.
+    fn stop_mark(&self) -> Value {
+        if self.kind == QueueKind::Priority {
+            Value::from(vec![1000, -1])
+        } else {
+            Value::None
+        }
+    }
+
+    /// What consumer 0 records of an item: its priority, or the item itself.
+    fn record(&self, item: &Value) -> i64 {
+        match item {
+            Value::List(v) => v.first().and_then(|p| p.as_int().ok()).unwrap_or(-1),
+            other => other.as_int().unwrap_or(-1),
+        }
+    }
+}
+
+/// What consumer 0 took, in order: a global list for threads and tasks, a
+/// `multiprocessing.Array` with one slot per item for processes.
+#[derive(Clone, Copy)]
+enum Taken {
+    Global(Var),
+    Mp(SharedValue),
+}
+
+impl Taken {
+    fn new(cx: &Ctx, fl: Flavor, items: usize) -> Self {
+        match fl {
+            Flavor::Multiprocessing => {
+                Taken::Mp(cx.mp_array("order", vec![Value::Int(-1); items], false))
+            }
+            _ => Taken::Global(cx.var("order", Value::List(Vec::new()))),
+        }
+    }
+
+    async fn push(&self, cx: &Ctx, k: i64, v: i64) -> PyResult<()> {
+        match self {
+            Taken::Global(var) => {
+                let mut list = match var.read(cx).await? {
+                    Value::List(l) => l,
+                    _ => Vec::new(),
+                };
+                list.push(Value::Int(v));
+                var.write(cx, Value::List(list)).await
+            }
+            Taken::Mp(a) => a.write_at(cx, k, v).await,
+        }
+    }
+
+    async fn all(&self, cx: &Ctx) -> PyResult<Vec<Value>> {
+        let v = match self {
+            Taken::Global(var) => var.read(cx).await?,
+            Taken::Mp(a) => a.read(cx).await?,
+        };
+        Ok(match v {
+            Value::List(l) => l.into_iter().filter(|x| *x != Value::Int(-1)).collect(),
+            _ => Vec::new(),
+        })
+    }
+}
+
+fn build(p: &Params) -> Program {
+    let c = Config {
+        fl: flavor(p),
+        kind: match p.choice("kind") {
+            "lifo" => QueueKind::Lifo,
+            "priority" => QueueKind::Priority,
+            _ => QueueKind::Fifo,
+        },
+        maxsize: p.int("maxsize"),
+        consumers: p.int("consumers"),
+        items: p.int("items"),
+        put: from_ms_f64(p.float("put_ms")),
+        work: from_ms_f64(p.float("work_ms")),
+        delay: from_ms_f64(p.float("consumer_delay_ms")),
+        stop: match p.choice("stop") {
+            "sentinel" => Stop::Sentinel,
+            "none" => Stop::Never,
+            "empty_check" => Stop::EmptyCheck,
+            _ => Stop::PoisonPill,
+        },
+        task_done: p.bool("task_done"),
+    };
+    let nowait = p.bool("nowait");
+    Program::new(move |cx: Ctx| async move {
+        let q = match c.fl {
+            Flavor::Multiprocessing => cx.mp_joinable_queue("q", c.maxsize),
+            fl => cx.new_queue(fl, c.kind, "q", c.maxsize),
+        };
+        run_main(&cx, c.fl, move |cx: Ctx| async move {
+            main(&cx, c, q, nowait).await
+        })
+        .await
+    })
+}
+
+async fn main(cx: &Ctx, c: Config, q: Queue, nowait: bool) -> PyResult<()> {
+    let n = c.consumers as usize;
+    let count = Slots::new(cx, c.fl, "count", n, 0);
+    let stopped = Slots::new(cx, c.fl, "stopped", n, 0);
+    let taken = Taken::new(cx, c.fl, c.items as usize);
+    let producer = spawn(cx, c.fl, "producer", producer(c, q)).await?;
+    let mut consumers = Vec::new();
+    for i in 0..c.consumers {
+        let body = consumer(c, q, i, count.clone(), stopped.clone(), taken);
+        consumers.push(spawn(cx, c.fl, &format!("c{i}"), body).await?);
+    }
+    let deadline = cx.now().await?.saturating_add(c.patience());
+    let mut stuck = join_by(cx, &[producer], deadline).await?;
+    let joined = join_queue(cx, c, q).await?;
+    if joined {
+        cx.print("q.join() returned: every item is done").await?;
+    } else {
+        cx.print("q.join() is still waiting: some task_done() calls are missing")
+            .await?;
+    }
+    if c.stop == Stop::PoisonPill {
+        for _ in 0..c.consumers {
+            q.put(cx, c.stop_mark()).await?;
+        }
+    }
+    let deadline = cx.now().await?.saturating_add(c.patience());
+    stuck += join_by(cx, &consumers, deadline).await?;
+    if stuck > 0 {
+        cx.print(format!(
+            "{stuck} workers are still blocked: they would wait for ever"
+        ))
+        .await?;
+    }
+    let errors = if nowait {
+        try_nowait(cx, c, q).await?
+    } else {
+        Vec::new()
+    };
+    let per: Vec<i64> = count.all(cx).await?;
+    let consumed: i64 = per.iter().sum();
+    let stopped: i64 = stopped.all(cx).await?.iter().sum();
+    cx.print(format!("consumed {consumed} items, per consumer {per:?}"))
+        .await?;
+    cx.set_result("consumed", consumed).await?;
+    cx.set_result("per_consumer", per).await?;
+    cx.set_result("order", Value::List(taken.all(cx).await?))
+        .await?;
+    cx.set_result("stopped", stopped).await?;
+    cx.set_result("join_returned", joined).await?;
+    cx.set_result("stuck", stuck).await?;
+    cx.set_result("nowait_errors", errors).await
+}
+
+/// `q.join()` with the program's patience: in a helper thread that the main thread joins with a
+/// timeout (asyncio: `asyncio.wait_for(q.join(), timeout)`). Returns whether it returned.
+async fn join_queue(cx: &Ctx, c: Config, q: Queue) -> PyResult<bool> {
+    let body = Program::new(move |cx: Ctx| async move { q.join(&cx).await });
+    match c.fl {
+        Flavor::Asyncio => {
+            let task = cx.create_task("q.join()", body)?;
+            match cx.wait_for(task, c.patience()).await {
+                Ok(_) => Ok(true),
+                Err(e) if e.kind == PyErrorKind::TimeoutError => Ok(false),
+                Err(e) => Err(e),
+            }
+        }
+        _ => {
+            let joiner = cx.spawn_thread("q.join()", body).await?;
+            let deadline = cx.now().await?.saturating_add(c.patience());
+            Ok(join_by(cx, &[Worker::Thread(joiner)], deadline).await? == 0)
+        }
+    }
+}
+
+fn producer(c: Config, q: Queue) -> Program {
+    Program::new(move |cx: Ctx| async move {
+        for i in 0..c.items {
+            if c.put > 0 {
+                pause(&cx, c.fl, c.put).await?;
+            }
+            let item = if c.kind == QueueKind::Priority {
+                let p = i64::try_from(cx.random_below(100).await?).unwrap_or(0);
+                Value::from(vec![p, i])
+            } else {
+                Value::Int(i)
+            };
+            q.put(&cx, item.clone()).await?;
+            cx.print(format!("put {}", show(&item))).await?;
+        }
+        if c.stop == Stop::Sentinel {
+            // close(): one sentinel per consumer.
+            for _ in 0..c.consumers {
+                q.put(&cx, c.stop_mark()).await?;
+            }
+        }
+        PyResult::Ok(())
+    })
+}
+
+fn consumer(c: Config, q: Queue, i: i64, count: Slots, stopped: Slots, taken: Taken) -> Program {
+    Program::new(move |cx: Ctx| async move {
+        if c.delay > 0 {
+            pause(&cx, c.fl, c.delay).await?;
+        }
+        let mut k = 0;
+        loop {
+            if c.stop == Stop::EmptyCheck && q.empty(&cx).await? {
+                break;
+            }
+            let item = q.get(&cx).await?;
+            if item == c.stop_mark() && matches!(c.stop, Stop::PoisonPill | Stop::Sentinel) {
+                if c.task_done {
+                    q.task_done(&cx).await?;
+                }
+                break;
+            }
+            cx.print(format!("c{i} got {}", show(&item))).await?;
+            pause(&cx, c.fl, c.work).await?;
+            if i == 0 {
+                taken.push(&cx, k, c.record(&item)).await?;
+            }
+            k += 1;
+            count.set(&cx, i as usize, k).await?;
+            if c.task_done {
+                q.task_done(&cx).await?;
+            }
+        }
+        stopped.set(&cx, i as usize, 1).await?;
+        cx.print(format!("c{i} stops")).await
+    })
+}
+
+/// An item as Python prints it: `3` or `(41, 3)`.
+fn show(v: &Value) -> String {
+    match v {
+        Value::List(items) => {
+            let parts: Vec<String> = items.iter().map(Value::repr).collect();
+            format!("({})", parts.join(", "))
+        }
+        other => other.repr(),
+    }
+}
+
+/// `get_nowait()` on the (empty) queue, then `put_nowait()` until it is full.
+async fn try_nowait(cx: &Ctx, c: Config, q: Queue) -> PyResult<Vec<Value>> {
+    let mut errors = Vec::new();
+    match q.get_nowait(cx).await {
+        Err(e) if e.kind == PyErrorKind::Empty => {
+            cx.print("get_nowait() raised Empty").await?;
+            errors.push(Value::from("Empty"));
+        }
+        Err(e) => return Err(e),
+        Ok(_) => {}
+    }
+    if c.maxsize > 0 {
+        for _ in 0..=c.maxsize {
+            match q.put_nowait(cx, c.stop_mark()).await {
+                Err(e) if e.kind == PyErrorKind::Full => {
+                    cx.print("put_nowait() raised Full").await?;
+                    errors.push(Value::from("Full"));
+                    break;
+                }
+                Err(e) => return Err(e),
+                Ok(()) => {}
+            }
+        }
+    }
+    Ok(errors)
+}
+
+const THREADS: &str = r#"import json
+import queue
+import random
+import threading
+import time
+
+KIND = @kind@                # "fifo", "lifo" or "priority"
+MAXSIZE = @maxsize@          # 0: unbounded
+CONSUMERS = @consumers@
+ITEMS = @items@
+PUT = @put_ms@ / 1000
+WORK = @work_ms@ / 1000
+CONSUMER_DELAY = @consumer_delay_ms@ / 1000
+STOP = @stop@                # "poison_pill", "sentinel", "none" or "empty_check"
+TASK_DONE = @task_done@
+NOWAIT = @nowait@
+# How long the main thread waits at each step before it gives up on blocked threads.
+PATIENCE = 1.0 + CONSUMER_DELAY + ITEMS * (PUT + WORK)
+# The stop mark; in a PriorityQueue it must compare with the items and sort after them.
+MARK = (1000, -1) if KIND == "priority" else None
+
+q = {"fifo": queue.Queue, "lifo": queue.LifoQueue, "priority": queue.PriorityQueue}[KIND](MAXSIZE)
+count = [0] * CONSUMERS
+stopped = [0] * CONSUMERS
+order = []                   # what consumer 0 took
+
+
+def show(item):
+    return str(item)
+
+
+def producer():
+    for i in range(ITEMS):
+        if PUT:
+            time.sleep(PUT)
+        item = (random.randrange(100), i) if KIND == "priority" else i
+        q.put(item)              # blocks while the queue is full
+        print(f"put {show(item)}", flush=True)
+    if STOP == "sentinel":
+        for _ in range(CONSUMERS):
+            q.put(MARK)          # close(): one sentinel per consumer
+
+
+def consumer(c):
+    if CONSUMER_DELAY:
+        time.sleep(CONSUMER_DELAY)   # let the queue fill first
+    while True:
+        if STOP == "empty_check" and q.empty():
+            break                # racy: another consumer may take the last item first
+        item = q.get()
+        if item == MARK and STOP in ("poison_pill", "sentinel"):
+            if TASK_DONE:
+                q.task_done()
+            break
+        print(f"c{c} got {show(item)}", flush=True)
+        time.sleep(WORK)
+        if c == 0:
+            order.append(item[0] if KIND == "priority" else item)
+        count[c] += 1
+        if TASK_DONE:
+            q.task_done()
+    stopped[c] = 1
+    print(f"c{c} stops", flush=True)
+
+
+def join_by(threads, patience):
+    deadline = time.monotonic() + patience
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    return sum(t.is_alive() for t in threads)
+
+
+# daemon=True only so that this program can exit if some threads never finish; the simulator
+# keeps them ordinary threads and reports the deadlock.
+producer_thread = threading.Thread(target=producer, name="producer", daemon=True)
+consumers = [threading.Thread(target=consumer, args=(c,), name=f"c{c}", daemon=True)
+             for c in range(CONSUMERS)]
+producer_thread.start()
+for t in consumers:
+    t.start()
+stuck = join_by([producer_thread], PATIENCE)
+
+# q.join() has no timeout: wait for it in a helper thread.
+joiner = threading.Thread(target=q.join, name="q.join()", daemon=True)
+joiner.start()
+joined = join_by([joiner], PATIENCE) == 0
+print("q.join() returned: every item is done" if joined
+      else "q.join() is still waiting: some task_done() calls are missing")
+if STOP == "poison_pill":
+    for _ in range(CONSUMERS):
+        q.put(MARK)              # one pill per consumer
+stuck += join_by(consumers, PATIENCE)
+if stuck:
+    print(f"{stuck} workers are still blocked: they would wait for ever")
+
+errors = []
+if NOWAIT:
+    try:
+        q.get_nowait()
+    except queue.Empty:
+        print("get_nowait() raised Empty")
+        errors.append("Empty")
+    if MAXSIZE > 0:
+        try:
+            for _ in range(MAXSIZE + 1):
+                q.put_nowait(MARK)
+        except queue.Full:
+            print("put_nowait() raised Full")
+            errors.append("Full")
+
+print(f"consumed {sum(count)} items, per consumer {count}")
+print("RESULT " + json.dumps({"consumed": sum(count), "per_consumer": count, "order": order,
+                              "stopped": sum(stopped), "join_returned": joined, "stuck": stuck,
+                              "nowait_errors": errors}))
+"#;
+
+const PROCESSES: &str = r#"import json
+import multiprocessing as mp
+import queue
+import threading
+import time
+
+KIND = @kind@                # multiprocessing only has FIFO queues
+MAXSIZE = @maxsize@          # 0: unbounded
+CONSUMERS = @consumers@
+ITEMS = @items@
+PUT = @put_ms@ / 1000
+WORK = @work_ms@ / 1000
+CONSUMER_DELAY = @consumer_delay_ms@ / 1000
+STOP = @stop@                # "poison_pill", "sentinel", "none" or "empty_check"
+TASK_DONE = @task_done@
+NOWAIT = @nowait@
+# How long the main process waits at each step before it gives up on blocked workers.
+PATIENCE = 1.0 + CONSUMER_DELAY + ITEMS * (PUT + WORK)
+MARK = None                  # the stop mark
+
+
+def producer(q):
+    for i in range(ITEMS):
+        if PUT:
+            time.sleep(PUT)
+        q.put(i)                 # blocks while the queue is full
+        print(f"put {i}", flush=True)
+    if STOP == "sentinel":
+        for _ in range(CONSUMERS):
+            q.put(MARK)          # close(): one sentinel per consumer
+
+
+def consumer(q, count, stopped, order, c):
+    if CONSUMER_DELAY:
+        time.sleep(CONSUMER_DELAY)   # let the queue fill first
+    k = 0
+    while True:
+        if STOP == "empty_check" and q.empty():
+            break                # racy: another consumer may take the last item first
+        item = q.get()
+        if item == MARK and STOP in ("poison_pill", "sentinel"):
+            if TASK_DONE:
+                q.task_done()
+            break
+        print(f"c{c} got {item}", flush=True)
+        time.sleep(WORK)
+        if c == 0:
+            order[k] = item
+        k += 1
+        count[c] = k
+        if TASK_DONE:
+            q.task_done()
+    stopped[c] = 1
+    print(f"c{c} stops", flush=True)
+
+
+def join_by(workers, patience):
+    deadline = time.monotonic() + patience
+    for w in workers:
+        w.join(max(0.0, deadline - time.monotonic()))
+    return sum(w.is_alive() for w in workers)
+
+
+if __name__ == "__main__":
+    q = mp.JoinableQueue(MAXSIZE)
+    count = mp.Array("i", CONSUMERS, lock=False)
+    stopped = mp.Array("i", CONSUMERS, lock=False)
+    order = mp.Array("i", [-1] * ITEMS, lock=False)    # what consumer 0 took
+    # daemon=True only so that this program can exit if some workers never finish; the
+    # simulator keeps them ordinary processes and reports the deadlock.
+    producer_proc = mp.Process(target=producer, args=(q,), name="producer", daemon=True)
+    consumers = [mp.Process(target=consumer, args=(q, count, stopped, order, c), name=f"c{c}",
+                            daemon=True) for c in range(CONSUMERS)]
+    producer_proc.start()
+    for p in consumers:
+        p.start()
+    stuck = join_by([producer_proc], PATIENCE)
+
+    # q.join() has no timeout: wait for it in a helper thread.
+    joiner = threading.Thread(target=q.join, name="q.join()", daemon=True)
+    joiner.start()
+    joined = join_by([joiner], PATIENCE) == 0
+    print("q.join() returned: every item is done" if joined
+          else "q.join() is still waiting: some task_done() calls are missing")
+    if STOP == "poison_pill":
+        for _ in range(CONSUMERS):
+            q.put(MARK)          # one pill per consumer
+    stuck += join_by(consumers, PATIENCE)
+    if stuck:
+        print(f"{stuck} workers are still blocked: they would wait for ever")
+
+    errors = []
+    if NOWAIT:
+        try:
+            q.get_nowait()
+        except queue.Empty:
+            print("get_nowait() raised Empty")
+            errors.append("Empty")
+        if MAXSIZE > 0:
+            try:
+                for _ in range(MAXSIZE + 1):
+                    q.put_nowait(MARK)
+            except queue.Full:
+                print("put_nowait() raised Full")
+                errors.append("Full")
+
+    count = list(count)
+    print(f"consumed {sum(count)} items, per consumer {count}")
+    print("RESULT " + json.dumps({"consumed": sum(count), "per_consumer": count,
+                                  "order": [x for x in order if x != -1],
+                                  "stopped": sum(stopped), "join_returned": joined,
+                                  "stuck": stuck, "nowait_errors": errors}))
+"#;
+
+const ASYNCIO: &str = r#"import asyncio
+import json
+import random
+
+KIND = @kind@                # "fifo", "lifo" or "priority"
+MAXSIZE = @maxsize@          # 0: unbounded
+CONSUMERS = @consumers@
+ITEMS = @items@
+PUT = @put_ms@ / 1000
+WORK = @work_ms@ / 1000
+CONSUMER_DELAY = @consumer_delay_ms@ / 1000
+STOP = @stop@                # "poison_pill", "sentinel", "none" or "empty_check"
+TASK_DONE = @task_done@
+NOWAIT = @nowait@
+# How long main() waits at each step before it gives up on blocked tasks.
+PATIENCE = 1.0 + CONSUMER_DELAY + ITEMS * (PUT + WORK)
+# The stop mark; in a PriorityQueue it must compare with the items and sort after them.
+MARK = (1000, -1) if KIND == "priority" else None
+
+count = [0] * CONSUMERS
+stopped = [0] * CONSUMERS
+order = []                   # what consumer 0 took
+
+
+async def producer(q):
+    for i in range(ITEMS):
+        if PUT:
+            await asyncio.sleep(PUT)
+        item = (random.randrange(100), i) if KIND == "priority" else i
+        await q.put(item)        # suspends while the queue is full
+        print(f"put {item}", flush=True)
+    if STOP == "sentinel":
+        for _ in range(CONSUMERS):
+            await q.put(MARK)    # close(): one sentinel per consumer
+
+
+async def consumer(q, c):
+    if CONSUMER_DELAY:
+        await asyncio.sleep(CONSUMER_DELAY)   # let the queue fill first
+    while True:
+        if STOP == "empty_check" and q.empty():
+            break
+        item = await q.get()
+        if item == MARK and STOP in ("poison_pill", "sentinel"):
+            if TASK_DONE:
+                q.task_done()
+            break
+        print(f"c{c} got {item}", flush=True)
+        await asyncio.sleep(WORK)
+        if c == 0:
+            order.append(item[0] if KIND == "priority" else item)
+        count[c] += 1
+        if TASK_DONE:
+            q.task_done()
+    stopped[c] = 1
+    print(f"c{c} stops", flush=True)
+
+
+async def main():
+    q = {"fifo": asyncio.Queue, "lifo": asyncio.LifoQueue,
+         "priority": asyncio.PriorityQueue}[KIND](MAXSIZE)
+    producer_task = asyncio.create_task(producer(q), name="producer")
+    consumers = [asyncio.create_task(consumer(q, c), name=f"c{c}") for c in range(CONSUMERS)]
+    _, pending = await asyncio.wait([producer_task], timeout=PATIENCE)
+    stuck = len(pending)
+    try:
+        await asyncio.wait_for(q.join(), PATIENCE)
+        joined = True
+        print("q.join() returned: every item is done")
+    except asyncio.TimeoutError:
+        joined = False
+        print("q.join() is still waiting: some task_done() calls are missing")
+    if STOP == "poison_pill":
+        for _ in range(CONSUMERS):
+            await q.put(MARK)    # one pill per consumer
+    _, pending = await asyncio.wait(consumers, timeout=PATIENCE)
+    stuck += len(pending)
+    if stuck:
+        print(f"{stuck} tasks are still blocked: they would wait for ever")
+
+    errors = []
+    if NOWAIT:
+        try:
+            q.get_nowait()
+        except asyncio.QueueEmpty:
+            print("get_nowait() raised Empty")
+            errors.append("Empty")
+        if MAXSIZE > 0:
+            try:
+                for _ in range(MAXSIZE + 1):
+                    q.put_nowait(MARK)
+            except asyncio.QueueFull:
+                print("put_nowait() raised Full")
+                errors.append("Full")
+    return joined, stuck, errors    # asyncio.run cancels the blocked tasks on the way out
+
+
+joined, stuck, errors = asyncio.run(main())
+print(f"consumed {sum(count)} items, per consumer {count}")
+print("RESULT " + json.dumps({"consumed": sum(count), "per_consumer": count, "order": order,
+                              "stopped": sum(stopped), "join_returned": joined, "stuck": stuck,
+                              "nowait_errors": errors}))
+"#;
+
+fn python(p: &Params) -> String {
+    let template = match flavor(p) {
+        Flavor::Threading => THREADS,
+        Flavor::Multiprocessing => PROCESSES,
+        Flavor::Asyncio => ASYNCIO,
+    };
+    fill(template, p)
+}

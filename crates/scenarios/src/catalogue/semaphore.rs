@@ -1,0 +1,610 @@
+//! `semaphore`: `Semaphore(k)` lets at most k workers in at once; a `BoundedSemaphore` refuses
+//! to be released above its start value; `Semaphore(0)` is a signal from a producer to a
+//! consumer.
+
+use interleave_sim::{Ctx, Flavor, Lock, Program, PyResult, Semaphore, Value, from_ms_f64};
+
+use super::{FLAVORS, Shared, Slots, default_machine, flavor, join_all, pause, run_main, spawn};
+use crate::params::{ParamError, ParamSpec, Params};
+use crate::python::fill;
+use crate::{Fidelity, Mode, Scenario, Tag, t};
+
+pub(crate) fn scenario() -> Scenario {
+    Scenario {
+        id: "semaphore",
+        title: t(
+            "Semaphore: a limited number of permits",
+            "信号量：有限的许可",
+        ),
+        lesson: t(
+            "Semaphore(k) lets at most k workers in at once; BoundedSemaphore catches an extra release; Semaphore(0) is a signal.",
+            "Semaphore(k) 最多同时放 k 个工人进入；BoundedSemaphore 能发现多余的 release；Semaphore(0) 可以当作信号。",
+        ),
+        explanation: t(
+            "In 'limit' mode every worker acquires the semaphore, holds it for a while and releases \
+             it. Watch the counter track 'value of sem': it starts at the number of permits, drops \
+             by one at each acquire and never goes below zero; while it is zero the next workers \
+             are blocked on 'sem' (red) until someone releases, so at most k lanes are ever in \
+             their holding period. With 'bounded' on, the extra releases at the end raise \
+             ValueError instead of silently adding permits (a plain Semaphore's value just grows \
+             past its start). With asyncio and 'blocking_hold', each task holds its permit with \
+             time.sleep instead of await asyncio.sleep: the event loop stalls and the tasks run \
+             one after another, so the limit is never even reached. In 'signal' mode the \
+             semaphore starts at 0: each round a consumer blocks in acquire until the producer, \
+             after its delay, stores an item and releases — the consumer wakes right then and \
+             reads that item. The model's threading and multiprocessing semaphores are not fair \
+             (a released permit goes to whoever gets there first), asyncio hands permits over in \
+             FIFO order; the holding time is fixed, or drawn from the run's seed.",
+            "在“limit”模式下，每个工人获取信号量，持有一段时间后释放。请观察计数轨道“value of sem”：\
+             它从许可数开始，每次获取减一，永远不会低于零；为零时后来的工人阻塞在“sem”上（红色），直到有人释放，\
+             所以任何时刻最多只有 k 条泳道处在持有阶段。打开“bounded”后，结尾多余的 release 会抛出 ValueError，\
+             而不是悄悄增加许可（普通 Semaphore 的值会超过初始值）。在 asyncio 下打开“blocking_hold”，\
+             每个任务用 time.sleep 而不是 await asyncio.sleep 持有许可：事件循环被卡住，任务一个接一个地运行，根本达不到上限。\
+             在“signal”模式下信号量从 0 开始：每一轮消费者阻塞在 acquire 上，直到生产者在延迟之后存好一个数据并 release——\
+             消费者恰在此刻醒来并读到这个数据。模型中 threading 和 multiprocessing 的信号量不保证公平\
+             （释放的许可归先到者），asyncio 按先进先出的顺序交出许可；持有时间是固定值，或由本次运行的种子随机产生。",
+        ),
+        tags: &[Tag::Primitive, Tag::Process, Tag::Asyncio],
+        modes: &[Mode::Sim],
+        params: vec![
+            ParamSpec::choice(
+                "flavor",
+                "thread",
+                FLAVORS,
+                t(
+                    "Threads, processes or asyncio tasks.",
+                    "线程、进程或 asyncio 任务。",
+                ),
+            ),
+            ParamSpec::choice(
+                "mode",
+                "limit",
+                &["limit", "signal"],
+                t(
+                    "limit: Semaphore(permits) around a critical section; signal: Semaphore(0) from producer to consumer.",
+                    "limit：用 Semaphore(permits) 限制临界区；signal：用 Semaphore(0) 从生产者向消费者发信号。",
+                ),
+            ),
+            ParamSpec::int(
+                "workers",
+                "5",
+                1,
+                100,
+                t(
+                    "Workers that want a permit (limit).",
+                    "想要许可的工人数（limit）。",
+                ),
+            ),
+            ParamSpec::int(
+                "permits",
+                "3",
+                1,
+                100,
+                t(
+                    "The semaphore's start value (limit).",
+                    "信号量的初始值（limit）。",
+                ),
+            ),
+            ParamSpec::float(
+                "hold_ms",
+                "500",
+                0.0,
+                5000.0,
+                t(
+                    "How long a worker holds its permit (limit).",
+                    "工人持有许可的时间（limit）。",
+                ),
+            ),
+            ParamSpec::bool(
+                "random_hold",
+                "false",
+                t(
+                    "Hold for a random time between 0 and 2 × hold_ms instead.",
+                    "改为持有 0 到 2 × hold_ms 之间的随机时间。",
+                ),
+            ),
+            ParamSpec::bool(
+                "blocking_hold",
+                "false",
+                t(
+                    "asyncio only: hold with time.sleep, which blocks the event loop.",
+                    "仅 asyncio：用会阻塞事件循环的 time.sleep 持有许可。",
+                ),
+            ),
+            ParamSpec::bool(
+                "bounded",
+                "false",
+                t(
+                    "Use a BoundedSemaphore (limit).",
+                    "使用 BoundedSemaphore（limit）。",
+                ),
+            ),
+            ParamSpec::int(
+                "extra_releases",
+                "0",
+                0,
+                5,
+                t(
+                    "Releases the main program makes at the end without acquiring.",
+                    "主程序在结尾没有获取就执行的 release 次数。",
+                ),
+            ),
+            ParamSpec::int(
+                "rounds",
+                "3",
+                1,
+                20,
+                t(
+                    "Producer/consumer rounds (signal).",
+                    "生产者/消费者的轮数（signal）。",
+                ),
+            ),
+            ParamSpec::float(
+                "producer_delay_ms",
+                "500",
+                0.0,
+                10000.0,
+                t(
+                    "How long the producer works before it signals (signal).",
+                    "生产者发信号之前工作的时间（signal）。",
+                ),
+            ),
+        ],
+        check,
+        build,
+        python,
+        machine: default_machine,
+        fidelity: Fidelity {
+            params: &[
+                ("hold_ms", "50"),
+                ("bounded", "true"),
+                ("extra_releases", "1"),
+            ],
+            keys: &["max_inside", "expected_max", "final_value", "release_error"],
+            deterministic: true,
+            more: &[],
+        },
+    }
+}
+
+fn check(p: &Params) -> Result<(), ParamError> {
+    if p.choice("mode") == "signal" && p.bool("bounded") {
+        return Err(ParamError {
+            param: "bounded".to_string(),
+            message: "bounded must be false in signal mode: a BoundedSemaphore(0) can never be \
+                      released"
+                .to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The workers' shared bookkeeping: how many are inside now and the most ever, guarded by a
+/// lock of their own (asyncio needs none: nothing awaits in between).
+#[derive(Clone, Copy)]
+struct Stats {
+    lock: Option<Lock>,
+    inside: Shared,
+    peak: Shared,
+}
+
+impl Stats {
+    fn new(cx: &Ctx, fl: Flavor) -> Self {
+        Stats {
+            lock: (fl != Flavor::Asyncio).then(|| cx.new_lock(fl, "stats")),
+            inside: Shared::new(cx, fl, "inside", 0),
+            peak: Shared::new(cx, fl, "peak", 0),
+        }
+    }
+
+    async fn add(&self, cx: &Ctx, delta: i64) -> PyResult<()> {
+        if let Some(l) = self.lock {
+            l.acquire(cx).await?;
+        }
+        let now = self.inside.read_int(cx).await? + delta;
+        self.inside.write(cx, now).await?;
+        if now > self.peak.read_int(cx).await? {
+            self.peak.write(cx, now).await?;
+        }
+        if let Some(l) = self.lock {
+            l.release(cx).await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Config {
+    fl: Flavor,
+    workers: i64,
+    permits: i64,
+    hold: u64,
+    random_hold: bool,
+    blocking_hold: bool,
+    rounds: usize,
+    delay: u64,
+}
+
+fn build(p: &Params) -> Program {
+    let c = Config {
+        fl: flavor(p),
+        workers: p.int("workers"),
+        permits: p.int("permits"),
+        hold: from_ms_f64(p.float("hold_ms")),
+        random_hold: p.bool("random_hold"),
+        blocking_hold: p.bool("blocking_hold"),
+        rounds: usize::try_from(p.int("rounds")).unwrap_or(1),
+        delay: from_ms_f64(p.float("producer_delay_ms")),
+    };
+    let signal = p.choice("mode") == "signal";
+    let bounded = p.bool("bounded");
+    let extra = p.int("extra_releases");
+    Program::new(move |cx: Ctx| async move {
+        let start = if signal { 0 } else { c.permits };
+        let sem = cx.new_semaphore(c.fl, "sem", start, bounded)?;
+        run_main(&cx, c.fl, move |cx: Ctx| async move {
+            if signal {
+                signal_rounds(&cx, c, sem).await?;
+            } else {
+                limit(&cx, c, sem).await?;
+            }
+            let mut release_error = "";
+            for _ in 0..extra {
+                if let Err(e) = sem.release(&cx).await {
+                    cx.print(format!("release() raised {e}")).await?;
+                    release_error = e.kind.name();
+                    break;
+                }
+            }
+            cx.set_result("final_value", sem.value(&cx).await?).await?;
+            cx.set_result("release_error", release_error).await
+        })
+        .await
+    })
+}
+
+async fn limit(cx: &Ctx, c: Config, sem: Semaphore) -> PyResult<()> {
+    let stats = Stats::new(cx, c.fl);
+    let mut ws = Vec::new();
+    for i in 0..c.workers {
+        let body = Program::new(move |cx: Ctx| async move {
+            sem.acquire(&cx).await?;
+            cx.print(format!("worker {i} acquired")).await?;
+            stats.add(&cx, 1).await?;
+            let hold = if c.random_hold {
+                cx.random_below(c.hold.saturating_mul(2).saturating_add(1))
+                    .await?
+            } else {
+                c.hold
+            };
+            if c.blocking_hold {
+                cx.sleep(hold).await?;
+            } else {
+                pause(&cx, c.fl, hold).await?;
+            }
+            stats.add(&cx, -1).await?;
+            cx.print(format!("worker {i} releases")).await?;
+            sem.release(&cx).await
+        });
+        ws.push(spawn(cx, c.fl, &format!("worker-{i}"), body).await?);
+    }
+    join_all(cx, &ws).await?;
+    let peak = stats.peak.read_int(cx).await?;
+    cx.print(format!("at most {peak} workers were inside at once"))
+        .await?;
+    cx.set_result("max_inside", peak).await?;
+    cx.set_result("expected_max", c.permits.min(c.workers))
+        .await
+}
+
+async fn signal_rounds(cx: &Ctx, c: Config, sem: Semaphore) -> PyResult<()> {
+    let item = Shared::new(cx, c.fl, "item", -1);
+    let got = Slots::new(cx, c.fl, "got", c.rounds, -1);
+    let made = Slots::new(cx, c.fl, "made", c.rounds, -1);
+    for r in 0..c.rounds {
+        let slot = got.clone();
+        let consumer = Program::new(move |cx: Ctx| async move {
+            cx.print("consumer waiting").await?;
+            sem.acquire(&cx).await?;
+            let v = item.read_int(&cx).await?;
+            cx.print(format!("consumer got {v}")).await?;
+            slot.set(&cx, r, v).await
+        });
+        let slot = made.clone();
+        let producer = Program::new(move |cx: Ctx| async move {
+            pause(&cx, c.fl, c.delay).await?;
+            let v = i64::try_from(cx.random_below(1001).await?).unwrap_or(0);
+            item.write(&cx, v).await?;
+            slot.set(&cx, r, v).await?;
+            cx.print(format!("producer made {v}")).await?;
+            sem.release(&cx).await
+        });
+        let a = spawn(cx, c.fl, &format!("consumer-{r}"), consumer).await?;
+        let b = spawn(cx, c.fl, &format!("producer-{r}"), producer).await?;
+        join_all(cx, &[a, b]).await?;
+    }
+    cx.print("program terminated").await?;
+    let got = got.all(cx).await?;
+    let made = made.all(cx).await?;
+    let rounds = got.iter().filter(|&&v| v >= 0).count();
+    cx.set_result("rounds", rounds).await?;
+    cx.set_result("matched", got == made).await?;
+    cx.set_result(
+        "received",
+        Value::List(got.into_iter().map(Value::Int).collect()),
+    )
+    .await
+}
+
+const THREADS: &str = r#"import json
+import random
+import threading
+import time
+
+MODE = @mode@                # "limit" or "signal"
+WORKERS = @workers@
+PERMITS = @permits@
+HOLD = @hold_ms@ / 1000
+RANDOM_HOLD = @random_hold@
+BOUNDED = @bounded@
+EXTRA_RELEASES = @extra_releases@
+ROUNDS = @rounds@
+PRODUCER_DELAY = @producer_delay_ms@ / 1000
+
+kind = threading.BoundedSemaphore if BOUNDED else threading.Semaphore
+sem = kind(PERMITS if MODE == "limit" else 0)
+
+stats = threading.Lock()     # guards the bookkeeping below
+inside = 0
+peak = 0
+
+
+def worker(i):
+    global inside, peak
+    sem.acquire()
+    print(f"worker {i} acquired", flush=True)
+    with stats:
+        inside += 1
+        peak = max(peak, inside)
+    time.sleep(random.uniform(0, 2 * HOLD) if RANDOM_HOLD else HOLD)
+    with stats:
+        inside -= 1
+    print(f"worker {i} releases", flush=True)
+    sem.release()
+
+
+item = -1
+
+
+def consumer(r, got):
+    print("consumer waiting", flush=True)
+    sem.acquire()                # blocks until the producer signals
+    print(f"consumer got {item}", flush=True)
+    got[r] = item
+
+
+def producer(r, made):
+    global item
+    time.sleep(PRODUCER_DELAY)
+    item = random.randint(0, 1000)
+    made[r] = item
+    print(f"producer made {item}", flush=True)
+    sem.release()                # the signal
+
+
+result = {}
+if MODE == "limit":
+    threads = [threading.Thread(target=worker, args=(i,), name=f"worker-{i}")
+               for i in range(WORKERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(f"at most {peak} workers were inside at once")
+    result.update(max_inside=peak, expected_max=min(PERMITS, WORKERS))
+else:
+    got, made = [-1] * ROUNDS, [-1] * ROUNDS
+    for r in range(ROUNDS):
+        c = threading.Thread(target=consumer, args=(r, got), name=f"consumer-{r}")
+        p = threading.Thread(target=producer, args=(r, made), name=f"producer-{r}")
+        c.start()
+        p.start()
+        c.join()
+        p.join()
+    print("program terminated")
+    result.update(rounds=sum(1 for v in got if v >= 0), matched=got == made, received=got)
+
+release_error = ""
+for _ in range(EXTRA_RELEASES):
+    try:
+        sem.release()            # without a matching acquire
+    except ValueError as e:
+        print(f"release() raised ValueError: {e}")
+        release_error = "ValueError"
+        break
+result.update(final_value=sem._value, release_error=release_error)
+print("RESULT " + json.dumps(result))
+"#;
+
+const PROCESSES: &str = r#"import json
+import multiprocessing as mp
+import random
+import time
+
+MODE = @mode@                # "limit" or "signal"
+WORKERS = @workers@
+PERMITS = @permits@
+HOLD = @hold_ms@ / 1000
+RANDOM_HOLD = @random_hold@
+BOUNDED = @bounded@
+EXTRA_RELEASES = @extra_releases@
+ROUNDS = @rounds@
+PRODUCER_DELAY = @producer_delay_ms@ / 1000
+
+
+def worker(sem, stats, inside, peak, i):
+    sem.acquire()
+    print(f"worker {i} acquired", flush=True)
+    with stats:
+        inside.value += 1
+        peak.value = max(peak.value, inside.value)
+    time.sleep(random.uniform(0, 2 * HOLD) if RANDOM_HOLD else HOLD)
+    with stats:
+        inside.value -= 1
+    print(f"worker {i} releases", flush=True)
+    sem.release()
+
+
+def consumer(sem, item, got, r):
+    print("consumer waiting", flush=True)
+    sem.acquire()                # blocks until the producer signals
+    print(f"consumer got {item.value}", flush=True)
+    got[r] = item.value
+
+
+def producer(sem, item, made, r):
+    time.sleep(PRODUCER_DELAY)
+    item.value = random.randint(0, 1000)
+    made[r] = item.value
+    print(f"producer made {item.value}", flush=True)
+    sem.release()                # the signal
+
+
+if __name__ == "__main__":
+    kind = mp.BoundedSemaphore if BOUNDED else mp.Semaphore
+    sem = kind(PERMITS if MODE == "limit" else 0)
+    result = {}
+    if MODE == "limit":
+        stats = mp.Lock()        # guards the bookkeeping in shared memory
+        inside = mp.Value("i", 0, lock=False)
+        peak = mp.Value("i", 0, lock=False)
+        procs = [mp.Process(target=worker, args=(sem, stats, inside, peak, i), name=f"worker-{i}")
+                 for i in range(WORKERS)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
+        print(f"at most {peak.value} workers were inside at once")
+        result.update(max_inside=peak.value, expected_max=min(PERMITS, WORKERS))
+    else:
+        item = mp.Value("i", -1, lock=False)
+        got = mp.Array("i", [-1] * ROUNDS, lock=False)
+        made = mp.Array("i", [-1] * ROUNDS, lock=False)
+        for r in range(ROUNDS):
+            c = mp.Process(target=consumer, args=(sem, item, got, r), name=f"consumer-{r}")
+            p = mp.Process(target=producer, args=(sem, item, made, r), name=f"producer-{r}")
+            c.start()
+            p.start()
+            c.join()
+            p.join()
+        print("program terminated")
+        got, made = list(got), list(made)
+        result.update(rounds=sum(1 for v in got if v >= 0), matched=got == made, received=got)
+
+    release_error = ""
+    for _ in range(EXTRA_RELEASES):
+        try:
+            sem.release()        # without a matching acquire
+        except ValueError as e:
+            print(f"release() raised ValueError: {e}")
+            release_error = "ValueError"
+            break
+    result.update(final_value=sem.get_value(), release_error=release_error)
+    print("RESULT " + json.dumps(result))
+"#;
+
+const ASYNCIO: &str = r#"import asyncio
+import json
+import random
+import time
+
+MODE = @mode@                # "limit" or "signal"
+WORKERS = @workers@
+PERMITS = @permits@
+HOLD = @hold_ms@ / 1000
+RANDOM_HOLD = @random_hold@
+BLOCKING_HOLD = @blocking_hold@
+BOUNDED = @bounded@
+EXTRA_RELEASES = @extra_releases@
+ROUNDS = @rounds@
+PRODUCER_DELAY = @producer_delay_ms@ / 1000
+
+inside = 0                   # no lock needed: nothing awaits between read and write
+peak = 0
+
+
+async def worker(sem, i):
+    global inside, peak
+    await sem.acquire()
+    print(f"worker {i} acquired", flush=True)
+    inside += 1
+    peak = max(peak, inside)
+    hold = random.uniform(0, 2 * HOLD) if RANDOM_HOLD else HOLD
+    if BLOCKING_HOLD:
+        time.sleep(hold)         # blocks the whole event loop
+    else:
+        await asyncio.sleep(hold)
+    inside -= 1
+    print(f"worker {i} releases", flush=True)
+    sem.release()
+
+
+item = -1
+
+
+async def consumer(sem, r, got):
+    print("consumer waiting", flush=True)
+    await sem.acquire()          # suspended until the producer signals
+    print(f"consumer got {item}", flush=True)
+    got[r] = item
+
+
+async def producer(sem, r, made):
+    global item
+    await asyncio.sleep(PRODUCER_DELAY)
+    item = random.randint(0, 1000)
+    made[r] = item
+    print(f"producer made {item}", flush=True)
+    sem.release()                # the signal
+
+
+async def main():
+    kind = asyncio.BoundedSemaphore if BOUNDED else asyncio.Semaphore
+    sem = kind(PERMITS if MODE == "limit" else 0)
+    result = {}
+    if MODE == "limit":
+        await asyncio.gather(*(asyncio.create_task(worker(sem, i), name=f"worker-{i}")
+                               for i in range(WORKERS)))
+        print(f"at most {peak} workers were inside at once")
+        result.update(max_inside=peak, expected_max=min(PERMITS, WORKERS))
+    else:
+        got, made = [-1] * ROUNDS, [-1] * ROUNDS
+        for r in range(ROUNDS):
+            await asyncio.gather(asyncio.create_task(consumer(sem, r, got), name=f"consumer-{r}"),
+                                 asyncio.create_task(producer(sem, r, made), name=f"producer-{r}"))
+        print("program terminated")
+        result.update(rounds=sum(1 for v in got if v >= 0), matched=got == made, received=got)
+
+    release_error = ""
+    for _ in range(EXTRA_RELEASES):
+        try:
+            sem.release()        # without a matching acquire
+        except ValueError as e:
+            print(f"release() raised ValueError: {e}")
+            release_error = "ValueError"
+            break
+    result.update(final_value=sem._value, release_error=release_error)
+    print("RESULT " + json.dumps(result))
+
+
+asyncio.run(main())
+"#;
+
+fn python(p: &Params) -> String {
+    let template = match flavor(p) {
+        Flavor::Threading => THREADS,
+        Flavor::Multiprocessing => PROCESSES,
+        Flavor::Asyncio => ASYNCIO,
+    };
+    fill(template, p)
+}
