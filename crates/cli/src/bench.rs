@@ -34,6 +34,9 @@ fn progress(msg: &str) {
 }
 
 fn time_runs(label: &str, runs: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+    // One untimed warm-up run: page cache, CPU frequency, lazy initialisation.
+    progress(&format!("{label} (warm-up)"));
+    f()?;
     let mut times = Vec::with_capacity(runs);
     for r in 0..runs {
         progress(&format!("{label} (run {}/{runs})", r + 1));

@@ -413,7 +413,8 @@ def count_neighbors(y, x, get):
 
 
 def game_logic(state, neighbors):
-    time.sleep(IO)                                   # blocking I/O for every cell
+    if IO:
+        time.sleep(IO)                               # blocking I/O for every cell
     if state == ALIVE:
         return ALIVE if neighbors in (2, 3) else EMPTY
     return ALIVE if neighbors == 3 else EMPTY
