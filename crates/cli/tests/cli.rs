@@ -168,3 +168,79 @@ fn show_in_both_languages() {
     assert!(en.contains("Race condition") && en.contains("Parameters:"));
     assert!(zh.contains("竞态") && zh.contains("参数"));
 }
+
+#[test]
+fn real_mode_runs_on_threads_and_child_processes() {
+    for mode in ["sequential", "threads", "processes"] {
+        let o = interleave(&[
+            "run",
+            "primes",
+            "--mode",
+            "real",
+            "--set",
+            "numbers=97,91,1000003",
+            "--set",
+            &format!("mode={mode}"),
+            "--workers",
+            "2",
+            "--format",
+            "json",
+        ]);
+        assert!(o.status.success(), "{mode}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(
+            v["result"]["answers"],
+            serde_json::json!([true, false, true]),
+            "{mode}"
+        );
+        let lanes = v["units"].as_array().unwrap().len();
+        assert_eq!(lanes, if mode == "sequential" { 2 } else { 3 }, "{mode}");
+    }
+    let o = interleave(&[
+        "run",
+        "factorize",
+        "--mode",
+        "real",
+        "--set",
+        "numbers=12",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["result"]["answers"],
+        serde_json::json!([[1, 2, 3, 4, 6, 12]])
+    );
+    let o = interleave(&[
+        "run",
+        "lock-race",
+        "--mode",
+        "real",
+        "--set",
+        "use_lock=true",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["result"]["lost"], 0);
+}
+
+#[test]
+fn real_mode_bad_input_exits_2() {
+    for (args, needle) in [
+        (&["run", "rlock", "--mode", "real"][..], "no real mode"),
+        (
+            &["run", "primes", "--mode", "real", "--kernel", "magic"][..],
+            "kernel must be",
+        ),
+        (
+            &["run", "primes", "--mode", "real", "--workers", "0"][..],
+            "--workers",
+        ),
+        (&["bench", "rlock"][..], "no benchmark"),
+    ] {
+        let o = interleave(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    }
+}

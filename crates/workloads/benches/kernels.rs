@@ -15,9 +15,15 @@ fn primes(c: &mut Criterion) {
     let mut g = c.benchmark_group("trial division (one prime near 1e14)");
     g.throughput(Throughput::Elements(divisions));
     g.sample_size(10);
-    g.bench_function("reference (64-bit remainder)", |b| b.iter(|| is_prime_reference(std::hint::black_box(PRIME))));
-    g.bench_function("faithful (vector exact test)", |b| b.iter(|| is_prime_faithful(std::hint::black_box(PRIME))));
-    g.bench_function("wheel (8 of every 30, vector)", |b| b.iter(|| is_prime_fast(std::hint::black_box(PRIME))));
+    g.bench_function("reference (64-bit remainder)", |b| {
+        b.iter(|| is_prime_reference(std::hint::black_box(PRIME)))
+    });
+    g.bench_function("faithful (vector exact test)", |b| {
+        b.iter(|| is_prime_faithful(std::hint::black_box(PRIME)))
+    });
+    g.bench_function("wheel (8 of every 30, vector)", |b| {
+        b.iter(|| is_prime_fast(std::hint::black_box(PRIME)))
+    });
     g.finish();
 }
 
@@ -29,7 +35,9 @@ fn life(c: &mut Criterion) {
     let mut g = c.benchmark_group("life step, 4096² torus");
     g.throughput(Throughput::Elements((side * side) as u64));
     g.sample_size(20);
-    g.bench_function("bit-parallel (64 cells per word)", |b| b.iter(|| bits.step_into(&mut next)));
+    g.bench_function("bit-parallel (64 cells per word)", |b| {
+        b.iter(|| bits.step_into(&mut next))
+    });
     g.finish();
     let small = ByteGrid::random(512, 512, 30, 42).unwrap_or_else(|e| panic!("{e}"));
     let mut g = c.benchmark_group("life step, 512² torus");
