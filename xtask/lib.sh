@@ -25,3 +25,48 @@ ensure_component() {
         rustup component add "$comp"
     fi
 }
+
+# Installs Debian packages that are missing (one apt-get update first).
+ensure_apt() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    if ((${#missing[@]})); then
+        say "apt-get install ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    fi
+}
+
+# The version of a crate in Cargo.lock (for tools that must match it, like wasm-bindgen).
+lock_version() {
+    awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+# `cargo install CRATE --version VERSION [flags]` unless BIN --version already reports VERSION.
+ensure_cargo_tool() {
+    local bin="$1" crate="$2" version="$3"
+    shift 3
+    if command -v "$bin" >/dev/null 2>&1 && "$bin" --version 2>/dev/null | grep -qF "$version"; then
+        return
+    fi
+    say "cargo install $crate $version (a few minutes, once)"
+    cargo install "$crate" --version "$version" "$@"
+}
+
+# Tools for the browser tests: Chromium with its driver, wasm-bindgen's test runner at the
+# Cargo.lock version, and wasm-pack.
+ensure_browser_test_tools() {
+    ensure_target wasm32-unknown-unknown
+    ensure_apt chromium chromium-driver
+    local wb
+    wb="$(lock_version wasm-bindgen)"
+    if [ -z "$wb" ]; then
+        echo "wasm-bindgen is not in Cargo.lock" >&2
+        return 1
+    fi
+    # Its lock file pins a crate this registry lacks, so no --locked here.
+    ensure_cargo_tool wasm-bindgen-test-runner wasm-bindgen-cli "$wb"
+    ensure_cargo_tool wasm-pack wasm-pack 0.15.1 --locked
+}

@@ -7,6 +7,7 @@ cd "$ROOT"
 ensure_component rustfmt
 ensure_component clippy
 ensure_target wasm32-unknown-unknown
+ensure_browser_test_tools
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
@@ -26,5 +27,11 @@ fi
 
 say "the simulator builds for wasm32-unknown-unknown on stable"
 cargo build -p interleave-sim --target wasm32-unknown-unknown --locked --release
+
+say "wasm in headless Chrome: the same traces and answers as natively"
+for crate in sim scenarios workloads; do
+    wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" "crates/$crate" \
+        -- --locked --test cross_platform
+done
 
 say "all tests passed"

@@ -2,6 +2,7 @@
 //! its limits, never lets two units hold one lock, keeps every bounded semaphore within
 //! `0..=bound`, and is deterministic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeMap;
 use std::rc::Rc;

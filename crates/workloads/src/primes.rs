@@ -477,6 +477,79 @@ pub fn is_prime_miller_rabin(n: u64) -> bool {
     true
 }
 
+/// `(is_prime, odd divisions tried)` exactly as the trial-division program would find them.
+pub fn trial_division(n: u64) -> (bool, u64) {
+    if n < 2 {
+        return (false, 0);
+    }
+    if n == 2 {
+        return (true, 0);
+    }
+    if n.is_multiple_of(2) {
+        return (false, 0);
+    }
+    let root = n.isqrt();
+    let tried_up_to = |d: u64| if d >= 3 { (d - 3) / 2 + 1 } else { 0 };
+    match smallest_factor(n) {
+        Some(p) if p <= root => (false, tried_up_to(p)),
+        _ => (true, tried_up_to(root)),
+    }
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// One non-trivial factor of an odd composite by Pollard's rho (Brent's cycle finding).
+fn rho(n: u64) -> u64 {
+    for c in 1..u64::MAX {
+        let f = |x: u64| (mul_mod(x, x, n) + c) % n;
+        let (mut x, mut y, mut d) = (2u64, 2u64, 1u64);
+        while d == 1 {
+            x = f(x);
+            y = f(f(y));
+            d = gcd(x.abs_diff(y), n);
+        }
+        if d != n {
+            return d;
+        }
+    }
+    n
+}
+
+/// The smallest prime factor of `n` (≥ 2), or `None` when `n` is prime or below 2.
+pub fn smallest_factor(n: u64) -> Option<u64> {
+    if n < 4 {
+        return None;
+    }
+    if is_prime_miller_rabin(n) {
+        return None;
+    }
+    for p in 2..1000u64 {
+        if n.is_multiple_of(p) {
+            return Some(p);
+        }
+    }
+    let mut stack = vec![n];
+    let mut best = u64::MAX;
+    while let Some(m) = stack.pop() {
+        if m < 2 {
+            continue;
+        }
+        if is_prime_miller_rabin(m) {
+            best = best.min(m);
+            continue;
+        }
+        let d = rho(m);
+        stack.push(d);
+        stack.push(m / d);
+    }
+    Some(best)
+}
+
 /// Parses a user's number list: comma- or space-separated unsigned integers (1 to 1000 of
 /// them); the error says what is accepted.
 pub fn parse_numbers(text: &str) -> Result<Vec<u64>, String> {

@@ -1,5 +1,6 @@
 //! Fast kernels agree with their references on random inputs (proptest).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![cfg(not(target_arch = "wasm32"))]
 
 use interleave_workloads::life::{BitGrid, ByteGrid};
 use interleave_workloads::primes::*;

@@ -3,13 +3,15 @@
 
 use interleave_sim::{Program, Value, from_secs_f64};
 
+use interleave_workloads::factorize::divisors_fast;
+
 use super::cpu_jobs::{self, Job, Runner};
 use super::default_machine;
 use crate::params::{ParamSpec, Params, no_check};
 use crate::python::fill;
 use crate::{Fidelity, Mode, Scenario, Tag, t};
 
-const NUMBERS: [u64; 4] = [2139079, 1214759, 1516637, 1852285];
+use interleave_workloads::factorize::FIXTURE as NUMBERS;
 
 pub(crate) fn scenario() -> Scenario {
     Scenario {
@@ -73,24 +75,6 @@ pub(crate) fn scenario() -> Scenario {
     }
 }
 
-/// Every divisor of `n` in increasing order (what the 1..n loop yields).
-pub fn divisors(n: u64) -> Vec<u64> {
-    let mut low = Vec::new();
-    let mut high = Vec::new();
-    let mut d = 1;
-    while d * d <= n {
-        if n.is_multiple_of(d) {
-            low.push(d);
-            if d != n / d {
-                high.push(n / d);
-            }
-        }
-        d += 1;
-    }
-    low.extend(high.into_iter().rev());
-    low
-}
-
 fn build(p: &Params) -> Program {
     let per_iteration = p.float("ns_per_iteration");
     let jobs: Vec<Job> = cpu_jobs::numbers(p.list("numbers"), &NUMBERS)
@@ -99,7 +83,7 @@ fn build(p: &Params) -> Program {
             input: n,
             cost: from_secs_f64(n as f64 * per_iteration / 1e9) + 1_000,
             answer: Value::List(
-                divisors(n)
+                divisors_fast(n)
                     .into_iter()
                     .map(|d| Value::Int(d as i64))
                     .collect(),
@@ -164,27 +148,4 @@ if __name__ == "__main__":
 
 fn python(p: &Params) -> String {
     fill(PROGRAM, p)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn divisors_of_the_defaults() {
-        assert_eq!(divisors(2139079), vec![1, 101, 21179, 2139079]);
-        assert_eq!(
-            divisors(1214759),
-            vec![
-                1, 7, 13, 49, 91, 637, 1907, 13349, 24791, 93443, 173537, 1214759
-            ]
-        );
-        assert_eq!(divisors(1516637), vec![1, 19, 79823, 1516637]);
-        assert_eq!(
-            divisors(1852285),
-            vec![1, 5, 271, 1355, 1367, 6835, 370457, 1852285]
-        );
-        assert_eq!(divisors(36), vec![1, 2, 3, 4, 6, 9, 12, 18, 36]);
-        assert_eq!(divisors(1), vec![1]);
-    }
 }

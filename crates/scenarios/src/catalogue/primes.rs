@@ -3,36 +3,13 @@
 
 use interleave_sim::{Program, from_secs_f64};
 
+use interleave_workloads::primes::{FIXTURE, trial_division};
+
 use super::cpu_jobs::{self, Job, Runner};
 use super::default_machine;
 use crate::params::{ParamSpec, Params, no_check};
 use crate::python::fill;
 use crate::{Fidelity, Mode, Scenario, Tag, t};
-
-/// The fixture: nine primes, five squares of primes (as slow as primes) and six numbers with
-/// small factors.
-pub const FIXTURE: [u64; 20] = [
-    2,
-    142702110479723,
-    299593572317531,
-    3333333333333301,
-    3333333333333333,
-    3333335652092209,
-    4444444444444423,
-    4444444444444444,
-    4444444488888889,
-    5555553133149889,
-    5555555555555503,
-    5555555555555555,
-    6666666666666666,
-    6666666666666719,
-    6666667141414921,
-    7777777536340681,
-    7777777777777753,
-    7777777777777777,
-    9999999999999917,
-    9999999999999999,
-];
 
 pub(crate) fn scenario() -> Scenario {
     Scenario {
@@ -112,128 +89,6 @@ pub(crate) fn scenario() -> Scenario {
             more: &[&[("mode", "processes")]],
         },
     }
-}
-
-/// `(is_prime, odd divisions tried)` exactly as the trial-division program would find them.
-pub fn trial_division(n: u64) -> (bool, u64) {
-    if n < 2 {
-        return (false, 0);
-    }
-    if n == 2 {
-        return (true, 0);
-    }
-    if n.is_multiple_of(2) {
-        return (false, 0);
-    }
-    let root = n.isqrt();
-    let tried_up_to = |d: u64| if d >= 3 { (d - 3) / 2 + 1 } else { 0 };
-    match smallest_factor(n) {
-        Some(p) if p <= root => (false, tried_up_to(p)),
-        _ => (true, tried_up_to(root)),
-    }
-}
-
-fn mul_mod(a: u64, b: u64, m: u64) -> u64 {
-    ((u128::from(a) * u128::from(b)) % u128::from(m)) as u64
-}
-
-fn pow_mod(mut b: u64, mut e: u64, m: u64) -> u64 {
-    let mut r = 1 % m;
-    b %= m;
-    while e > 0 {
-        if e & 1 == 1 {
-            r = mul_mod(r, b, m);
-        }
-        b = mul_mod(b, b, m);
-        e >>= 1;
-    }
-    r
-}
-
-/// Deterministic Miller–Rabin for every u64.
-pub fn is_prime(n: u64) -> bool {
-    if n < 2 {
-        return false;
-    }
-    for p in [2u64, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37] {
-        if n.is_multiple_of(p) {
-            return n == p;
-        }
-    }
-    let mut d = n - 1;
-    let mut s = 0;
-    while d.is_multiple_of(2) {
-        d /= 2;
-        s += 1;
-    }
-    'bases: for a in [2u64, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37] {
-        let mut x = pow_mod(a, d, n);
-        if x == 1 || x == n - 1 {
-            continue;
-        }
-        for _ in 1..s {
-            x = mul_mod(x, x, n);
-            if x == n - 1 {
-                continue 'bases;
-            }
-        }
-        return false;
-    }
-    true
-}
-
-fn gcd(mut a: u64, mut b: u64) -> u64 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
-}
-
-/// One non-trivial factor of an odd composite by Pollard's rho (Brent's cycle finding).
-fn rho(n: u64) -> u64 {
-    for c in 1..u64::MAX {
-        let f = |x: u64| (mul_mod(x, x, n) + c) % n;
-        let (mut x, mut y, mut d) = (2u64, 2u64, 1u64);
-        while d == 1 {
-            x = f(x);
-            y = f(f(y));
-            d = gcd(x.abs_diff(y), n);
-        }
-        if d != n {
-            return d;
-        }
-    }
-    n
-}
-
-/// The smallest prime factor of `n` (≥ 2), or `None` when `n` is prime or below 2.
-pub fn smallest_factor(n: u64) -> Option<u64> {
-    if n < 4 {
-        return None;
-    }
-    if is_prime(n) {
-        return None;
-    }
-    for p in 2..1000u64 {
-        if n.is_multiple_of(p) {
-            return Some(p);
-        }
-    }
-    let mut stack = vec![n];
-    let mut best = u64::MAX;
-    while let Some(m) = stack.pop() {
-        if m < 2 {
-            continue;
-        }
-        if is_prime(m) {
-            best = best.min(m);
-            continue;
-        }
-        let d = rho(m);
-        stack.push(d);
-        stack.push(m / d);
-    }
-    Some(best)
 }
 
 fn build(p: &Params) -> Program {
@@ -359,7 +214,10 @@ mod tests {
             ]
         );
         // A square of a prime costs as much as the prime's square root allows.
-        assert_eq!(smallest_factor(3333335652092209), Some(57735047));
+        assert_eq!(
+            interleave_workloads::primes::smallest_factor(3333335652092209),
+            Some(57735047)
+        );
         assert_eq!(
             trial_division(3333335652092209),
             (false, (57735047 - 3) / 2 + 1)
