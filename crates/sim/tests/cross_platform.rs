@@ -151,12 +151,15 @@ fn inversion() -> Program {
     })
 }
 
+/// A named program run with a machine, a seed and a scheduler.
+type Case = (&'static str, Machine, u64, SchedulerKind, fn() -> Program);
+
 fn hashes() -> String {
     let free = Machine {
         gil: false,
         ..Machine::default()
     };
-    let cases: Vec<(&str, Machine, u64, SchedulerKind, fn() -> Program)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "threads-fifo",
             Machine::default(),
