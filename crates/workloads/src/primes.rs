@@ -192,6 +192,7 @@ fn divides_f64(n: u64, nf: f64, d: u64) -> bool {
 /// One turn of the wheel in eight float lanes: `q = floor(n / d)`, then `r = n - q·d` exactly
 /// by a fused multiply-add on `n` split into a double and a small correction. `d` divides `n`
 /// when `r` is 0 or ±d (the rounded quotient may be off by one).
+#[cfg(target_arch = "x86_64")]
 macro_rules! wheel_body {
     ($n:expr, $base:expr, $root:expr) => {
         lanes_body!($n, $base, $root, WHEEL, 30)
@@ -199,6 +200,7 @@ macro_rules! wheel_body {
 }
 
 /// Eight divisors `base + offsets[k]` per turn, `step` apart from turn to turn.
+#[cfg(target_arch = "x86_64")]
 macro_rules! lanes_body {
     ($n:expr, $base:expr, $root:expr, $offsets:expr, $step:expr) => {{
         const STEP: u64 = $step;
@@ -276,6 +278,7 @@ pub fn is_prime_faithful(n: u64) -> bool {
 }
 
 /// The odd divisors `d, d + 2, …, d + 14` per turn.
+#[cfg(target_arch = "x86_64")]
 const ODD: [u64; 8] = [0, 2, 4, 6, 8, 10, 12, 14];
 
 fn odd_blocks(n: u64, d: u64, root: u64) -> (u64, bool) {

@@ -1,6 +1,7 @@
 //! The native drivers: every runner gives the same answers; GIL threads never compute at the
 //! same time; spans share one clock.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::time::Duration;
 
