@@ -340,7 +340,13 @@ fn print_table(id: &str, rows: &[Row], baseline: usize, workers: usize) {
             );
         }
     }
-    println!(
-        "\nspeed-up: against the first row; efficiency: speed-up ÷ workers; vs CPython: CPython's sequential time ÷ this row's."
-    );
+    if rows.iter().any(|r| r.rate.is_some()) {
+        println!(
+            "\nvs CPython: cell updates per second ÷ CPython's (the scenario's own Python program, no I/O)."
+        );
+    } else {
+        println!(
+            "\nspeed-up: against the first row; efficiency: speed-up ÷ workers; vs CPython: CPython's sequential time ÷ this row's."
+        );
+    }
 }

@@ -218,24 +218,29 @@ macro_rules! lanes_body {
         for (k, w) in offsets.iter().enumerate() {
             d[k] = (base + w) as i64 as f64;
         }
-        while base + last <= root {
+        // Two turns per iteration keep sixteen divisions in flight.
+        while base + STEP + last <= root {
             let mut hits = 0u32;
-            for k in 0..8 {
-                let q = (nh / d[k]).floor();
-                let r = (-q).mul_add(d[k], nh) + nl;
-                // The rounded quotient may be off by one: bring r into [0, d).
-                let r = if r < 0.0 { r + d[k] } else { r };
-                let r = if r >= d[k] { r - d[k] } else { r };
-                hits |= u32::from(r == 0.0);
+            for turn in 0..2 {
+                let shift = (turn as u64 * STEP) as f64;
+                for k in 0..8 {
+                    let dk = d[k] + shift;
+                    let q = (nh / dk).floor();
+                    let r = (-q).mul_add(dk, nh) + nl;
+                    // The rounded quotient may be off by one: bring r into [0, d).
+                    let r = if r < 0.0 { r + dk } else { r };
+                    let r = if r >= dk { r - dk } else { r };
+                    hits |= u32::from(r == 0.0);
+                }
             }
-            let hit = hits != 0;
-            if hit {
+            if hits != 0 {
+                // Report the first turn of the pair; the caller finishes with exact remainders.
                 return (base, true);
             }
             for dk in d.iter_mut() {
-                *dk += STEP as f64;
+                *dk += (2 * STEP) as f64;
             }
-            base += STEP;
+            base += 2 * STEP;
         }
         (base, false)
     }};
@@ -367,15 +372,19 @@ pub fn is_prime_fast(n: u64) -> bool {
         }
         base += 30;
     }
-    let (base, found) = wheel_blocks(n, base, root);
+    let (mut base, found) = wheel_blocks(n, base, root);
     if found {
         return false;
     }
-    for w in WHEEL {
-        let d = base + w;
-        if d <= root && n.is_multiple_of(d) {
-            return false;
+    // The turns the vector loop left over, with exact remainders.
+    while base <= root {
+        for w in WHEEL {
+            let d = base + w;
+            if d <= root && n.is_multiple_of(d) {
+                return false;
+            }
         }
+        base += 30;
     }
     true
 }
