@@ -34,9 +34,13 @@ fn progress(msg: &str) {
 }
 
 fn time_runs(label: &str, runs: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
-    // One untimed warm-up run: page cache, CPU frequency, lazy initialisation.
+    // Untimed warm-up for at least a second: page cache, CPU frequency, lazy initialisation.
     progress(&format!("{label} (warm-up)"));
+    let warm = Instant::now();
     f()?;
+    while warm.elapsed() < Duration::from_secs(1) {
+        f()?;
+    }
     let mut times = Vec::with_capacity(runs);
     for r in 0..runs {
         progress(&format!("{label} (run {}/{runs})", r + 1));

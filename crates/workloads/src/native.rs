@@ -29,6 +29,11 @@ pub trait Workload: Sync {
     fn label(&self, input: u64) -> String {
         input.to_string()
     }
+
+    /// An upper bound of a job's cost, for handing out the largest jobs first.
+    fn cost_hint(&self, input: u64) -> u64 {
+        input
+    }
 }
 
 /// Prime checking with a chosen kernel. The reference and faithful kernels run in pieces of
@@ -173,22 +178,29 @@ struct Book {
     job_time: Mutex<Vec<u64>>,
     spans: Mutex<Vec<RealSpan>>,
     next: AtomicUsize,
+    /// The queue's order: largest jobs first, so the last ones to finish are small and the
+    /// workers end together (results are still reported in input order).
+    order: Vec<usize>,
 }
 
 impl Book {
-    fn new(n: usize) -> Self {
+    fn new(work: &dyn Workload, inputs: &[u64]) -> Self {
+        let n = inputs.len();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(work.cost_hint(inputs[i])), i));
         Book {
             results: Mutex::new(vec![Value::None; n]),
             job_time: Mutex::new(vec![0; n]),
             spans: Mutex::new(Vec::new()),
             next: AtomicUsize::new(0),
+            order,
         }
     }
 
     /// The job queue: the next job index, or `None` when it is empty (the poison pill).
     fn take(&self, n: usize) -> Option<usize> {
         let i = self.next.fetch_add(1, Ordering::Relaxed);
-        (i < n).then_some(i)
+        if i < n { self.order.get(i).copied() } else { None }
     }
 
     fn span(&self, s: RealSpan) {
@@ -216,7 +228,7 @@ pub fn run(
     } else {
         workers.clamp(1, 256)
     };
-    let book = Book::new(inputs.len());
+    let book = Book::new(work, inputs);
     let origin = Instant::now();
     let mut gil_switches = 0;
     match runner {
