@@ -200,7 +200,11 @@ impl Book {
     /// The job queue: the next job index, or `None` when it is empty (the poison pill).
     fn take(&self, n: usize) -> Option<usize> {
         let i = self.next.fetch_add(1, Ordering::Relaxed);
-        if i < n { self.order.get(i).copied() } else { None }
+        if i < n {
+            self.order.get(i).copied()
+        } else {
+            None
+        }
     }
 
     fn span(&self, s: RealSpan) {
