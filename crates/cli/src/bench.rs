@@ -94,23 +94,18 @@ pub fn run(id: &str, workers: usize, runs: usize, python: Option<&str>) -> Resul
             .status()
             .is_ok()
     });
-    let (rows, baseline) = match id {
+    let rows = match id {
         "primes" | "factorize" => jobs_bench(id, workers, runs, python)?,
         "life" => life_bench(workers, runs, python)?,
         other => bail!("no benchmark for {other:?}; benchmarks exist for primes, factorize, life"),
     };
     progress("done");
     eprintln!();
-    print_table(id, &rows, baseline, workers);
+    print_table(id, &rows, workers);
     Ok(ExitCode::SUCCESS)
 }
 
-fn jobs_bench(
-    id: &str,
-    workers: usize,
-    runs: usize,
-    python: Option<&str>,
-) -> Result<(Vec<Row>, usize)> {
+fn jobs_bench(id: &str, workers: usize, runs: usize, python: Option<&str>) -> Result<Vec<Row>> {
     let inputs: Vec<u64> = if id == "primes" {
         FIXTURE.to_vec()
     } else {
@@ -230,10 +225,10 @@ fn jobs_bench(
             });
         }
     }
-    Ok((rows, 0))
+    Ok(rows)
 }
 
-fn life_bench(workers: usize, runs: usize, python: Option<&str>) -> Result<(Vec<Row>, usize)> {
+fn life_bench(workers: usize, runs: usize, python: Option<&str>) -> Result<Vec<Row>> {
     let side = 4096;
     let gens = 20;
     let g = BitGrid::from_bytes(&ByteGrid::random(side, side, 30, 42).map_err(anyhow::Error::msg)?);
@@ -300,12 +295,12 @@ fn life_bench(workers: usize, runs: usize, python: Option<&str>) -> Result<(Vec<
             rate: Some(1024.0 / secs.max(1e-12)),
         });
     }
-    Ok((rows, 0))
+    Ok(rows)
 }
 
-fn print_table(id: &str, rows: &[Row], baseline: usize, workers: usize) {
+fn print_table(id: &str, rows: &[Row], workers: usize) {
     println!("\n{id}: medians on this machine ({workers} workers where parallel)\n");
-    let base = rows.get(baseline).map_or(1.0, |r| r.median);
+    let base = rows.first().map_or(1.0, |r| r.median);
     let cpython = rows.iter().find(|r| {
         r.label.starts_with("CPython sequential") || r.label.starts_with("CPython, 1 thread")
     });

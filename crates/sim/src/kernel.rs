@@ -249,7 +249,7 @@ impl Sim {
             program,
             false,
         );
-        self.drain_registry(id);
+        self.drain_registry();
         if let Some(u) = self.units.get_mut(id.index()) {
             u.started = true;
             u.pending = Some(Op::Begin);
@@ -659,7 +659,7 @@ impl Sim {
                 return None;
             };
             let poll = fut.as_mut().poll(&mut Context::from_waker(Waker::noop()));
-            self.drain_registry(u);
+            self.drain_registry();
             match poll {
                 Poll::Ready(result) => {
                     drop(fut);
@@ -726,7 +726,7 @@ impl Sim {
     }
 
     /// Moves units and objects that programs created into the kernel's arenas.
-    fn drain_registry(&mut self, creator: UnitId) {
+    fn drain_registry(&mut self) {
         if self.registry.next_unit.get() as usize == self.units.len()
             && self.registry.next_obj.get() as usize == self.objs.len()
         {
@@ -734,7 +734,7 @@ impl Sim {
         }
         let specs = std::mem::take(&mut *self.registry.units.borrow_mut());
         for spec in specs {
-            self.add_unit(spec, creator);
+            self.add_unit(spec);
         }
         let objs = std::mem::take(&mut *self.registry.objs.borrow_mut());
         for spec in objs {
@@ -772,7 +772,7 @@ impl Sim {
         }
     }
 
-    fn add_unit(&mut self, spec: crate::program::UnitSpec, _creator: UnitId) {
+    fn add_unit(&mut self, spec: crate::program::UnitSpec) {
         let parent = self.units.get(spec.parent.index()).map(|p| p.info.id);
         let parent_unit = parent.map(|p| &self.units[p.index()]);
         let kind = match spec.kind {
@@ -1157,8 +1157,7 @@ impl Sim {
         if more {
             self.units[u.index()].pending = Some(Op::ContinueCompute);
             // Goes to the back of the ready queue, so the OS can run another thread.
-            if let Some(l) = self.task_loop(u) {
-                let _ = l;
+            if self.task_loop(u).is_some() {
                 self.seq += 1;
                 self.units[u.index()].ready_seq = self.seq;
             }
@@ -1850,14 +1849,6 @@ impl Sim {
         if !self.check_multi(u) {
             self.units[u.index()].pending = None;
             self.block(u, Wait::Multi, deadline, true);
-            if self.units[u.index()].status != Status::Blocked {
-                return Ok(());
-            }
-            // block() may have delivered a cancellation; otherwise keep waiting.
-            let multi = self.units[u.index()].multi.clone();
-            if multi.is_none() {
-                return Ok(());
-            }
         }
         Ok(())
     }
