@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use interleave_sim::{Outcome, State, Trace, UnitKind, fmt_nanos};
+use interleave_sim::{EventKind, Outcome, State, Trace, UnitKind, fmt_nanos};
 
 /// How to draw.
 #[derive(Clone, Copy, Debug)]
@@ -55,6 +55,28 @@ fn color(s: State) -> &'static str {
 }
 
 const RESET: &str = "\x1b[0m";
+
+/// The mark an event leaves on its lane's event row, if it gets one.
+fn mark(kind: EventKind) -> Option<char> {
+    Some(match kind {
+        EventKind::Acquire => '+',
+        EventKind::Release => '-',
+        EventKind::Read => 'r',
+        EventKind::Write => 'w',
+        EventKind::Put => 'p',
+        EventKind::Get => 'g',
+        EventKind::Send => 's',
+        EventKind::Recv => 'v',
+        EventKind::Notify => 'n',
+        EventKind::Set => 'e',
+        EventKind::Wait => '?',
+        EventKind::Wake | EventKind::Pass => '!',
+        _ => return None,
+    })
+}
+
+/// The legend of the event marks.
+const MARKS: &str = "+ acquire  - release  r read  w write  p put  g get  s send  v recv  n notify  e set  ? wait  ! woken  * several";
 
 /// Renders the timeline and the summary.
 pub fn render(trace: &Trace, title: &str, style: Style) -> String {
@@ -123,6 +145,21 @@ pub fn render(trace: &Trace, title: &str, style: Style) -> String {
             }
         }
         let _ = writeln!(out, "{}", line.trim_end());
+        // The lane's marked events, one character per bucket ('*' when several differ).
+        let mut marks: Vec<Option<char>> = vec![None; width];
+        for e in trace.events.iter().filter(|e| e.unit == info.id) {
+            let Some(m) = mark(e.kind) else { continue };
+            let b = ((e.time / bucket) as usize).min(width - 1);
+            marks[b] = match marks[b] {
+                None => Some(m),
+                Some(prev) if prev == m => Some(m),
+                Some(_) => Some('*'),
+            };
+        }
+        if marks.iter().any(Option::is_some) {
+            let row: String = marks.iter().map(|m| m.unwrap_or(' ')).collect();
+            let _ = writeln!(out, "{:name_w$}  {}", "", row.trim_end());
+        }
     }
     if trace.units.len() > shown {
         let _ = writeln!(
@@ -140,6 +177,7 @@ pub fn render(trace: &Trace, title: &str, style: Style) -> String {
         )))
         .collect();
     let _ = writeln!(out, "legend: {}", legend.join("  "));
+    let _ = writeln!(out, "events: {MARKS}");
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", summary(trace));
     out

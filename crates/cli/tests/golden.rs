@@ -23,21 +23,27 @@ fn lock_race_text() {
     check(
         &["run", "lock-race", "--seed", "1"],
         expect![[r#"
-        lock-race — Race condition on a counter (seed 1, 2 cores, GIL on)
-        time         0                                                          5.2ms
-        MainProcess  ██░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░
-        worker-0     gzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz
-        worker-1     gzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz
-        worker-2      gzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz
-        worker-3      gzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz
-        legend: █ running  ▒ ready  g waiting for GIL  ░ blocked  z sleeping  ~ I/O  · idle  = event loop  ^ starting  ! error
+            lock-race — Race condition on a counter (seed 1, 2 cores, GIL on)
+            time         0                                                          5.2ms
+            MainProcess  ██░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░
+                                                                                        r
+            worker-0     gzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz
+                         r           *            *           *           *            w
+            worker-1     gzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz
+                          r           *           *            *           *           w
+            worker-2      gzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz
+                          r            *           *           *            *           w
+            worker-3      gzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz
+                           r           *            *           *           *           w
+            legend: █ running  ▒ ready  g waiting for GIL  ░ blocked  z sleeping  ~ I/O  · idle  = event loop  ^ starting  ! error
+            events: + acquire  - release  r read  w write  p put  g get  s send  v recv  n notify  e set  ? wait  ! woken  * several
 
-        outcome: completed
-        result:  counter = 5, expected = 20, lost = 15
-        metrics: makespan 5.2ms, 82 steps, 84 events, core utilisation 4%/0%, GIL wait 200µs (33 hand-overs)
-        replay:  v1:
+            outcome: completed
+            result:  counter = 5, expected = 20, lost = 15
+            metrics: makespan 5.2ms, 82 steps, 84 events, core utilisation 4%/0%, GIL wait 200µs (33 hand-overs)
+            replay:  v1:
 
-    "#]],
+        "#]],
     );
 }
 
@@ -46,19 +52,21 @@ fn rlock_deadlock_text() {
     check(
         &["run", "rlock", "--set", "lock=lock"],
         expect![[r#"
-        rlock — Re-entrant lock (RLock) (seed 1, 2 cores, GIL on)
-        time         0                                                          100µs
-        MainProcess  ████████████████████████████████████████████████████████████████
-        adder        gggggggggggggggggggggggggggggggg░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░
-        remover                                     ggggggggggggggggggggggggggggggggg
-        legend: █ running  ▒ ready  g waiting for GIL  ░ blocked  z sleeping  ~ I/O  · idle  = event loop  ^ starting  ! error
+            rlock — Re-entrant lock (RLock) (seed 1, 2 cores, GIL on)
+            time         0                                                          100µs
+            MainProcess  ████████████████████████████████████████████████████████████████
+            adder        gggggggggggggggggggggggggggggggg░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░
+                                                        +
+            remover                                     ggggggggggggggggggggggggggggggggg
+            legend: █ running  ▒ ready  g waiting for GIL  ░ blocked  z sleeping  ~ I/O  · idle  = event loop  ^ starting  ! error
+            events: + acquire  - release  r read  w write  p put  g get  s send  v recv  n notify  e set  ? wait  ! woken  * several
 
-        outcome: deadlock: wait-for cycle: adder waits for threading.Lock 'box.lock' held by adder
-        result:  misuse_error = ''
-        metrics: makespan 100µs, 9 steps, 8 events, core utilisation 100%/0%, GIL wait 100µs (5 hand-overs)
-        replay:  v1:
+            outcome: deadlock: wait-for cycle: adder waits for threading.Lock 'box.lock' held by adder
+            result:  misuse_error = ''
+            metrics: makespan 100µs, 9 steps, 8 events, core utilisation 100%/0%, GIL wait 100µs (5 hand-overs)
+            replay:  v1:
 
-    "#]],
+        "#]],
     );
 }
 
@@ -67,19 +75,21 @@ fn asyncio_tasks_text() {
     check(
         &["run", "asyncio", "--set", "demo=tasks"],
         expect![[r#"
-        asyncio — asyncio: tasks on one event loop (seed 1, 2 cores, GIL on)
-        time                     0                                                          200ms
-        MainProcess              ································································
-          main()                 ░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░
-          say_after(1, 'hello')  zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz
-          say_after(2, 'world')  zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz
-        legend: █ running  ▒ ready  g waiting for GIL  ░ blocked  z sleeping  ~ I/O  · idle  = event loop  ^ starting  ! error
+            asyncio — asyncio: tasks on one event loop (seed 1, 2 cores, GIL on)
+            time                     0                                                          200ms
+            MainProcess              ································································
+              main()                 ░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░
+                                                                     !                              !
+              say_after(1, 'hello')  zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz
+              say_after(2, 'world')  zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz
+            legend: █ running  ▒ ready  g waiting for GIL  ░ blocked  z sleeping  ~ I/O  · idle  = event loop  ^ starting  ! error
+            events: + acquire  - release  r read  w write  p put  g get  s send  v recv  n notify  e set  ? wait  ! woken  * several
 
-        outcome: completed
-        result:  elapsed_units = 2, error = '', order = ['hello', 'world'], results = []
-        metrics: makespan 200ms, 17 steps, 22 events, core utilisation 0%/0%, GIL wait 0 (5 hand-overs)
-        replay:  v1:
+            outcome: completed
+            result:  elapsed_units = 2, error = '', order = ['hello', 'world'], results = []
+            metrics: makespan 200ms, 17 steps, 22 events, core utilisation 0%/0%, GIL wait 0 (5 hand-overs)
+            replay:  v1:
 
-    "#]],
+        "#]],
     );
 }
