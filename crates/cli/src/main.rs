@@ -13,6 +13,7 @@ use interleave_scenarios::{Lang, ParamKind, RunOptions, Scenario, catalogue, fin
 use interleave_sim::{SchedulerKind, Trace, chrome};
 
 mod bench;
+mod explore;
 mod fidelity;
 mod real;
 mod render;
@@ -96,6 +97,29 @@ enum Command {
         #[arg(long, default_value = "faithful")]
         kernel: String,
     },
+    /// Run a scenario under many schedules: the outcomes with counts, and the shortest
+    /// schedule that reaches each failure.
+    Explore {
+        id: String,
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Strategy::Dfs)]
+        strategy: Strategy,
+        /// DFS: at most this many preemptions per schedule.
+        #[arg(long)]
+        max_preemptions: Option<u32>,
+        /// At most this many runs.
+        #[arg(long, default_value_t = 20_000)]
+        budget: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        cores: Option<u32>,
+        #[arg(long)]
+        gil: Option<OnOff>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Print the scenario's Python program for the given parameters.
     Python {
         id: String,
@@ -128,6 +152,13 @@ enum OnOff {
 #[derive(Clone, Copy, ValueEnum)]
 enum Sched {
     Fifo,
+    Random,
+    Pct,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Strategy {
+    Dfs,
     Random,
     Pct,
 }
@@ -301,6 +332,41 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             };
             emit(&text, out.as_deref())?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Explore {
+            id,
+            set,
+            strategy,
+            max_preemptions,
+            budget,
+            seed,
+            cores,
+            gil,
+            format,
+        } => {
+            let s = scenario(&id)?;
+            let params = s.validate(&pairs(&set)?).map_err(|e| usage(e.message))?;
+            if format == Format::Chrome {
+                return Err(usage("explore prints text or json"));
+            }
+            let opts = RunOptions {
+                seed,
+                cores,
+                gil: gil.map(|g| matches!(g, OnOff::On)),
+                scheduler: SchedulerKind::Fifo,
+            };
+            let machine = s.machine_for(&params, &opts).map_err(usage)?;
+            let cfg = interleave_sim::explore::Config {
+                strategy: match strategy {
+                    Strategy::Dfs => interleave_sim::explore::Strategy::Dfs,
+                    Strategy::Random => interleave_sim::explore::Strategy::Random,
+                    Strategy::Pct => interleave_sim::explore::Strategy::Pct { depth: 3 },
+                },
+                max_preemptions,
+                budget: budget.max(1),
+                seed,
+            };
+            explore::run(&s, &params, &machine, &cfg, &set, format == Format::Json)
         }
         Command::Python { id, set } => {
             let s = scenario(&id)?;

@@ -244,3 +244,60 @@ fn real_mode_bad_input_exits_2() {
         assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn explore_finds_the_philosophers_deadlock_and_its_replay_reproduces_it() {
+    let args = [
+        "--set",
+        "n=3",
+        "--set",
+        "meals=1",
+        "--set",
+        "pause_ms=0",
+        "--set",
+        "think_ms=0",
+        "--set",
+        "eat_ms=0",
+    ];
+    let mut cmd = vec![
+        "explore",
+        "philosophers",
+        "--budget",
+        "3000",
+        "--format",
+        "json",
+    ];
+    cmd.extend(args);
+    let o = interleave(&cmd);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let failing: Vec<&serde_json::Value> = v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["failing"] == true)
+        .collect();
+    assert!(!failing.is_empty(), "{v}");
+    let dead = failing[0];
+    assert!(dead["label"].as_str().unwrap().starts_with("deadlock"));
+    let schedule = dead["shortest"]["schedule"].as_str().unwrap().to_string();
+    let seed = dead["shortest"]["seed"].to_string();
+    let mut run = vec![
+        "run",
+        "philosophers",
+        "--seed",
+        &seed,
+        "--replay",
+        &schedule,
+        "--format",
+        "json",
+    ];
+    run.extend(args);
+    let r: serde_json::Value = serde_json::from_str(&stdout(&interleave(&run))).unwrap();
+    assert_eq!(r["outcome"]["kind"], "deadlock");
+    let text = stdout(&interleave(&["explore", "rlock", "--set", "lock=lock"]));
+    assert!(
+        text.contains("FAIL") && text.contains("replay: interleave run rlock --set lock=lock"),
+        "{text}"
+    );
+}

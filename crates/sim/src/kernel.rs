@@ -348,6 +348,7 @@ impl Sim {
                     self.choices.push(ix as u32);
                 }
                 let unit = self.cands[ix].unit;
+                self.sched.observe(unit);
                 self.steps += 1;
                 let first_event = self.trace.events.len();
                 self.exec(unit);

@@ -22,6 +22,7 @@
 pub mod chrome;
 pub mod config;
 pub mod error;
+pub mod explore;
 pub mod ids;
 mod kernel;
 pub mod prims;

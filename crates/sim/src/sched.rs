@@ -30,6 +30,10 @@ pub trait Scheduler {
     fn oldest_only(&self) -> bool {
         false
     }
+
+    /// Called after every step with the unit that ran (also when there was no choice), so a
+    /// scheduler can tell a preemption from a continuation.
+    fn observe(&mut self, _unit: UnitId) {}
 }
 
 /// Always the unit that has been ready longest: run-to-block, round robin at quantum ends.

@@ -1,0 +1,110 @@
+//! `interleave explore`: a scenario under many schedules — the outcome table, and for each
+//! failure the shortest schedule as a numbered interleaving with the command that replays it.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use interleave_scenarios::{Params, Scenario};
+use interleave_sim::explore::{Config, Report, default_label, explore};
+use interleave_sim::{Machine, SchedulerKind, Trace, Value};
+
+/// A run's outcome: the generic label, and failing also when a scenario reports lost updates
+/// or stuck units.
+fn label(t: &Trace) -> (String, bool) {
+    let (name, failing) = default_label(t);
+    let lost = matches!(t.result.get("lost"), Some(Value::Int(n)) if *n > 0);
+    let stuck = t.result.get("stuck").is_some_and(Value::truthy);
+    (name, failing || lost || stuck)
+}
+
+pub fn run(
+    s: &Scenario,
+    params: &Params,
+    machine: &Machine,
+    cfg: &Config,
+    set: &[String],
+    json: bool,
+) -> Result<ExitCode> {
+    let build = || (s.build)(params);
+    let mut stderr = std::io::stderr();
+    let _ = writeln!(
+        stderr,
+        "exploring {} ({:?}, budget {} runs)…",
+        s.id, cfg.strategy, cfg.budget
+    );
+    let report = explore(machine, &build, &label, cfg).map_err(anyhow::Error::msg)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    print_report(s, params, machine, &report, set);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_report(s: &Scenario, params: &Params, machine: &Machine, r: &Report, set: &[String]) {
+    println!(
+        "{}: {} runs, {}",
+        s.id,
+        r.runs,
+        if r.exhausted {
+            "every schedule explored"
+        } else {
+            "budget used up (not exhaustive)"
+        }
+    );
+    println!("\n{:>8}  {:<7} outcome", "runs", "verdict");
+    for o in &r.outcomes {
+        println!(
+            "{:>8}  {:<7} {}",
+            o.count,
+            if o.failing { "FAIL" } else { "ok" },
+            o.label
+        );
+    }
+    for o in r.outcomes.iter().filter(|o| o.failing) {
+        println!(
+            "\nshortest schedule for \"{}\": {} preemption(s), {} steps",
+            o.label, o.shortest.preemptions, o.shortest.steps
+        );
+        let replay = SchedulerKind::Replay {
+            schedule: o.shortest.schedule.clone(),
+        };
+        if let Ok(t) =
+            interleave_sim::simulate(machine.clone(), o.shortest.seed, &replay, (s.build)(params))
+        {
+            for (i, e) in t.events.iter().enumerate().take(60) {
+                let obj = e
+                    .obj
+                    .map(|x| format!(" {}", t.obj_name(x)))
+                    .unwrap_or_default();
+                let detail = e
+                    .detail
+                    .as_deref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default();
+                println!(
+                    "{:>4}. {:<14} {:?}{obj}{detail}",
+                    i + 1,
+                    t.unit_name(e.unit),
+                    e.kind
+                );
+            }
+            if t.events.len() > 60 {
+                println!(
+                    "      … {} more events (see --format json of the replay)",
+                    t.events.len() - 60
+                );
+            }
+        }
+        let sets: String = set.iter().map(|kv| format!(" --set {kv}")).collect();
+        println!(
+            "replay: interleave run {}{sets} --seed {} --cores {} --gil {} --replay '{}'",
+            s.id,
+            o.shortest.seed,
+            machine.cores,
+            if machine.gil { "on" } else { "off" },
+            o.shortest.schedule
+        );
+    }
+}
