@@ -669,8 +669,7 @@ impl Sim {
                 }
                 Poll::Pending => {
                     self.units[u.index()].fut = Some(fut);
-                    let mailbox = Rc::clone(&self.units[u.index()].mailbox);
-                    if mailbox.misuse.get() {
+                    if self.units[u.index()].mailbox.misuse.get() {
                         self.finish_unit(
                             u,
                             Err(PyError::runtime(
@@ -680,7 +679,7 @@ impl Sim {
                         );
                         return None;
                     }
-                    let request = mailbox.request.borrow_mut().take();
+                    let request = self.units[u.index()].mailbox.request.borrow_mut().take();
                     match request {
                         None => {
                             self.finish_unit(
@@ -693,7 +692,7 @@ impl Sim {
                         }
                         Some(op) if op.is_local() => {
                             let reply = self.local_op(u, op);
-                            *mailbox.reply.borrow_mut() = Some(reply);
+                            *self.units[u.index()].mailbox.reply.borrow_mut() = Some(reply);
                         }
                         Some(op) => return Some(op),
                     }

@@ -384,12 +384,12 @@ impl fmt::Debug for Ctx {
 }
 
 /// The future of one operation.
-pub(crate) struct OpFuture {
-    mailbox: Rc<Mailbox>,
+pub(crate) struct OpFuture<'a> {
+    mailbox: &'a Mailbox,
     op: Option<Op>,
 }
 
-impl Future for OpFuture {
+impl Future for OpFuture<'_> {
     type Output = Reply;
 
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Reply> {
@@ -408,6 +408,54 @@ impl Future for OpFuture {
     }
 }
 
+/// An operation's future with its reply converted to the type the caller wants: one future,
+/// not an `async fn` wrapped around another, on the simulator's hottest path.
+pub(crate) struct Mapped<'a, T> {
+    inner: OpFuture<'a>,
+    map: fn(Ret) -> PyResult<T>,
+}
+
+impl<T> Future for Mapped<'_, T> {
+    type Output = PyResult<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<T>> {
+        let map = self.map;
+        match Pin::new(&mut self.inner).poll(cx) {
+            Poll::Ready(Ok(r)) => Poll::Ready(map(r)),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+fn ret_unit(_: Ret) -> PyResult<()> {
+    Ok(())
+}
+
+fn ret_bool(r: Ret) -> PyResult<bool> {
+    match r {
+        Ret::Bool(b) => Ok(b),
+        other => Err(unexpected(&other)),
+    }
+}
+
+fn ret_int(r: Ret) -> PyResult<i64> {
+    match r {
+        Ret::Int(i) => Ok(i),
+        other => Err(unexpected(&other)),
+    }
+}
+
+fn ret_value(r: Ret) -> PyResult<Value> {
+    match r {
+        Ret::Value(v) => Ok(v),
+        Ret::None => Ok(Value::None),
+        Ret::Bool(b) => Ok(Value::Bool(b)),
+        Ret::Int(i) => Ok(Value::Int(i)),
+        other => Err(unexpected(&other)),
+    }
+}
+
 pub(crate) fn unexpected(ret: &Ret) -> PyError {
     PyError::runtime(format!("internal error: unexpected reply {ret:?}"))
 }
@@ -418,38 +466,38 @@ impl Ctx {
         self.unit
     }
 
-    pub(crate) fn op(&self, op: Op) -> OpFuture {
+    pub(crate) fn op(&self, op: Op) -> OpFuture<'_> {
         OpFuture {
-            mailbox: Rc::clone(&self.mailbox),
+            mailbox: &self.mailbox,
             op: Some(op),
         }
     }
 
-    pub(crate) async fn op_unit(&self, op: Op) -> PyResult<()> {
-        self.op(op).await.map(|_| ())
-    }
-
-    pub(crate) async fn op_bool(&self, op: Op) -> PyResult<bool> {
-        match self.op(op).await? {
-            Ret::Bool(b) => Ok(b),
-            other => Err(unexpected(&other)),
+    pub(crate) fn op_unit(&self, op: Op) -> Mapped<'_, ()> {
+        Mapped {
+            inner: self.op(op),
+            map: ret_unit,
         }
     }
 
-    pub(crate) async fn op_int(&self, op: Op) -> PyResult<i64> {
-        match self.op(op).await? {
-            Ret::Int(i) => Ok(i),
-            other => Err(unexpected(&other)),
+    pub(crate) fn op_bool(&self, op: Op) -> Mapped<'_, bool> {
+        Mapped {
+            inner: self.op(op),
+            map: ret_bool,
         }
     }
 
-    pub(crate) async fn op_value(&self, op: Op) -> PyResult<Value> {
-        match self.op(op).await? {
-            Ret::Value(v) => Ok(v),
-            Ret::None => Ok(Value::None),
-            Ret::Bool(b) => Ok(Value::Bool(b)),
-            Ret::Int(i) => Ok(Value::Int(i)),
-            other => Err(unexpected(&other)),
+    pub(crate) fn op_int(&self, op: Op) -> Mapped<'_, i64> {
+        Mapped {
+            inner: self.op(op),
+            map: ret_int,
+        }
+    }
+
+    pub(crate) fn op_value(&self, op: Op) -> Mapped<'_, Value> {
+        Mapped {
+            inner: self.op(op),
+            map: ret_value,
         }
     }
 
@@ -460,19 +508,19 @@ impl Ctx {
     // ---- time -------------------------------------------------------------------------------
 
     /// Runs Python code for `d` of CPU time. Needs a core, and the GIL when there is one.
-    pub async fn compute(&self, d: Nanos) -> PyResult<()> {
-        self.op_unit(Op::Compute(d)).await
+    pub fn compute(&self, d: Nanos) -> impl Future<Output = PyResult<()>> + '_ {
+        self.op_unit(Op::Compute(d))
     }
 
     /// `time.sleep(d)`: blocks the thread (and, inside a task, the whole event loop) and
     /// releases the GIL.
-    pub async fn sleep(&self, d: Nanos) -> PyResult<()> {
-        self.op_unit(Op::Sleep(d)).await
+    pub fn sleep(&self, d: Nanos) -> impl Future<Output = PyResult<()>> + '_ {
+        self.op_unit(Op::Sleep(d))
     }
 
     /// A blocking system call that takes `d` (file, socket, child process). Releases the GIL.
-    pub async fn io(&self, d: Nanos) -> PyResult<()> {
-        self.op_unit(Op::Io(d, None)).await
+    pub fn io(&self, d: Nanos) -> impl Future<Output = PyResult<()>> + '_ {
+        self.op_unit(Op::Io(d, None))
     }
 
     /// Like [`Ctx::io`] with a label shown on the lane, e.g. `"GET /a"`.

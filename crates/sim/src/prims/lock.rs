@@ -54,7 +54,10 @@ impl Ctx {
 
 impl Lock {
     /// `acquire()`: waits as long as it takes. Returns `True`.
-    pub async fn acquire(&self, cx: &Ctx) -> PyResult<bool> {
+    pub fn acquire<'a>(
+        &self,
+        cx: &'a Ctx,
+    ) -> impl std::future::Future<Output = PyResult<bool>> + use<'a> {
         cx.op_bool(Op::Obj(
             self.id,
             ObjOp::Acquire {
@@ -62,7 +65,6 @@ impl Lock {
                 deadline: Deadline::Never,
             },
         ))
-        .await
     }
 
     /// `acquire(timeout=t)`: `False` if the lock could not be had in time.
@@ -101,8 +103,11 @@ impl Lock {
         .await
     }
 
-    pub async fn release(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::Release(1))).await
+    pub fn release<'a>(
+        &self,
+        cx: &'a Ctx,
+    ) -> impl std::future::Future<Output = PyResult<()>> + use<'a> {
+        cx.op_unit(Op::Obj(self.id, ObjOp::Release(1)))
     }
 
     pub async fn locked(&self, cx: &Ctx) -> PyResult<bool> {

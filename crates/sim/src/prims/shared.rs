@@ -63,8 +63,11 @@ impl Ctx {
 }
 
 impl Var {
-    pub async fn read(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(Op::Obj(self.id, ObjOp::Read)).await
+    pub fn read<'a>(
+        &self,
+        cx: &'a Ctx,
+    ) -> impl std::future::Future<Output = PyResult<Value>> + use<'a> {
+        cx.op_value(Op::Obj(self.id, ObjOp::Read))
     }
 
     /// Reads an `int` (a `TypeError` for anything else).
@@ -72,8 +75,12 @@ impl Var {
         self.read(cx).await?.as_int()
     }
 
-    pub async fn write(&self, cx: &Ctx, v: impl Into<Value>) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::Write(v.into()))).await
+    pub fn write<'a, V: Into<Value>>(
+        &self,
+        cx: &'a Ctx,
+        v: V,
+    ) -> impl std::future::Future<Output = PyResult<()>> + use<'a, V> {
+        cx.op_unit(Op::Obj(self.id, ObjOp::Write(v.into())))
     }
 }
 
