@@ -282,11 +282,11 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 return Err(usage("--workers must be from 1 to 256"));
             }
             let trace = if mode == RunMode::Real {
-                if !real::REAL.contains(&s.id) {
+                if !s.modes.contains(&interleave_scenarios::Mode::Real) {
                     return Err(usage(format!(
                         "{} has no real mode; real mode exists for {}",
                         s.id,
-                        real::REAL.join(", ")
+                        real::with_real_mode().join(", ")
                     )));
                 }
                 let ropts = real::RealOptions {

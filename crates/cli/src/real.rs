@@ -12,8 +12,14 @@ use interleave_workloads::native::{
 };
 use interleave_workloads::primes::{FIXTURE, Kernel};
 
-/// Which scenarios have a real mode.
-pub const REAL: &[&str] = &["primes", "factorize", "life", "lock-race"];
+/// The ids of the scenarios that declare a real mode.
+pub fn with_real_mode() -> Vec<&'static str> {
+    interleave_scenarios::catalogue()
+        .into_iter()
+        .filter(|s| s.modes.contains(&interleave_scenarios::Mode::Real))
+        .map(|s| s.id)
+        .collect()
+}
 
 /// Options of a real run.
 #[derive(Clone, Debug)]

@@ -301,3 +301,17 @@ fn explore_finds_the_philosophers_deadlock_and_its_replay_reproduces_it() {
         "{text}"
     );
 }
+
+#[test]
+fn list_marks_the_scenarios_with_a_real_mode() {
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&interleave(&["list", "--json"]))).unwrap();
+    let real: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["modes"].as_array().unwrap().iter().any(|m| m == "real"))
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(real, ["lock-race", "primes", "factorize", "life"]);
+}

@@ -32,7 +32,7 @@ pub(crate) fn scenario() -> Scenario {
              在进程中两个核同时工作。模型为每次循环计固定成本（默认 83 纳秒），并且不用循环就求出因数。",
         ),
         tags: &[Tag::Workload, Tag::Process],
-        modes: &[Mode::Sim],
+        modes: &[Mode::Sim, Mode::Real],
         params: vec![
             ParamSpec::list(
                 "numbers",

@@ -37,7 +37,7 @@ pub(crate) fn scenario() -> Scenario {
              模型认为细胞规则本身不耗 CPU，只有 I/O 花时间。",
         ),
         tags: &[Tag::Workload, Tag::Asyncio, Tag::Classic],
-        modes: &[Mode::Sim],
+        modes: &[Mode::Sim, Mode::Real],
         params: vec![
             ParamSpec::choice(
                 "mode",

@@ -38,7 +38,7 @@ pub(crate) fn scenario() -> Scenario {
              模型把 `+= 1` 字节码计为 50 纳秒，并忽略缓存。",
         ),
         tags: &[Tag::Primitive, Tag::Process, Tag::Asyncio],
-        modes: &[Mode::Sim],
+        modes: &[Mode::Sim, Mode::Real],
         params: vec![
             ParamSpec::choice(
                 "flavor",

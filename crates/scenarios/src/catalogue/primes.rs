@@ -39,7 +39,7 @@ pub(crate) fn scenario() -> Scenario {
              （默认 46 纳秒，相当于 2020 年代笔记本上的 CPython），并精确算出每个数的除法次数而不真正去做。",
         ),
         tags: &[Tag::Workload, Tag::Process],
-        modes: &[Mode::Sim],
+        modes: &[Mode::Sim, Mode::Real],
         params: vec![
             ParamSpec::list(
                 "numbers",
