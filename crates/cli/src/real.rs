@@ -73,8 +73,7 @@ pub fn workload(kind: &str, kernel: Kernel) -> Result<Box<dyn Workload>, String>
             piece: 1_000_000,
         })),
         _ => Err(format!(
-            "no real workload {kind:?}; real mode exists for {}",
-            REAL.join(", ")
+            "no real workload {kind:?}; worker processes serve primes and factorize"
         )),
     }
 }
@@ -147,7 +146,7 @@ pub fn real_trace(s: &Scenario, p: &Params, opts: &RealOptions) -> Result<Trace,
         }
         other => Err(format!(
             "{other} has no real mode; real mode exists for {}",
-            REAL.join(", ")
+            with_real_mode().join(", ")
         )),
     }
 }
