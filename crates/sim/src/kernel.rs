@@ -107,7 +107,6 @@ pub(crate) struct Unit {
     pub(crate) cancelled: bool,
     pub(crate) must_cancel: bool,
     pub(crate) started: bool,
-    pub(crate) killed: bool,
     /// For tasks and callbacks: their loop. For loop hosts: the loop they run.
     pub(crate) loop_ix: Option<usize>,
     pub(crate) proc_ix: usize,
@@ -873,7 +872,6 @@ impl Sim {
             cancelled: false,
             must_cancel: false,
             started: false,
-            killed: false,
             loop_ix,
             proc_ix,
             exit_event: None,
@@ -2276,7 +2274,6 @@ impl Sim {
             }
         }
         let ev = self.event(u, EventKind::Killed, None, None);
-        self.units[u.index()].killed = true;
         self.retire(u, ev);
         self.done_counter += 1;
         self.units[u.index()].done_seq = self.done_counter;
@@ -2304,7 +2301,6 @@ impl Sim {
             None,
             Some(format!("exit code {code}")),
         );
-        self.units[p.index()].killed = true;
         self.retire(p, ev);
         self.done_counter += 1;
         self.units[p.index()].done_seq = self.done_counter;
