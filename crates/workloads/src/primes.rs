@@ -562,29 +562,6 @@ pub fn smallest_factor(n: u64) -> Option<u64> {
     Some(best)
 }
 
-/// Parses a user's number list: comma- or space-separated unsigned integers (1 to 1000 of
-/// them); the error says what is accepted.
-pub fn parse_numbers(text: &str) -> Result<Vec<u64>, String> {
-    let items: Vec<&str> = text
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|s| !s.is_empty())
-        .collect();
-    if items.is_empty() || items.len() > 1000 {
-        return Err(format!(
-            "give 1 to 1000 numbers separated by commas, got {}",
-            items.len()
-        ));
-    }
-    items
-        .iter()
-        .map(|s| {
-            s.replace('_', "")
-                .parse::<u64>()
-                .map_err(|_| format!("{s:?} is not a whole number from 0 to {}", u64::MAX))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -635,14 +612,6 @@ mod tests {
             assert_eq!(answer, Some(is_prime_miller_rabin(n)), "{n}");
             assert_eq!(reference, answer, "{n}");
         }
-    }
-
-    #[test]
-    fn bad_lists_are_errors() {
-        assert!(parse_numbers("").is_err());
-        assert!(parse_numbers("1,x").is_err());
-        assert!(parse_numbers("-3").is_err());
-        assert_eq!(parse_numbers("2, 3 5_000").unwrap(), vec![2, 3, 5000]);
     }
 }
 
