@@ -59,7 +59,8 @@ ensure_cargo_tool() {
 # Cargo.lock version, and wasm-pack.
 ensure_browser_test_tools() {
     ensure_target wasm32-unknown-unknown
-    ensure_apt chromium chromium-driver
+    # A CJK font, so Chinese texts render in the headless browser's screenshots.
+    ensure_apt chromium chromium-driver fonts-wqy-microhei
     local wb
     wb="$(lock_version wasm-bindgen)"
     if [ -z "$wb" ]; then
@@ -69,4 +70,45 @@ ensure_browser_test_tools() {
     # Its lock file pins a crate this registry lacks, so no --locked here.
     ensure_cargo_tool wasm-bindgen-test-runner wasm-bindgen-cli "$wb"
     ensure_cargo_tool wasm-pack wasm-pack 0.15.1 --locked
+}
+
+# Node packages (wasm-opt from npm's binaryen 132, playwright-core) from package-lock.json.
+ensure_node_tools() {
+    if ! command -v npm >/dev/null 2>&1; then
+        ensure_apt nodejs npm
+    fi
+    if [ -x "$ROOT/node_modules/.bin/wasm-opt" ] &&
+        "$ROOT/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version_132" &&
+        [ -f "$ROOT/node_modules/playwright-core/package.json" ]; then
+        return
+    fi
+    say "npm ci (binaryen, playwright-core)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund)
+}
+
+# Everything the web build needs: the wasm target, wasm-bindgen at the Cargo.lock version,
+# trunk, and wasm-opt.
+ensure_web_tools() {
+    ensure_target wasm32-unknown-unknown
+    local wb
+    wb="$(lock_version wasm-bindgen)"
+    ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$wb"
+    # trunk 0.22 needs a newer rustc than stable; 0.21 builds on stable. Without LTO and with
+    # many codegen units it installs in about ten minutes on two cores.
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+        ensure_cargo_tool trunk trunk 0.21.14 --locked --no-default-features --features rustls
+    ensure_node_tools
+}
+
+# Release build of the playground into dist/ (its own target dir: other flags than the tests').
+build_web() {
+    say "trunk build --release (the playground, into dist/)"
+    (
+        cd "$ROOT"
+        unset NO_COLOR
+        PATH="$ROOT/node_modules/.bin:$PATH" \
+            CARGO_TARGET_DIR="$ROOT/target-web" \
+            RUSTFLAGS="-C target-feature=+simd128" \
+            trunk build --release
+    )
 }

@@ -169,6 +169,35 @@ impl Scenario {
         interleave_sim::simulate(machine, opts.seed, &opts.scheduler, (self.build)(params))
     }
 
+    /// Runs the scenario in the simulator, calling `progress(steps, virtual_time)` every
+    /// `every` scheduling steps (for a progress bar; the trace is the same as `simulate`'s).
+    pub fn simulate_observed(
+        &self,
+        params: &Params,
+        opts: &RunOptions,
+        every: u64,
+        progress: &mut dyn FnMut(u64, interleave_sim::Nanos),
+    ) -> Result<Trace, String> {
+        let machine = self.machine_for(params, opts)?;
+        if let Some(trace) = catalogue::synthetic(self.id) {
+            return Ok(Trace {
+                seed: opts.seed,
+                ..trace(params)
+            });
+        }
+        let mut sim = interleave_sim::Sim::new(machine, opts.seed, &opts.scheduler)?;
+        sim.spawn_main("MainProcess", (self.build)(params));
+        let every = every.max(1);
+        let mut steps = 0u64;
+        while let Some(step) = sim.step() {
+            steps += 1;
+            if steps % every == 0 {
+                progress(steps, step.time);
+            }
+        }
+        Ok(sim.finish())
+    }
+
     /// The Python program for these parameters.
     pub fn python_program(&self, params: &Params) -> String {
         (self.python)(params)

@@ -9,6 +9,7 @@
 pub mod factorize;
 pub mod life;
 pub mod primes;
+pub mod real;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;

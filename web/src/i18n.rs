@@ -1,0 +1,141 @@
+//! Every string of the page in English and Chinese. Scenario texts live in the catalogue;
+//! these are the page's own.
+
+pub use interleave_scenarios::Lang;
+use interleave_sim::State;
+
+/// (key, English, Chinese).
+static STRINGS: &[(&str, &str, &str)] = &[
+    ("app.title", "Interleave", "Interleave 交错"),
+    ("app.tagline", "See how threads, processes and coroutines really interleave.", "看清线程、进程与协程如何真正交错执行。"),
+    ("nav.gallery", "All scenarios", "全部场景"),
+    ("nav.lang", "中文", "English"),
+    ("nav.lang.label", "Switch language", "切换语言"),
+    ("gallery.search", "Search scenarios", "搜索场景"),
+    ("gallery.all", "All", "全部"),
+    ("gallery.count", "scenarios", "个场景"),
+    ("gallery.none", "No scenario matches.", "没有匹配的场景。"),
+    ("tag.primitive", "primitive", "同步原语"),
+    ("tag.workload", "workload", "计算负载"),
+    ("tag.asyncio", "asyncio", "asyncio"),
+    ("tag.scheduling", "scheduling", "调度"),
+    ("tag.classic", "classic problem", "经典问题"),
+    ("tag.process", "processes", "多进程"),
+    ("page.params", "Parameters", "参数"),
+    ("page.run", "Run", "运行"),
+    ("page.running", "Running…", "运行中…"),
+    ("page.cancel", "Cancel", "取消"),
+    ("page.cancelled", "Cancelled.", "已取消。"),
+    ("page.seed", "Seed", "种子"),
+    ("page.cores", "Cores", "核数"),
+    ("page.gil", "GIL", "GIL"),
+    ("page.default", "scenario default", "场景默认"),
+    ("page.on", "on", "开"),
+    ("page.off", "off", "关"),
+    ("page.sched", "Scheduler", "调度器"),
+    ("page.replay", "Replay", "重放"),
+    ("page.replay.help", "A recorded schedule (from a permalink or the explorer); empty to use the scheduler.", "录制的调度串（来自永久链接或探索器）；留空则使用调度器。"),
+    ("page.invalid", "Fix the parameters to run.", "请先修正参数。"),
+    ("page.python", "The Python program", "对应的 Python 程序"),
+    ("page.outcome", "Outcome", "结果"),
+    ("page.result", "Result", "程序结果"),
+    ("page.metrics", "Metrics", "指标"),
+    ("page.errors", "Errors", "异常"),
+    ("page.output", "Output", "输出"),
+    ("page.cycle", "Wait-for cycle", "等待环"),
+    ("page.steps", "steps", "步"),
+    ("page.progress", "Simulating", "模拟中"),
+    ("page.permalink", "Copy permalink", "复制永久链接"),
+    ("page.copied", "Link copied to the address bar and clipboard.", "链接已写入地址栏和剪贴板。"),
+    ("page.embed", "Embed", "嵌入"),
+    ("page.worker_failed", "The simulator worker failed", "模拟器工作线程出错"),
+    ("page.makespan", "makespan", "总时长"),
+    ("page.gil_wait", "GIL wait", "GIL 等待"),
+    ("page.gil_switches", "GIL switches", "GIL 切换"),
+    ("page.ctx_switches", "context switches", "上下文切换"),
+    ("page.events", "events", "事件"),
+    ("page.util", "core utilisation", "核利用率"),
+    ("page.mode.sim", "Simulate", "模拟"),
+    ("page.mode.real", "Run for real", "真实运行"),
+    ("tl.title", "Timeline", "时间线"),
+    ("tl.legend", "Legend", "图例"),
+    ("tl.first", "First event", "第一个事件"),
+    ("tl.prev", "Previous event", "上一个事件"),
+    ("tl.next", "Next event", "下一个事件"),
+    ("tl.last", "Last event", "最后一个事件"),
+    ("tl.zoom_in", "Zoom in", "放大"),
+    ("tl.zoom_out", "Zoom out", "缩小"),
+    ("tl.fit", "Fit", "适应宽度"),
+    ("tl.keys", "Keys: ← → step, Home/End, + − zoom, drag or Shift+wheel to pan, click an event to see its causes.", "按键：← → 单步，Home/End，+ − 缩放，拖动或 Shift+滚轮平移，点击事件查看因果。"),
+    ("tl.event", "Event", "事件"),
+    ("tl.of", "of", "/"),
+    ("tl.log", "Event log", "事件日志"),
+    ("tl.none", "Run the scenario to see its timeline.", "运行场景以查看时间线。"),
+    ("tl.counters", "Counters", "计数器"),
+    ("export.json", "JSON trace", "JSON 轨迹"),
+    ("export.chrome", "Chrome trace (Perfetto)", "Chrome 轨迹（Perfetto）"),
+    ("export.svg", "SVG image", "SVG 图片"),
+    ("export.title", "Export", "导出"),
+    ("real.title", "Real run on Web Workers", "在 Web Worker 上真实运行"),
+    ("real.engine", "Engine", "引擎"),
+    ("real.processes", "process-style workers (messages only)", "进程式工作者（仅消息）"),
+    ("real.gil", "GIL threads (one runs at a time)", "GIL 线程（一次只运行一个）"),
+    ("real.threads", "shared-memory threads (rayon)", "共享内存线程（rayon）"),
+    ("real.threads_off", "Shared-memory threads need a cross-origin isolated page; using process-style workers.", "共享内存线程需要跨源隔离的页面；改用进程式工作者。"),
+    ("real.workers", "Workers", "工作者数"),
+    ("real.run", "Run for real", "真实运行"),
+    ("real.wall", "wall time", "墙钟时间"),
+    ("real.sequential", "sequential", "串行"),
+    ("real.speedup", "speedup vs sequential", "相对串行加速比"),
+    ("real.predicted", "simulator's prediction", "模拟器预测"),
+    ("real.isolated", "cross-origin isolated", "跨源隔离"),
+    ("real.failed", "A worker failed", "工作者出错"),
+    ("real.answers", "answers", "答案"),
+    ("real.measuring", "Measuring the sequential baseline, then the parallel run…", "先测量串行基线，再进行并行运行…"),
+    ("notice.stale", "Some values in the link were not understood and were replaced by defaults", "链接中的部分值无法识别，已替换为默认值"),
+    ("notice.unknown", "There is no scenario", "没有这个场景"),
+    ("notice.dismiss", "Dismiss", "关闭"),
+    ("embed.open", "Open in Interleave", "在 Interleave 中打开"),
+];
+
+/// The page string `key` in `lang` (the key itself when it is missing, which a test forbids).
+pub fn ui(key: &'static str, lang: Lang) -> &'static str {
+    STRINGS
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map_or(key, |(_, en, zh)| match lang {
+            Lang::En => en,
+            Lang::Zh => zh,
+        })
+}
+
+/// Every key (for tests).
+pub fn keys() -> impl Iterator<Item = &'static str> {
+    STRINGS.iter().map(|(k, _, _)| *k)
+}
+
+/// The name of a lane state.
+pub fn state_label(state: State, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => state.label(),
+        Lang::Zh => match state {
+            State::Running => "运行",
+            State::Ready => "就绪",
+            State::WaitingGil => "等待 GIL",
+            State::Blocked => "阻塞",
+            State::Sleeping => "睡眠",
+            State::Io => "I/O",
+            State::Idle => "空闲",
+            State::Loop => "事件循环",
+            State::Starting => "启动中",
+        },
+    }
+}
+
+/// The language's code for `<html lang>` and permalinks.
+pub fn code(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "en",
+        Lang::Zh => "zh",
+    }
+}

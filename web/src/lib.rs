@@ -1,0 +1,17 @@
+//! Interleave in the browser.
+//!
+//! The page (`src/main.rs`, a Leptos app) never computes: simulations and real work run in
+//! Web Workers (`src/bin/engine.rs`), which answer [`protocol`] messages with the functions in
+//! [`engine`]. Everything that can be pure is pure and tested natively: the timeline's
+//! geometry and SVG export ([`timeline`]), permalinks ([`permalink`]), the page's texts
+//! ([`i18n`]) and the real-run bookkeeping ([`real`]).
+
+pub mod engine;
+pub mod i18n;
+pub mod permalink;
+pub mod protocol;
+pub mod real;
+pub mod timeline;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

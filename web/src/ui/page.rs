@@ -1,0 +1,534 @@
+//! One scenario: explanation, parameters, run controls, the timeline, the outcome and the
+//! Python program.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use interleave_scenarios::{Mode, ParamKind, Scenario};
+use interleave_sim::{Outcome, Trace, fmt_nanos};
+
+use super::client::EngineWorker;
+use super::real_panel::RealPanel;
+use super::timeline_view::{Shown, TimelineView};
+use super::{Shell, dom};
+use crate::i18n::{self, Lang};
+use crate::permalink::{Link, PageMode};
+use crate::protocol::{Request, Response, Sched, SimRequest};
+use crate::timeline;
+
+/// Where a simulated run is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    Idle,
+    Running { steps: u64, time: u64 },
+    Done,
+    Failed(String),
+    Cancelled,
+}
+
+#[component]
+pub fn ScenarioPage(id: String) -> impl IntoView {
+    let shell = expect_context::<Shell>();
+    let Some(sc) = interleave_scenarios::find(&id) else {
+        return view! { <p class="error">{format!("there is no scenario {id:?}")}</p> }.into_any();
+    };
+    let sc = Arc::new(sc);
+    let start = shell.link.get_untracked();
+
+    // Raw values of every parameter, defaults first.
+    let values = RwSignal::new(
+        sc.params
+            .iter()
+            .map(|p| {
+                let v = start
+                    .params
+                    .iter()
+                    .find(|(k, _)| k == p.name)
+                    .map_or(p.default.to_string(), |(_, v)| v.clone());
+                (p.name.to_string(), v)
+            })
+            .collect::<Vec<_>>(),
+    );
+    let seed = RwSignal::new(start.seed.to_string());
+    let cores = RwSignal::new(start.cores);
+    let gil = RwSignal::new(start.gil);
+    let sched = RwSignal::new(start.sched);
+    let replay = RwSignal::new(start.replay.clone().unwrap_or_default());
+    let mode = RwSignal::new(start.mode);
+    let status = RwSignal::new(Status::Idle);
+    let shown = RwSignal::new(None::<Arc<Shown>>);
+    let step = RwSignal::new(start.step);
+    let pending_step = StoredValue::new(start.step);
+
+    let sc2 = StoredValue::new(sc.clone());
+    let overrides = move || {
+        values.with(|vs| {
+            vs.iter()
+                .filter(|(k, v)| {
+                    sc2.with_value(|sc| {
+                        sc.params
+                            .iter()
+                            .find(|p| p.name == k)
+                            .is_none_or(|p| p.default != v.trim())
+                    })
+                })
+                .map(|(k, v)| (k.clone(), v.trim().to_string()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let sc3 = sc.clone();
+    let validated = Memo::new(move |_| sc3.validate(&overrides()));
+    let seed_ok = Memo::new(move |_| {
+        seed.with(|s| {
+            s.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|v| *v <= crate::permalink::MAX_SEED)
+        })
+    });
+    let valid = move || validated.with(Result::is_ok) && seed_ok.get().is_some();
+
+    // The address bar follows the form.
+    let id_for_link = sc.id;
+    let current_link = move || Link {
+        scenario: Some(id_for_link.to_string()),
+        params: overrides(),
+        seed: seed_ok.get().unwrap_or(1),
+        cores: cores.get(),
+        gil: gil.get(),
+        sched: sched.get(),
+        replay: Some(replay.get()).filter(|r| !r.trim().is_empty()),
+        step: step.get(),
+        mode: mode.get(),
+        lang: None,
+        embed: false,
+    };
+    Effect::new(move |_| {
+        let link = current_link();
+        shell.replace(link);
+    });
+
+    // The simulator's worker; replaced on cancel.
+    let worker = StoredValue::new_local(None::<EngineWorker>);
+    let spawn = move || {
+        let w = EngineWorker::spawn(
+            move |r| match r {
+                Response::Progress { steps, time } => status.set(Status::Running { steps, time }),
+                Response::Trace { trace } => {
+                    let t: Trace = *trace;
+                    let n = t.events.len();
+                    shown.set(Some(Shown::new(t)));
+                    // A permalink's step is restored once, after the first run.
+                    let restored = pending_step.get_value().filter(|s| *s < n);
+                    pending_step.set_value(None);
+                    step.set(restored);
+                    status.set(Status::Done);
+                }
+                Response::Error { message, .. } => status.set(Status::Failed(message)),
+                Response::Ready | Response::Done { .. } => {}
+            },
+            move |msg| {
+                status.set(Status::Failed(format!(
+                    "{}: {msg}",
+                    i18n::ui("page.worker_failed", shell.lang.get_untracked())
+                )));
+                worker.set_value(None);
+            },
+        );
+        match w {
+            Ok(w) => worker.set_value(Some(w)),
+            Err(e) => status.set(Status::Failed(e)),
+        }
+    };
+    let run = move || {
+        if !valid() {
+            return;
+        }
+        if matches!(status.get_untracked(), Status::Running { .. }) || worker.with_value(Option::is_none) {
+            worker.set_value(None);
+            spawn();
+        }
+        let req = SimRequest {
+            scenario: id_for_link.to_string(),
+            params: overrides(),
+            seed: seed_ok.get_untracked().unwrap_or(1),
+            cores: cores.get_untracked(),
+            gil: gil.get_untracked(),
+            sched: sched.get_untracked(),
+            replay: Some(replay.get_untracked()).filter(|r| !r.trim().is_empty()),
+        };
+        status.set(Status::Running { steps: 0, time: 0 });
+        worker.with_value(|w| {
+            if let Some(w) = w {
+                w.send(&Request::Simulate(req));
+            }
+        });
+    };
+    let cancel = move || {
+        worker.set_value(None);
+        status.set(Status::Cancelled);
+    };
+    // Run once on arrival, so the page opens with a timeline.
+    if valid() {
+        run();
+    }
+
+    let lang = move || shell.lang.get();
+    let sc_t = sc.clone();
+    let title = move || sc_t.title.get(lang());
+    let sc_l = sc.clone();
+    let lesson = move || sc_l.lesson.get(lang());
+    let sc_e = sc.clone();
+    let explanation = move || sc_e.explanation.get(lang());
+    let sc_py = sc.clone();
+    let python = move || match validated.get() {
+        Ok(p) => sc_py.python_program(&p),
+        Err(e) => format!("# {e}"),
+    };
+    let has_real = sc.modes.contains(&Mode::Real) && crate::real::SCENARIOS.contains(&sc.id);
+    let sc_form = sc.clone();
+    let embed_link = move || {
+        let mut l = current_link();
+        l.embed = true;
+        l.step = None;
+        let q = crate::permalink::encode(&l);
+        let href = dom::href();
+        let base = href.split('?').next().unwrap_or("").to_string();
+        format!(
+            r#"<iframe src="{base}{q}" style="width:100%;border:0" title="Interleave" loading="lazy"></iframe>"#
+        )
+    };
+
+    view! {
+        <article class="scenario" data-testid="scenario-page" data-id=sc.id>
+            <Show when=move || !shell.embed>
+                <nav class="crumbs">
+                    <a href="?" data-testid="back" on:click=move |ev| { ev.prevent_default(); shell.navigate(Link::default()); }>
+                        "← "{move || shell.t("nav.gallery")}
+                    </a>
+                </nav>
+            </Show>
+            <h1 data-testid="scenario-title">{title}</h1>
+            <p class="lesson" data-testid="lesson">{lesson}</p>
+            <Show when=move || !shell.embed>
+                <p class="explanation">{explanation.clone()}</p>
+            </Show>
+            {has_real.then(|| view! {
+                <div class="modes" role="tablist">
+                    <button role="tab" data-testid="mode-sim" aria-selected=move || (mode.get() == PageMode::Sim).to_string()
+                        class:on=move || mode.get() == PageMode::Sim on:click=move |_| mode.set(PageMode::Sim)>
+                        {move || shell.t("page.mode.sim")}
+                    </button>
+                    <button role="tab" data-testid="mode-real" aria-selected=move || (mode.get() == PageMode::Real).to_string()
+                        class:on=move || mode.get() == PageMode::Real on:click=move |_| mode.set(PageMode::Real)>
+                        {move || shell.t("page.mode.real")}
+                    </button>
+                </div>
+            })}
+            <div class="layout">
+                <form class="params" data-testid="params" on:submit=move |ev| { ev.prevent_default(); run(); }>
+                    <h2>{move || shell.t("page.params")}</h2>
+                    <ParamFields sc=sc_form values=values validated=validated/>
+                    <label class="field">
+                        <span>{move || shell.t("page.seed")}</span>
+                        <input data-testid="seed" inputmode="numeric" prop:value=move || seed.get()
+                            aria-invalid=move || seed_ok.get().is_none().to_string()
+                            on:input=move |ev| seed.set(event_target_value(&ev))/>
+                        <Show when=move || seed_ok.get().is_none()>
+                            <span class="err" role="alert">{format!("0 … {}", crate::permalink::MAX_SEED)}</span>
+                        </Show>
+                    </label>
+                    <label class="field">
+                        <span>{move || shell.t("page.cores")}</span>
+                        <select data-testid="cores" on:change=move |ev| cores.set(event_target_value(&ev).parse().ok())>
+                            <option value="" selected=move || cores.get().is_none()>{move || shell.t("page.default")}</option>
+                            {[1u32, 2, 4, 8, 16].into_iter().map(|c| view! {
+                                <option value=c.to_string() selected=move || cores.get() == Some(c)>{c}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label class="field">
+                        <span>{move || shell.t("page.gil")}</span>
+                        <select data-testid="gil" on:change=move |ev| gil.set(match event_target_value(&ev).as_str() { "on" => Some(true), "off" => Some(false), _ => None })>
+                            <option value="" selected=move || gil.get().is_none()>{move || shell.t("page.default")}</option>
+                            <option value="on" selected=move || gil.get() == Some(true)>{move || shell.t("page.on")}</option>
+                            <option value="off" selected=move || gil.get() == Some(false)>{move || shell.t("page.off")}</option>
+                        </select>
+                    </label>
+                    <label class="field">
+                        <span>{move || shell.t("page.sched")}</span>
+                        <select data-testid="sched" on:change=move |ev| sched.set(Sched::parse(&event_target_value(&ev)).unwrap_or_default())>
+                            {Sched::ALL.into_iter().map(|s| view! {
+                                <option value=s.name() selected=move || sched.get() == s>{s.name()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label class="field wide">
+                        <span>{move || shell.t("page.replay")}</span>
+                        <input data-testid="replay" spellcheck="false" prop:value=move || replay.get()
+                            title=move || shell.t("page.replay.help")
+                            on:input=move |ev| replay.set(event_target_value(&ev))/>
+                    </label>
+                    <div class="run-row">
+                        <button type="submit" class="primary" data-testid="run"
+                            disabled=move || !valid() || matches!(status.get(), Status::Running { .. })>
+                            {move || if matches!(status.get(), Status::Running { .. }) { shell.t("page.running") } else { shell.t("page.run") }}
+                        </button>
+                        <Show when=move || matches!(status.get(), Status::Running { .. })>
+                            <button type="button" data-testid="cancel" on:click=move |_| cancel()>{move || shell.t("page.cancel")}</button>
+                        </Show>
+                        <Show when=move || !valid()>
+                            <span class="err" role="alert">{move || shell.t("page.invalid")}</span>
+                        </Show>
+                    </div>
+                    <StatusLine status=status/>
+                </form>
+                <div class="output">
+                    <Show when=move || mode.get() == PageMode::Real && has_real>
+                        <RealPanel scenario=id_for_link validated=validated/>
+                    </Show>
+                    <Show when=move || mode.get() == PageMode::Sim || !has_real>
+                        <Show when=move || shown.with(Option::is_some)
+                            fallback=move || view! { <p class="placeholder">{move || shell.t("tl.none")}</p> }>
+                            <TimelineView shown=shown step=step testid="timeline"/>
+                            <Summary shown=shown/>
+                            <Exports shown=shown id=id_for_link/>
+                        </Show>
+                    </Show>
+                </div>
+            </div>
+            <Show when=move || !shell.embed>
+                <section class="python">
+                    <h2>{move || shell.t("page.python")}</h2>
+                    <pre data-testid="python"><code>{python.clone()}</code></pre>
+                </section>
+                <details class="embed-snippet">
+                    <summary>{move || shell.t("page.embed")}</summary>
+                    <pre data-testid="embed-snippet"><code>{embed_link}</code></pre>
+                </details>
+            </Show>
+            <Show when=move || shell.embed>
+                <p class="embed-foot">
+                    <a target="_blank" rel="noopener" href=move || {
+                        let mut l = current_link();
+                        l.embed = false;
+                        crate::permalink::encode(&l)
+                    }>{move || shell.t("embed.open")}" ↗"</a>
+                </p>
+            </Show>
+        </article>
+    }
+    .into_any()
+}
+
+#[component]
+fn ParamFields(
+    sc: Arc<Scenario>,
+    values: RwSignal<Vec<(String, String)>>,
+    validated: Memo<Result<interleave_scenarios::Params, interleave_scenarios::ParamError>>,
+) -> impl IntoView {
+    let shell = expect_context::<Shell>();
+    sc.params
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let spec = spec.clone();
+            let name = spec.name;
+            let value = move || values.with(|v| v.get(i).map(|(_, v)| v.clone()).unwrap_or_default());
+            let set = move |v: String| values.update(|vs| {
+                if let Some(slot) = vs.get_mut(i) {
+                    slot.1 = v;
+                }
+            });
+            // This field's own error, else a cross-parameter error that names it.
+            let spec2 = spec.clone();
+            let error = Signal::derive(move || {
+                if let Err(e) = spec2.parse(&value()) {
+                    return Some(e);
+                }
+                validated.with(|r| match r {
+                    Err(e) if e.param == name => Some(e.message.clone()),
+                    _ => None,
+                })
+            });
+            let error = move || error.get();
+            let help = spec.help;
+            let accepts = spec.accepts();
+            let input = match &spec.kind {
+                ParamKind::Bool => view! {
+                    <input type="checkbox" data-testid=format!("param-{name}")
+                        prop:checked=move || value() == "true"
+                        on:change=move |ev| set(if event_target_checked(&ev) { "true".into() } else { "false".into() })/>
+                }
+                .into_any(),
+                ParamKind::Choice { choices } => {
+                    let choices = choices.clone();
+                    view! {
+                        <select data-testid=format!("param-{name}") on:change=move |ev| set(event_target_value(&ev))>
+                            {choices.into_iter().map(|c| view! {
+                                <option value=c selected=move || value() == c>{c}</option>
+                            }).collect_view()}
+                        </select>
+                    }
+                    .into_any()
+                }
+                _ => view! {
+                    <input data-testid=format!("param-{name}") spellcheck="false"
+                        prop:value=value
+                        aria-invalid=move || error().is_some().to_string()
+                        on:input=move |ev| set(event_target_value(&ev))/>
+                }
+                .into_any(),
+            };
+            view! {
+                <label class="field" class:invalid=move || error().is_some()>
+                    <span title=accepts.clone()>{name}</span>
+                    {input}
+                    <small class="help">{move || help.get(shell.lang.get())}</small>
+                    {move || error().map(|e| view! { <span class="err" role="alert" data-testid=format!("error-{name}")>{e}</span> })}
+                </label>
+            }
+        })
+        .collect_view()
+}
+
+#[component]
+fn StatusLine(status: RwSignal<Status>) -> impl IntoView {
+    let shell = expect_context::<Shell>();
+    move || match status.get() {
+        Status::Idle | Status::Done => None,
+        Status::Running { steps, time } => Some(
+            view! {
+                <p class="status" role="status" data-testid="progress">
+                    <progress></progress>
+                    {format!(" {} · {steps} {} · {}", shell.t("page.progress"), shell.t("page.steps"), fmt_nanos(time))}
+                </p>
+            }
+            .into_any(),
+        ),
+        Status::Failed(msg) => Some(
+            view! { <p class="status error" role="alert" data-testid="run-error">{msg}</p> }.into_any(),
+        ),
+        Status::Cancelled => Some(
+            view! { <p class="status" role="status" data-testid="cancelled">{shell.t("page.cancelled")}</p> }.into_any(),
+        ),
+    }
+}
+
+fn outcome_text(o: &Option<Outcome>, lang: Lang) -> (String, Option<String>) {
+    match o {
+        None => (String::new(), None),
+        Some(Outcome::Deadlock { cycle, message, .. }) => {
+            let names = (!cycle.is_empty()).then(|| message.clone());
+            let head = if lang == Lang::Zh { "死锁" } else { "deadlock" };
+            (head.to_string(), names.or_else(|| Some(message.clone())))
+        }
+        Some(other) => (other.summary(), None),
+    }
+}
+
+#[component]
+pub fn Summary(shown: RwSignal<Option<Arc<Shown>>>) -> impl IntoView {
+    let shell = expect_context::<Shell>();
+    move || {
+        let lang = shell.lang.get();
+        shown.get().map(|s| {
+            let t = &s.trace;
+            let (outcome, cycle) = outcome_text(&t.outcome, lang);
+            let deadlock = matches!(t.outcome, Some(Outcome::Deadlock { .. }));
+            let results = t
+                .result
+                .iter()
+                .map(|(k, v)| view! { <tr><th>{k.clone()}</th><td data-key=k.clone()>{v.repr()}</td></tr> })
+                .collect_view();
+            let errors = t
+                .errors
+                .iter()
+                .map(|e| {
+                    let unit = t.units.get(e.unit.index()).map_or("?".to_string(), |u| u.name.clone());
+                    view! { <li>{format!("{} · {unit}: {}", fmt_nanos(e.time), e.error)}</li> }
+                })
+                .collect_view();
+            let m = &t.metrics;
+            let util = m
+                .core_utilisation
+                .iter()
+                .map(|u| format!("{:.0}%", u * 100.0))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let output = t
+                .output
+                .iter()
+                .take(200)
+                .map(|(time, _, line)| format!("[{}] {line}", fmt_nanos(*time)))
+                .collect::<Vec<_>>()
+                .join("\n");
+            view! {
+                <section class="summary">
+                    <div class="outcome" class:bad=deadlock data-testid="outcome">
+                        <strong>{i18n::ui("page.outcome", lang)}": "</strong>{outcome}
+                        {cycle.map(|c| view! {
+                            <p class="cycle" data-testid="cycle"><strong>{i18n::ui("page.cycle", lang)}": "</strong>{c}</p>
+                        })}
+                    </div>
+                    <div class="grid2">
+                        <div>
+                            <h3>{i18n::ui("page.result", lang)}</h3>
+                            <table class="kv" data-testid="result">{results}</table>
+                        </div>
+                        <div>
+                            <h3>{i18n::ui("page.metrics", lang)}</h3>
+                            <table class="kv" data-testid="metrics">
+                                <tr><th>{i18n::ui("page.makespan", lang)}</th><td>{fmt_nanos(m.makespan)}</td></tr>
+                                <tr><th>{i18n::ui("page.events", lang)}</th><td>{m.events}</td></tr>
+                                <tr><th>{i18n::ui("page.util", lang)}</th><td>{util}</td></tr>
+                                <tr><th>{i18n::ui("page.gil_wait", lang)}</th><td>{fmt_nanos(m.gil_wait)}</td></tr>
+                                <tr><th>{i18n::ui("page.gil_switches", lang)}</th><td>{m.gil_switches}</td></tr>
+                                <tr><th>{i18n::ui("page.ctx_switches", lang)}</th><td>{m.context_switches}</td></tr>
+                            </table>
+                        </div>
+                    </div>
+                    {(!t.errors.is_empty()).then(|| view! {
+                        <div class="errors"><h3>{i18n::ui("page.errors", lang)}</h3><ul data-testid="errors">{errors}</ul></div>
+                    })}
+                    {(!output.is_empty()).then(|| view! {
+                        <details class="printed"><summary>{i18n::ui("page.output", lang)}</summary><pre>{output}</pre></details>
+                    })}
+                </section>
+            }
+        })
+    }
+}
+
+#[component]
+pub fn Exports(shown: RwSignal<Option<Arc<Shown>>>, id: &'static str) -> impl IntoView {
+    let shell = expect_context::<Shell>();
+    let json = move |_| {
+        if let Some(s) = shown.get_untracked() {
+            let text = serde_json::to_string_pretty(&s.trace).unwrap_or_default();
+            dom::download(&format!("{id}-trace.json"), "application/json", &text);
+        }
+    };
+    let chrome = move |_| {
+        if let Some(s) = shown.get_untracked() {
+            let text = interleave_sim::chrome::to_chrome(&s.trace).to_string();
+            dom::download(&format!("{id}-chrome-trace.json"), "application/json", &text);
+        }
+    };
+    let svg = move |_| {
+        if let Some(s) = shown.get_untracked() {
+            let text = timeline::to_svg(&s.trace, 1400.0, shell.lang.get_untracked());
+            dom::download(&format!("{id}-timeline.svg"), "image/svg+xml", &text);
+        }
+    };
+    view! {
+        <div class="exports" role="group">
+            <span>{move || shell.t("export.title")}": "</span>
+            <button data-testid="export-json" on:click=json>{move || shell.t("export.json")}</button>
+            <button data-testid="export-chrome" on:click=chrome>{move || shell.t("export.chrome")}</button>
+            <button data-testid="export-svg" on:click=svg>{move || shell.t("export.svg")}</button>
+            <button data-testid="permalink" on:click=move |_| dom::copy(&dom::href())>{move || shell.t("page.permalink")}</button>
+        </div>
+    }
+}
