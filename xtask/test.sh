@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sets up whatever is missing and runs every test: formatting, lints, native tests, and the
-# simulator's build for wasm32 on stable.
+# Sets up whatever is missing and runs every test: formatting, lints, native tests, the
+# fidelity check against CPython, wasm in headless Chrome, and the playground end to end.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
@@ -38,5 +38,15 @@ done
 RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR="$ROOT/target-simd128" \
     wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" crates/workloads \
     --locked --test cross_platform
+
+say "the page's code for wasm32 (clippy, warnings are errors)"
+cargo clippy -p interleave-web --target wasm32-unknown-unknown --locked -- -D warnings
+
+# The playground end to end: the release build (with the thread engine, which must build
+# here) served like the main command, in headless Chromium.
+ensure_web_tools
+INTERLEAVE_REQUIRE_THREADS=1 build_web
+say "end-to-end tests (Playwright, headless Chromium; screenshots in e2e/artifacts/)"
+node --test --test-concurrency=1 e2e/tests/
 
 say "all tests passed"

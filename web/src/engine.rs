@@ -34,15 +34,10 @@ pub fn scheduler(req: &SimRequest) -> SchedulerKind {
 }
 
 /// Runs one simulation, validating everything the page sent.
-pub fn simulate(
-    req: &SimRequest,
-    progress: &mut dyn FnMut(u64, Nanos),
-) -> Result<Trace, String> {
+pub fn simulate(req: &SimRequest, progress: &mut dyn FnMut(u64, Nanos)) -> Result<Trace, String> {
     let scenario = interleave_scenarios::find(&req.scenario)
         .ok_or_else(|| format!("there is no scenario {:?}", req.scenario))?;
-    let params = scenario
-        .validate(&req.params)
-        .map_err(|e| e.to_string())?;
+    let params = scenario.validate(&req.params).map_err(|e| e.to_string())?;
     let opts = RunOptions {
         seed: req.seed,
         cores: req.cores,
@@ -88,7 +83,7 @@ pub fn work(work: &Work) -> Result<Answer, String> {
 
 /// The next generation of the band inside `rows` (which carries one halo row on each side).
 fn life_band(width: usize, rows: &[u64], words: usize) -> Result<Answer, String> {
-    if words == 0 || words != width.div_ceil(64) || rows.len() % words != 0 {
+    if words == 0 || words != width.div_ceil(64) || !rows.len().is_multiple_of(words) {
         return Err(format!(
             "a band of width {width} needs {} words per row, got {} words in all with {words} \
              per row",

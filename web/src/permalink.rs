@@ -63,7 +63,10 @@ pub fn parse(query: &str) -> (Link, Vec<String>) {
             (decode(k), decode(v))
         })
         .collect();
-    let version = pairs.iter().find(|(k, _)| k == "v").map(|(_, v)| v.as_str());
+    let version = pairs
+        .iter()
+        .find(|(k, _)| k == "v")
+        .map(|(_, v)| v.as_str());
     if let Some(v) = version
         && v != FORMAT.to_string()
     {
@@ -199,7 +202,15 @@ fn encode_part(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':'
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'~'
+            | b','
+            | b':'
             | b'*' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }

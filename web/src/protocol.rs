@@ -110,3 +110,23 @@ impl Response {
         })
     }
 }
+
+/// One number checked by the shared-memory thread engine (`web/threads`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreadJob {
+    /// Decimal, so 64-bit values survive JavaScript.
+    pub n: String,
+    pub prime: bool,
+    /// rayon's index of the thread that ran it.
+    pub thread: usize,
+    pub start_ms: f64,
+    pub end_ms: f64,
+}
+
+/// What the thread engine reports for one run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreadsReport {
+    pub jobs: Vec<ThreadJob>,
+    pub threads: usize,
+    pub shared_memory: bool,
+}

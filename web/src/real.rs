@@ -212,8 +212,15 @@ impl RealState {
         if self.running.get(worker)?.is_some() {
             return None;
         }
-        if self.engine == Engine::GilThreads && self.running.iter().any(Option::is_some) {
-            return None;
+        if self.engine == Engine::GilThreads {
+            if self.running.iter().any(Option::is_some) {
+                return None;
+            }
+            // The GIL goes to the next waiting thread in turn, not back to the same one.
+            let preferred = self.last_holder.map_or(0, |h| (h + 1) % self.workers);
+            if worker != preferred {
+                return None;
+            }
         }
         if self.queue.is_empty() {
             self.refill();
@@ -303,6 +310,22 @@ impl RealState {
             .get_mut(worker)
             .and_then(Option::take)
             .ok_or_else(|| format!("worker {worker} answered without work"))?;
+        let fits = matches!(
+            (&piece.work, &answer),
+            (Work::Prime { n: a, .. }, Answer::Prime { n: b, .. }) if a == b
+        ) || matches!(
+            (&piece.work, &answer),
+            (Work::Divisors { n: a, .. }, Answer::Divisors { n: b, .. }) if a == b
+        ) || matches!(
+            (&piece.work, &answer),
+            (Work::LifeBand { .. }, Answer::LifeBand { .. })
+        );
+        if !fits {
+            return Err(format!(
+                "worker {worker} answered {answer:?} for {}",
+                piece.label
+            ));
+        }
         let start = start.max(sent);
         let end = end.max(start);
         self.last_end = self.last_end.max(end);
@@ -441,4 +464,69 @@ impl RealState {
             Plan::Jobs => 0,
         }
     }
+}
+
+/// A run of the shared-memory thread engine on the timeline model: one lane per rayon
+/// thread, results in input order. `origin` is when the page sent the work (ms).
+pub fn threads_trace(
+    numbers: &[u64],
+    report: &crate::protocol::ThreadsReport,
+    origin: f64,
+) -> Result<Trace, String> {
+    let ns = |ms: f64| ((ms - origin).max(0.0) * 1e6) as u64;
+    let mut results = vec![Value::None; numbers.len()];
+    let mut job_time = vec![0; numbers.len()];
+    let mut spans = Vec::new();
+    let mut taken = vec![false; numbers.len()];
+    for j in &report.jobs {
+        let n: u64 =
+            j.n.parse()
+                .map_err(|_| format!("the thread engine answered for {:?}", j.n))?;
+        // Inputs may repeat: each answer fills the first open slot for its number.
+        let slot = (0..numbers.len())
+            .find(|&i| numbers[i] == n && !taken[i])
+            .ok_or_else(|| format!("the thread engine answered for {n}, which was not asked"))?;
+        taken[slot] = true;
+        results[slot] = Value::Bool(j.prime);
+        job_time[slot] = ((j.end_ms - j.start_ms).max(0.0) * 1e6) as u64;
+        spans.push(RealSpan {
+            worker: j.thread.min(report.threads.saturating_sub(1)),
+            start: ns(j.start_ms),
+            end: ns(j.end_ms.max(j.start_ms)),
+            state: State::Running,
+            job: Some(slot),
+        });
+    }
+    if let Some(i) = taken.iter().position(|t| !t) {
+        return Err(format!(
+            "the thread engine did not answer for {}",
+            numbers[i]
+        ));
+    }
+    let wall = spans.iter().map(|s| s.end).max().unwrap_or(0);
+    let run = RealRun {
+        runner: Runner::Threads,
+        workers: report.threads.max(1),
+        inputs: numbers.to_vec(),
+        labels: numbers.iter().map(u64::to_string).collect(),
+        results,
+        job_time,
+        spans,
+        wall,
+        gil_switches: 0,
+    };
+    let mut t = run.to_trace();
+    t.result
+        .insert("scenario".to_string(), Value::Str("primes".to_string()));
+    t.result.insert(
+        "shared_memory".to_string(),
+        Value::Bool(report.shared_memory),
+    );
+    Ok(t)
+}
+
+/// The numbers a primes run checks (the fixture when the list is empty).
+pub fn prime_inputs(params: &Params) -> Vec<u64> {
+    let v = params.list("numbers");
+    if v.is_empty() { FIXTURE.to_vec() } else { v }
 }

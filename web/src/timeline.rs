@@ -9,9 +9,7 @@
 
 use std::fmt::Write as _;
 
-use interleave_sim::{
-    EventKind, LinkKind, Nanos, State, Trace, UnitId, UnitKind, fmt_nanos,
-};
+use interleave_sim::{EventKind, LinkKind, Nanos, State, Trace, UnitId, UnitKind, fmt_nanos};
 
 use crate::i18n::{self, Lang};
 
@@ -118,7 +116,9 @@ impl Layout {
             let members: Vec<usize> = trace
                 .units
                 .iter()
-                .filter(|u| u.process == p.id && u.kind != UnitKind::Task && u.kind != UnitKind::Callback)
+                .filter(|u| {
+                    u.process == p.id && u.kind != UnitKind::Task && u.kind != UnitKind::Callback
+                })
                 .map(|u| u.id.index())
                 .collect();
             for (k, &m) in members.iter().enumerate() {
@@ -127,7 +127,11 @@ impl Layout {
                 }
                 placed[m] = true;
                 order.push((m, (k == 0).then_some(p.id.index())));
-                for t in trace.units.iter().filter(|u| u.host.map(UnitId::index) == Some(m)) {
+                for t in trace
+                    .units
+                    .iter()
+                    .filter(|u| u.host.map(UnitId::index) == Some(m))
+                {
                     if !placed[t.id.index()] {
                         placed[t.id.index()] = true;
                         order.push((t.id.index(), None));
@@ -321,10 +325,7 @@ pub fn hit(trace: &Trace, layout: &Layout, view: &View, x: f64, y: f64) -> Optio
     if x < LABEL_W {
         return None;
     }
-    let row = layout
-        .row_y
-        .iter()
-        .rposition(|&top| top <= y)?;
+    let row = layout.row_y.iter().rposition(|&top| top <= y)?;
     let Row::Lane { unit, .. } = layout.rows.get(row)? else {
         return None;
     };
@@ -435,11 +436,25 @@ fn draw_axis(view: &View, layout: &Layout, p: &mut dyn Painter) {
         if t >= 0.0 {
             let x = view.x(t);
             p.line(x, AXIS_H - 5.0, x, layout.height, "#e6e6e6", 1.0);
-            p.text(x + 2.0, 12.0, &fmt_nanos(t as Nanos), "#555555", 10.0, false);
+            p.text(
+                x + 2.0,
+                12.0,
+                &fmt_nanos(t as Nanos),
+                "#555555",
+                10.0,
+                false,
+            );
         }
         t += step;
     }
-    p.line(LABEL_W, AXIS_H - 1.0, view.width, AXIS_H - 1.0, "#cccccc", 1.0);
+    p.line(
+        LABEL_W,
+        AXIS_H - 1.0,
+        view.width,
+        AXIS_H - 1.0,
+        "#cccccc",
+        1.0,
+    );
 }
 
 fn draw_lane(
@@ -468,7 +483,14 @@ fn draw_lane(
         last_px = x0.floor();
         let st = style(s.state);
         let w = (x1 - x0).max(1.0);
-        p.rect(x0, y + SPAN_PAD, w, LANE_H - 2.0 * SPAN_PAD, st.fill, st.pattern);
+        p.rect(
+            x0,
+            y + SPAN_PAD,
+            w,
+            LANE_H - 2.0 * SPAN_PAD,
+            st.fill,
+            st.pattern,
+        );
         if w > 60.0 {
             let label = match s.obj.and_then(|o| trace.objects.get(o.index())) {
                 Some(obj) if s.state == State::Blocked => {
@@ -476,7 +498,11 @@ fn draw_lane(
                 }
                 _ => i18n::state_label(s.state, lang).to_string(),
             };
-            let fg = if st.pattern == Pattern::Hollow { "#333333" } else { "#ffffff" };
+            let fg = if st.pattern == Pattern::Hollow {
+                "#333333"
+            } else {
+                "#ffffff"
+            };
             p.text(x0.max(LABEL_W) + 4.0, y + 15.0, &label, fg, 11.0, false);
         } else if w > 14.0 {
             p.text(x0 + 2.0, y + 15.0, st.mark, "#ffffff", 10.0, false);
@@ -509,7 +535,14 @@ fn draw_counter(
 ) {
     let h = COUNTER_H - 8.0;
     let vy = |v: i64| y + 4.0 + h - (v - lo) as f64 / (hi - lo).max(1) as f64 * h;
-    p.line(LABEL_W, y + 4.0 + h, view.width, y + 4.0 + h, "#dddddd", 1.0);
+    p.line(
+        LABEL_W,
+        y + 4.0 + h,
+        view.width,
+        y + 4.0 + h,
+        "#dddddd",
+        1.0,
+    );
     let first = points
         .partition_point(|pt| (pt.0 as f64) < view.t0)
         .saturating_sub(1);
@@ -526,9 +559,23 @@ fn draw_counter(
         }
         last_px = x0.floor();
         let top = vy(v);
-        p.rect(x0, top, (x1 - x0).max(1.0), y + 4.0 + h - top, "#7fa7d9", Pattern::Solid);
+        p.rect(
+            x0,
+            top,
+            (x1 - x0).max(1.0),
+            y + 4.0 + h - top,
+            "#7fa7d9",
+            Pattern::Solid,
+        );
     }
-    p.text(LABEL_W + 2.0, y + 10.0, &hi.to_string(), "#777777", 9.0, false);
+    p.text(
+        LABEL_W + 2.0,
+        y + 10.0,
+        &hi.to_string(),
+        "#777777",
+        9.0,
+        false,
+    );
 }
 
 /// Arrows for every causal link into or out of event `sel`.
@@ -553,7 +600,14 @@ fn draw_links(trace: &Trace, layout: &Layout, view: &View, sel: usize, p: &mut d
         // The arrow head.
         let ang = (y2 - y1).atan2(x2 - x1);
         for da in [2.6f64, -2.6] {
-            p.line(x2, y2, x2 + 8.0 * (ang + da).cos(), y2 + 8.0 * (ang + da).sin(), colour, 2.0);
+            p.line(
+                x2,
+                y2,
+                x2 + 8.0 * (ang + da).cos(),
+                y2 + 8.0 * (ang + da).sin(),
+                colour,
+                2.0,
+            );
         }
     }
 }

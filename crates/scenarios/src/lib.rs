@@ -191,7 +191,7 @@ impl Scenario {
         let mut steps = 0u64;
         while let Some(step) = sim.step() {
             steps += 1;
-            if steps % every == 0 {
+            if steps.is_multiple_of(every) {
                 progress(steps, step.time);
             }
         }

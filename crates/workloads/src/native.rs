@@ -522,7 +522,6 @@ pub fn serve_worker(
     Ok(())
 }
 
-
 /// Runs `generations` of Life on `grid` with `workers` threads, each generation split into
 /// row bands (data parallelism with a barrier between generations). Returns the final grid
 /// and the run's spans (one per band per generation).

@@ -88,4 +88,3 @@ impl Painter for CanvasPainter<'_> {
         self.cx.restore();
     }
 }
-

@@ -174,5 +174,7 @@ pub fn width_of(el: &web_sys::Element) -> f64 {
 }
 
 pub fn device_pixel_ratio() -> f64 {
-    window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 3.0)
+    window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .clamp(1.0, 3.0)
 }

@@ -145,7 +145,9 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
         if !valid() {
             return;
         }
-        if matches!(status.get_untracked(), Status::Running { .. }) || worker.with_value(Option::is_none) {
+        if matches!(status.get_untracked(), Status::Running { .. })
+            || worker.with_value(Option::is_none)
+        {
             worker.set_value(None);
             spawn();
         }
@@ -396,7 +398,8 @@ fn ParamFields(
 #[component]
 fn StatusLine(status: RwSignal<Status>) -> impl IntoView {
     let shell = expect_context::<Shell>();
-    move || match status.get() {
+    move || {
+        match status.get() {
         Status::Idle | Status::Done => None,
         Status::Running { steps, time } => Some(
             view! {
@@ -414,6 +417,7 @@ fn StatusLine(status: RwSignal<Status>) -> impl IntoView {
             view! { <p class="status" role="status" data-testid="cancelled">{shell.t("page.cancelled")}</p> }.into_any(),
         ),
     }
+    }
 }
 
 fn outcome_text(o: &Option<Outcome>, lang: Lang) -> (String, Option<String>) {
@@ -421,7 +425,11 @@ fn outcome_text(o: &Option<Outcome>, lang: Lang) -> (String, Option<String>) {
         None => (String::new(), None),
         Some(Outcome::Deadlock { cycle, message, .. }) => {
             let names = (!cycle.is_empty()).then(|| message.clone());
-            let head = if lang == Lang::Zh { "死锁" } else { "deadlock" };
+            let head = if lang == Lang::Zh {
+                "死锁"
+            } else {
+                "deadlock"
+            };
             (head.to_string(), names.or_else(|| Some(message.clone())))
         }
         Some(other) => (other.summary(), None),
@@ -513,7 +521,11 @@ pub fn Exports(shown: RwSignal<Option<Arc<Shown>>>, id: &'static str) -> impl In
     let chrome = move |_| {
         if let Some(s) = shown.get_untracked() {
             let text = interleave_sim::chrome::to_chrome(&s.trace).to_string();
-            dom::download(&format!("{id}-chrome-trace.json"), "application/json", &text);
+            dom::download(
+                &format!("{id}-chrome-trace.json"),
+                "application/json",
+                &text,
+            );
         }
     };
     let svg = move |_| {

@@ -8,11 +8,11 @@ use leptos::prelude::*;
 use interleave_scenarios::{ParamError, Params};
 use interleave_sim::{Trace, Value, fmt_nanos};
 
-use super::client::EngineWorker;
+use super::client::{EngineWorker, ThreadsWorker};
 use super::timeline_view::{Shown, TimelineView};
 use super::{Shell, dom};
-use crate::protocol::{Request, Response, Sched, SimRequest};
-use crate::real::{Engine, RealState};
+use crate::protocol::{Request, Response, Sched, SimRequest, ThreadsReport};
+use crate::real::{Engine, RealState, prime_inputs, threads_trace};
 
 #[derive(Clone, Debug, PartialEq)]
 enum Phase {
@@ -32,6 +32,7 @@ struct Measured {
     workers_used: usize,
     engine: &'static str,
     answers: String,
+    shared: Option<bool>,
 }
 
 /// One real run in progress: its workers and the bookkeeping of the current phase.
@@ -40,6 +41,11 @@ struct Run {
     ready: usize,
     params: Params,
     engine: Engine,
+    /// The shared-memory thread engine, when that is what runs in parallel.
+    threads: Option<ThreadsWorker>,
+    threads_n: usize,
+    shared: Option<bool>,
+    threads_origin: f64,
     state: Option<RealState>,
     sequential: bool,
     seq_ms: f64,
@@ -52,8 +58,11 @@ pub fn RealPanel(
 ) -> impl IntoView {
     let shell = expect_context::<Shell>();
     let isolated = dom::cross_origin_isolated();
+    // Shared-memory threads need isolation; the thread engine checks primes.
+    let threads_ok = isolated && scenario == "primes";
+    let engine = RwSignal::new(if threads_ok { "threads" } else { "processes" }.to_string());
     let workers = RwSignal::new(dom::hardware_concurrency().to_string());
-    let engine = RwSignal::new("processes".to_string());
+
     let phase = RwSignal::new(Phase::Idle);
     let measured = RwSignal::new(None::<Measured>);
     let predicted = RwSignal::new(None::<f64>);
@@ -103,8 +112,24 @@ pub fn RealPanel(
             if r.sequential {
                 r.sequential = false;
                 r.seq_ms = wall;
+                if let Some(t) = &r.threads {
+                    // The parallel run is the thread engine's.
+                    r.threads_origin = dom::now_ms();
+                    t.check_primes(&prime_inputs(&r.params));
+                    phase.set(Phase::Parallel {
+                        done: 0,
+                        total: prime_inputs(&r.params).len(),
+                    });
+                    return;
+                }
                 let n = r.workers.len();
-                next_state = Some(RealState::new(scenario, &r.params, r.engine, n, dom::now_ms()));
+                next_state = Some(RealState::new(
+                    scenario,
+                    &r.params,
+                    r.engine,
+                    n,
+                    dom::now_ms(),
+                ));
             } else {
                 result = Some((r.seq_ms, r.workers.len(), r.engine));
             }
@@ -124,15 +149,22 @@ pub fn RealPanel(
                 let trace: Trace = st.into_trace();
                 let used = (1..=n)
                     .filter(|w| {
-                        trace
-                            .spans
-                            .iter()
-                            .any(|s| s.unit.index() == *w && s.state == interleave_sim::State::Running)
+                        trace.spans.iter().any(|s| {
+                            s.unit.index() == *w && s.state == interleave_sim::State::Running
+                        })
                     })
                     .count();
-                let answers = trace.result.get("answers").map(Value::repr).unwrap_or_else(|| {
-                    trace.result.get("alive").map(|a| format!("alive = {}", a.repr())).unwrap_or_default()
-                });
+                let answers = trace
+                    .result
+                    .get("answers")
+                    .map(Value::repr)
+                    .unwrap_or_else(|| {
+                        trace
+                            .result
+                            .get("alive")
+                            .map(|a| format!("alive = {}", a.repr()))
+                            .unwrap_or_default()
+                    });
                 measured.set(Some(Measured {
                     seq_ms,
                     par_ms: wall,
@@ -143,6 +175,7 @@ pub fn RealPanel(
                         Engine::GilThreads => "gil",
                     },
                     answers,
+                    shared: None,
                 }));
                 shown.set(Some(Shown::new(trace)));
                 step.set(None);
@@ -154,6 +187,57 @@ pub fn RealPanel(
         break;
     };
 
+    // The thread engine's report ends the run.
+    let finish_threads = move |json: String| {
+        let mut out = None;
+        run.update_value(|r| {
+            if let Some(r) = r {
+                out = Some((
+                    prime_inputs(&r.params),
+                    r.threads_origin,
+                    r.seq_ms,
+                    r.threads_n,
+                    r.shared,
+                ));
+            }
+        });
+        let Some((numbers, origin, seq_ms, n, shared)) = out else {
+            return;
+        };
+        let report: ThreadsReport = match serde_json::from_str(&json) {
+            Ok(r) => r,
+            Err(e) => return fail(format!("the thread engine's report: {e}")),
+        };
+        let trace = match threads_trace(&numbers, &report, origin) {
+            Ok(t) => t,
+            Err(e) => return fail(e),
+        };
+        let used = report
+            .jobs
+            .iter()
+            .map(|j| j.thread)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        let par_ms = report.jobs.iter().map(|j| j.end_ms).fold(origin, f64::max) - origin;
+        measured.set(Some(Measured {
+            seq_ms,
+            par_ms,
+            workers: n,
+            workers_used: used,
+            engine: "threads",
+            answers: trace
+                .result
+                .get("answers")
+                .map(Value::repr)
+                .unwrap_or_default(),
+            shared: Some(report.shared_memory || shared == Some(true)),
+        }));
+        shown.set(Some(Shown::new(trace)));
+        step.set(None);
+        run.set_value(None);
+        phase.set(Phase::Done);
+    };
+
     let start = move || {
         let Ok(params) = validated.get_untracked() else {
             return;
@@ -161,11 +245,14 @@ pub fn RealPanel(
         let Some(n) = n_workers.get_untracked() else {
             return;
         };
+        let use_threads = engine.get_untracked() == "threads";
         let eng = if engine.get_untracked() == "gil" {
             Engine::GilThreads
         } else {
             Engine::Processes
         };
+        // With the thread engine, one process-style worker measures the baseline.
+        let n_proc = if use_threads { 1 } else { n };
         run.set_value(None);
         measured.set(None);
         shown.set(None);
@@ -174,8 +261,8 @@ pub fn RealPanel(
         if let Err(e) = RealState::new(scenario, &params, Engine::Processes, 1, 0.0) {
             return fail(e);
         }
-        let mut ws = Vec::with_capacity(n);
-        for w in 0..n {
+        let mut ws = Vec::with_capacity(n_proc);
+        for w in 0..n_proc {
             let spawned = EngineWorker::spawn(
                 move |resp| match resp {
                     Response::Ready => {
@@ -186,7 +273,14 @@ pub fn RealPanel(
                                 all = r.ready == r.workers.len();
                                 if all {
                                     // Every worker is up: the clock starts now.
-                                    r.state = RealState::new(scenario, &r.params, Engine::Processes, 1, dom::now_ms()).ok();
+                                    r.state = RealState::new(
+                                        scenario,
+                                        &r.params,
+                                        Engine::Processes,
+                                        1,
+                                        dom::now_ms(),
+                                    )
+                                    .ok();
                                 }
                             }
                         });
@@ -194,7 +288,12 @@ pub fn RealPanel(
                             pump();
                         }
                     }
-                    Response::Done { start_ms, end_ms, answer, .. } => {
+                    Response::Done {
+                        start_ms,
+                        end_ms,
+                        answer,
+                        ..
+                    } => {
                         let mut err = None;
                         run.update_value(|r| {
                             if let Some(st) = r.as_mut().and_then(|r| r.state.as_mut())
@@ -218,11 +317,35 @@ pub fn RealPanel(
                 Err(e) => return fail(e),
             }
         }
+        let threads = if use_threads {
+            let t = ThreadsWorker::spawn(
+                n,
+                move |shared| {
+                    run.update_value(|r| {
+                        if let Some(r) = r {
+                            r.shared = Some(shared);
+                        }
+                    })
+                },
+                finish_threads,
+                move |msg| fail(format!("{}: {msg}", i18n_failed(shell))),
+            );
+            match t {
+                Ok(t) => Some(t),
+                Err(e) => return fail(e),
+            }
+        } else {
+            None
+        };
         run.set_value(Some(Run {
             workers: ws,
             ready: 0,
             params: params.clone(),
             engine: eng,
+            threads,
+            threads_n: n,
+            shared: None,
+            threads_origin: 0.0,
             state: None,
             sequential: true,
             seq_ms: 0.0,
@@ -235,7 +358,11 @@ pub fn RealPanel(
                 .into_iter()
                 .filter(|(k, _)| k != "mode" && k != "workers")
                 .collect();
-            let mode = if eng == Engine::GilThreads { "threads" } else { "processes" };
+            let mode = if eng == Engine::GilThreads {
+                "threads"
+            } else {
+                "processes"
+            };
             let reqs = [("sequential", 1), (mode, n)].map(|(m, k)| {
                 let mut p = base.clone();
                 p.push(("mode".to_string(), m.to_string()));
@@ -281,8 +408,12 @@ pub fn RealPanel(
     let phase_text = move || match phase.get() {
         Phase::Idle | Phase::Done => None,
         Phase::Starting => Some(shell.t("real.measuring").to_string()),
-        Phase::Sequential { done, total } => Some(format!("{} {done}/{total}", shell.t("real.sequential"))),
-        Phase::Parallel { done, total } => Some(format!("{} × {done}/{total}", n_workers.get().unwrap_or(0))),
+        Phase::Sequential { done, total } => {
+            Some(format!("{} {done}/{total}", shell.t("real.sequential")))
+        }
+        Phase::Parallel { done, total } => {
+            Some(format!("{} × {done}/{total}", n_workers.get().unwrap_or(0)))
+        }
         Phase::Failed(m) => Some(format!("{}: {m}", shell.t("real.failed"))),
     };
 
@@ -300,6 +431,7 @@ pub fn RealPanel(
                     <select data-testid="real-engine" on:change=move |ev| engine.set(event_target_value(&ev))>
                         <option value="processes" selected=move || engine.get() == "processes">{move || shell.t("real.processes")}</option>
                         <option value="gil" selected=move || engine.get() == "gil">{move || shell.t("real.gil")}</option>
+                        <option value="threads" disabled=!threads_ok selected=move || engine.get() == "threads">{move || shell.t("real.threads")}</option>
                     </select>
                 </label>
                 <label class="field">
@@ -338,6 +470,9 @@ pub fn RealPanel(
                             <td data-testid="real-predicted">{move || predicted.get().map_or("—".to_string(), |p| format!("{p:.2}×"))}</td></tr>
                         <tr><th>{shell.t("real.workers")}</th>
                             <td data-testid="real-workers-used" data-value=m.workers_used.to_string()>{format!("{} / {}", m.workers_used, m.workers)}</td></tr>
+                        {m.shared.map(|sh| view! {
+                            <tr><th>{shell.t("real.shared")}</th><td data-testid="real-shared">{sh.to_string()}</td></tr>
+                        })}
                         <tr><th>{shell.t("real.answers")}</th><td class="answers" data-testid="real-answers">{m.answers.clone()}</td></tr>
                     </table>
                 }

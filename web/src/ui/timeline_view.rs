@@ -50,10 +50,7 @@ pub fn describe_event(trace: &Trace, i: usize) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
-    format!(
-        "#{i} {} · {unit} · {kind}{obj}{detail}",
-        fmt_nanos(e.time)
-    )
+    format!("#{i} {} · {unit} · {kind}{obj}{detail}", fmt_nanos(e.time))
 }
 
 fn describe_span(trace: &Trace, i: usize, lang: Lang) -> String {
@@ -192,7 +189,14 @@ pub fn TimelineView(
             cursor: sel.and_then(|i| s.trace.events.get(i)).map(|e| e.time),
             selected: sel,
         };
-        timeline::draw(&s.trace, &s.layout, &v, marks, lang, &mut CanvasPainter { cx: &cx });
+        timeline::draw(
+            &s.trace,
+            &s.layout,
+            &v,
+            marks,
+            lang,
+            &mut CanvasPainter { cx: &cx },
+        );
     });
 
     let n_events = move || shown.with(|s| s.as_ref().map_or(0, |s| s.trace.events.len()));
@@ -204,9 +208,15 @@ pub fn TimelineView(
         step.set(to.map(|i| i.min(n - 1)));
     };
     let next = move || go(Some(step.get_untracked().map_or(0, |i| i + 1)));
-    let prev = move || go(Some(step.get_untracked().map_or(0, |i| i.saturating_sub(1))));
+    let prev = move || {
+        go(Some(
+            step.get_untracked().map_or(0, |i| i.saturating_sub(1)),
+        ))
+    };
     let zoom = move |factor: f64, x: Option<f64>| {
-        let Some(s) = shown.get_untracked() else { return };
+        let Some(s) = shown.get_untracked() else {
+            return;
+        };
         view_sig.update(|v| {
             if let Some(v) = v {
                 let x = x.unwrap_or(timeline::LABEL_W + v.plot_w() / 2.0);
@@ -299,7 +309,11 @@ pub fn TimelineView(
             zoom(f, Some(f64::from(ev.offset_x())));
         } else if ev.shift_key() {
             ev.prevent_default();
-            let d = if ev.delta_x() != 0.0 { ev.delta_x() } else { ev.delta_y() };
+            let d = if ev.delta_x() != 0.0 {
+                ev.delta_x()
+            } else {
+                ev.delta_y()
+            };
             if let Some(s) = shown.get_untracked() {
                 view_sig.update(|v| {
                     if let Some(v) = v {

@@ -52,8 +52,7 @@ pub fn start() {
         match req {
             Request::Simulate(sim) => {
                 let scope = me.clone();
-                let mut progress =
-                    |steps, time| post(&scope, &Response::Progress { steps, time });
+                let mut progress = |steps, time| post(&scope, &Response::Progress { steps, time });
                 match engine::simulate(&sim, &mut progress) {
                     Ok(trace) => post(
                         &me,
