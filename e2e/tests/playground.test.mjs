@@ -210,6 +210,82 @@ describe('scenario page', () => {
   });
 });
 
+describe('explore and play', () => {
+  test('the explore panel finds the lost update and loads its shortest schedule', async () => {
+    const page = await fresh();
+    const s = await new ScenarioPage(page, ISOLATED).open('?v=1&s=lock-race&mode=explore&p.workers=2&p.increments=2');
+    await page.getByTestId('explore-panel').waitFor();
+    await page.getByTestId('explore-run').click();
+    await page.getByTestId('explore-result').waitFor({ timeout: 60_000 });
+    const failing = page.locator('[data-testid=explore-outcome][data-failing=true]');
+    assert.ok((await failing.count()) >= 1);
+    const label = await failing.first().innerText();
+    assert.match(label, /lost=[1-9]/, label);
+    await failing.first().click();
+    await s.finished();
+    assert.match(await page.getByTestId('replay').inputValue(), /^v1:/);
+    assert.ok(Number(await s.result('lost')) > 0);
+    await s.step('next');
+    assert.match(await s.cursor(), /^Event 2 of/);
+    assert.match(s.url(), /replay=v1/);
+    await page.close();
+    clean();
+  });
+
+  test('the explore panel finds the rlock deadlock', async () => {
+    const page = await fresh();
+    await new ScenarioPage(page, ISOLATED).open('?v=1&s=rlock&mode=explore&p.lock=lock');
+    await page.getByTestId('explore-run').click();
+    await page.getByTestId('explore-result').waitFor({ timeout: 60_000 });
+    const text = await page.getByTestId('explore-result').innerText();
+    assert.match(text, /FAIL/);
+    assert.match(text, /deadlock/i);
+    await page.close();
+    clean();
+  });
+
+  test('playing the scheduler to the goal is acknowledged, with undo and hints', async () => {
+    const page = await fresh();
+    await new ScenarioPage(page, ISOLATED).open(
+      '?v=1&s=lock-race&mode=play&p.workers=2&p.increments=1&p.variant=inplace&gil=off&cores=1',
+    );
+    await page.getByTestId('play-panel').waitFor();
+    await page.getByTestId('play-pick-0').waitFor();
+    assert.match(await page.getByTestId('play-goal').innerText(), /Lose an update/);
+    // One choice and back.
+    await page.getByTestId('play-pick-0').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=play-steps]').innerText.startsWith('1 '));
+    await page.getByTestId('play-undo').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=play-steps]').innerText.startsWith('0 '));
+    // Follow the hint until the goal; by keyboard for the first choice.
+    await page.getByTestId('play-hint').click();
+    await page.getByTestId('play-hint-text').waitFor();
+    for (let i = 0; i < 60; i++) {
+      if (await page.getByTestId('play-goal-reached').count()) break;
+      const hinted = page.locator('.pick.hinted');
+      if (!(await hinted.count())) {
+        await page.getByTestId('play-hint').click();
+        await page.locator('.pick.hinted, [data-testid=play-goal-reached]').first().waitFor();
+        continue;
+      }
+      const before = await page.getByTestId('play-steps').innerText();
+      if (i === 0) {
+        const n = (await hinted.locator('kbd').innerText()).trim();
+        await page.getByTestId('play-panel').focus();
+        await page.keyboard.press(n);
+      } else {
+        await hinted.click();
+      }
+      await page.waitForFunction((b) => document.querySelector('[data-testid=play-steps]').innerText !== b, before);
+    }
+    await page.getByTestId('play-goal-reached').waitFor();
+    assert.match(page.url(), /replay=v1/);
+    assert.match(page.url(), /mode=play/);
+    await page.close();
+    clean();
+  });
+});
+
 describe('embedding', () => {
   test('an embed works inside a cross-origin iframe and reports its height', async () => {
     const page = await fresh();

@@ -7,7 +7,10 @@ use interleave_workloads::factorize::divisors_in;
 use interleave_workloads::life::BitGrid;
 use interleave_workloads::primes::{Kernel, Trial};
 
-use crate::protocol::{Answer, Sched, SimRequest, Work};
+use crate::goals;
+use crate::protocol::{
+    Answer, Choice, ExploreRequest, PlayRequest, Response, Sched, SimRequest, Work,
+};
 
 /// How many scheduling steps pass between progress reports.
 pub const PROGRESS_EVERY: u64 = 20_000;
@@ -45,6 +48,118 @@ pub fn simulate(req: &SimRequest, progress: &mut dyn FnMut(u64, Nanos)) -> Resul
         scheduler: scheduler(req),
     };
     scenario.simulate_observed(&params, &opts, PROGRESS_EVERY, progress)
+}
+
+/// Most runs an exploration may take, and a hint's search.
+pub const MAX_EXPLORE_RUNS: u64 = 200_000;
+pub const HINT_RUNS: u64 = 5_000;
+
+/// The scenario, its validated parameters and the machine of a request.
+fn setup(
+    req: &SimRequest,
+) -> Result<
+    (
+        interleave_scenarios::Scenario,
+        interleave_scenarios::Params,
+        interleave_sim::Machine,
+    ),
+    String,
+> {
+    let scenario = interleave_scenarios::find(&req.scenario)
+        .ok_or_else(|| format!("there is no scenario {:?}", req.scenario))?;
+    let params = scenario.validate(&req.params).map_err(|e| e.to_string())?;
+    if interleave_scenarios::is_synthetic(scenario.id) {
+        return Err(format!(
+            "{} draws fixed schedules; there is nothing to explore or play",
+            scenario.id
+        ));
+    }
+    let opts = RunOptions {
+        seed: req.seed,
+        cores: req.cores,
+        gil: req.gil,
+        scheduler: SchedulerKind::Fifo,
+    };
+    let machine = scenario.machine_for(&params, &opts)?;
+    Ok((scenario, params, machine))
+}
+
+/// Explores a scenario's interleavings.
+pub fn explore(
+    req: &ExploreRequest,
+    progress: &mut dyn FnMut(u64),
+) -> Result<interleave_sim::explore::Report, String> {
+    use interleave_sim::explore::{Config, Strategy};
+    let (scenario, params, machine) = setup(&req.sim)?;
+    let strategy = match req.strategy.as_str() {
+        "dfs" => Strategy::Dfs,
+        "random" => Strategy::Random,
+        "pct" => Strategy::Pct { depth: 3 },
+        other => return Err(format!("the strategy is dfs, random or pct, got {other:?}")),
+    };
+    if req.budget == 0 || req.budget > MAX_EXPLORE_RUNS {
+        return Err(format!(
+            "the budget must be from 1 to {MAX_EXPLORE_RUNS} runs, got {}",
+            req.budget
+        ));
+    }
+    let cfg = Config {
+        strategy,
+        max_preemptions: req.max_preemptions,
+        budget: req.budget,
+        seed: req.sim.seed,
+    };
+    let build = || (scenario.build)(&params);
+    interleave_sim::explore::explore_observed(
+        &machine,
+        &build,
+        &interleave_scenarios::outcome_label,
+        &cfg,
+        progress,
+    )
+}
+
+/// One position of "you are the scheduler".
+pub fn play(req: &PlayRequest) -> Result<Response, String> {
+    let (scenario, params, machine) = setup(&req.sim)?;
+    let build = || (scenario.build)(&params);
+    let pos = interleave_sim::play::position(&machine, req.sim.seed, &build, &req.choices)?;
+    let goal = goals::goal(scenario.id);
+    let goal_reached = pos.next.is_none() && (goal.reached)(&pos.trace);
+    let hint = if req.hint && !goal_reached && pos.next.is_some() {
+        interleave_sim::play::shortest_path(
+            &machine,
+            req.sim.seed,
+            &build,
+            &req.choices,
+            &goal.reached,
+            HINT_RUNS,
+        )?
+    } else if goal_reached {
+        Some(Vec::new())
+    } else {
+        None
+    };
+    let next = pos.next.map(|units| {
+        units
+            .into_iter()
+            .map(|u| Choice {
+                unit: u.0,
+                name: pos
+                    .trace
+                    .units
+                    .get(u.index())
+                    .map_or_else(|| format!("unit {}", u.0), |x| x.name.clone()),
+            })
+            .collect()
+    });
+    Ok(Response::Position {
+        trace: Box::new(pos.trace),
+        choices: req.choices.clone(),
+        next,
+        goal_reached,
+        hint,
+    })
 }
 
 /// Carries out one piece of real work.

@@ -7,6 +7,7 @@
 //! ([`i18n`]) and the real-run bookkeeping ([`real`]).
 
 pub mod engine;
+pub mod goals;
 pub mod i18n;
 pub mod permalink;
 pub mod protocol;

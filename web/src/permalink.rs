@@ -18,6 +18,10 @@ pub const MAX_SEED: u64 = (1 << 53) - 1;
 pub enum PageMode {
     #[default]
     Sim,
+    /// Search every interleaving.
+    Explore,
+    /// "You are the scheduler" (the replay string is the position).
+    Play,
     Real,
 }
 
@@ -111,7 +115,9 @@ pub fn parse(query: &str) -> (Link, Vec<String>) {
             "mode" => match v.as_str() {
                 "sim" => link.mode = PageMode::Sim,
                 "real" => link.mode = PageMode::Real,
-                _ => bad("mode is sim or real"),
+                "explore" => link.mode = PageMode::Explore,
+                "play" => link.mode = PageMode::Play,
+                _ => bad("mode is sim, explore, play or real"),
             },
             "lang" => match Lang::parse(v) {
                 Some(l) => link.lang = Some(l),
@@ -146,10 +152,14 @@ pub fn parse(query: &str) -> (Link, Vec<String>) {
                     notices.push(format!("{e}; using the defaults"));
                     kept.clear();
                 }
-                if link.mode == PageMode::Real
-                    && !sc.modes.contains(&interleave_scenarios::Mode::Real)
-                {
+                if link.mode == PageMode::Real && !crate::real::SCENARIOS.contains(&sc.id) {
                     notices.push(format!("{id} has no real mode"));
+                    link.mode = PageMode::Sim;
+                }
+                if matches!(link.mode, PageMode::Explore | PageMode::Play)
+                    && interleave_scenarios::is_synthetic(sc.id)
+                {
+                    notices.push(format!("{id} draws fixed schedules: nothing to explore"));
                     link.mode = PageMode::Sim;
                 }
                 link.params = kept;
@@ -185,8 +195,11 @@ pub fn encode(link: &Link) -> String {
         if let Some(s) = link.step {
             q.push(format!("step={s}"));
         }
-        if link.mode == PageMode::Real {
-            q.push("mode=real".to_string());
+        match link.mode {
+            PageMode::Sim => {}
+            PageMode::Explore => q.push("mode=explore".to_string()),
+            PageMode::Play => q.push("mode=play".to_string()),
+            PageMode::Real => q.push("mode=real".to_string()),
         }
     }
     if let Some(l) = link.lang {

@@ -47,6 +47,34 @@ pub struct SimRequest {
     pub replay: Option<String>,
 }
 
+/// A search over a scenario's interleavings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExploreRequest {
+    pub sim: SimRequest,
+    /// `dfs`, `random` or `pct`.
+    pub strategy: String,
+    /// DFS only: at most this many preemptions per run.
+    pub max_preemptions: Option<u32>,
+    /// At most this many runs.
+    pub budget: u64,
+}
+
+/// One position of "you are the scheduler": the choices so far.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlayRequest {
+    pub sim: SimRequest,
+    pub choices: Vec<u32>,
+    /// Also search for the fewest further choices that reach the scenario's goal.
+    pub hint: bool,
+}
+
+/// A unit that may run next, as the player sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Choice {
+    pub unit: u32,
+    pub name: String,
+}
+
 /// One piece of real work for a process-style worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -69,6 +97,8 @@ pub enum Work {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Request {
     Simulate(SimRequest),
+    Explore(ExploreRequest),
+    Play(PlayRequest),
     Work { job: u32, work: Work },
 }
 
@@ -91,6 +121,23 @@ pub enum Response {
     Progress { steps: u64, time: Nanos },
     /// A finished simulation.
     Trace { trace: Box<Trace> },
+    /// An exploration is `runs` runs in.
+    ExploreProgress { runs: u64 },
+    /// A finished exploration.
+    Explored {
+        report: interleave_sim::explore::Report,
+    },
+    /// A position of the game: the run so far, who may run next (none once it ended), whether
+    /// the goal is reached, and a hint when one was asked for.
+    Position {
+        trace: Box<Trace>,
+        choices: Vec<u32>,
+        next: Option<Vec<Choice>>,
+        goal_reached: bool,
+        /// The fewest further choices to the goal (empty when it is reached; `None` when not
+        /// asked or not found within the search budget).
+        hint: Option<Vec<u32>>,
+    },
     /// A finished piece of work, timed on the worker's clock (milliseconds since the Unix
     /// epoch: `performance.timeOrigin + performance.now()`, so every worker shares one origin).
     Done {

@@ -650,3 +650,144 @@ fn the_fixture_is_what_the_engine_checks_by_default() {
         FIXTURE.to_vec()
     );
 }
+
+// ---- exploring and playing ------------------------------------------------------------------
+
+fn explore_req(
+    id: &str,
+    params: &[(&str, &str)],
+    budget: u64,
+) -> interleave_web::protocol::ExploreRequest {
+    interleave_web::protocol::ExploreRequest {
+        sim: sim_req(id, params, 1),
+        strategy: "dfs".into(),
+        max_preemptions: Some(2),
+        budget,
+    }
+}
+
+#[test]
+fn exploring_finds_the_lost_update_and_the_deadlock_and_nothing_with_the_lock() {
+    let mut reports = 0;
+    let r = engine::explore(
+        &explore_req("lock-race", &[("workers", "2"), ("increments", "2")], 3000),
+        &mut |_| reports += 1,
+    )
+    .unwrap();
+    assert!(
+        r.outcomes
+            .iter()
+            .any(|o| o.failing && o.label.contains("lost")),
+        "{r:#?}"
+    );
+    let runs: u64 = r.outcomes.iter().map(|o| o.count).sum();
+    assert_eq!(runs, r.runs);
+    assert!(reports as u64 <= r.runs / interleave_sim::explore::PROGRESS_EVERY + 1);
+    // Each counterexample replays to its outcome.
+    for o in &r.outcomes {
+        let mut req = sim_req(
+            "lock-race",
+            &[("workers", "2"), ("increments", "2")],
+            o.shortest.seed,
+        );
+        req.replay = Some(o.shortest.schedule.clone());
+        let t = engine::simulate(&req, &mut |_, _| {}).unwrap();
+        assert_eq!(interleave_scenarios::outcome_label(&t).0, o.label);
+    }
+    // Without the GIL and without the pause, the read-modify-write race depends on the
+    // schedule: some schedules lose an update, some do not.
+    let mut free = explore_req(
+        "lock-race",
+        &[
+            ("workers", "2"),
+            ("increments", "1"),
+            ("variant", "inplace"),
+        ],
+        3000,
+    );
+    free.sim.gil = Some(false);
+    free.sim.cores = Some(1);
+    let r = engine::explore(&free, &mut |_| {}).unwrap();
+    assert!(
+        r.outcomes.iter().any(|o| o.failing) && r.outcomes.iter().any(|o| !o.failing),
+        "{r:#?}"
+    );
+    let r = engine::explore(&explore_req("rlock", &[("lock", "lock")], 200), &mut |_| {}).unwrap();
+    assert!(
+        r.outcomes
+            .iter()
+            .all(|o| o.failing && o.label.contains("deadlock")),
+        "{r:#?}"
+    );
+    let r = engine::explore(
+        &explore_req(
+            "lock-race",
+            &[("workers", "2"), ("increments", "1"), ("use_lock", "true")],
+            5000,
+        ),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(r.exhausted, "small enough to finish");
+    assert!(r.outcomes.iter().all(|o| !o.failing), "{r:#?}");
+}
+
+#[test]
+fn bad_explorations_are_errors() {
+    let mut p = |_| {};
+    let mut r = explore_req("lock-race", &[], 0);
+    assert!(engine::explore(&r, &mut p).is_err());
+    r.budget = 10;
+    r.strategy = "bfs".into();
+    assert!(engine::explore(&r, &mut p).is_err());
+    assert!(engine::explore(&explore_req("scheduling", &[], 10), &mut p).is_err());
+}
+
+#[test]
+fn following_the_hint_reaches_the_goal() {
+    use interleave_web::protocol::{PlayRequest, Response};
+    let mut sim = sim_req(
+        "lock-race",
+        &[
+            ("workers", "2"),
+            ("increments", "1"),
+            ("variant", "inplace"),
+        ],
+        1,
+    );
+    sim.gil = Some(false);
+    sim.cores = Some(1);
+    let play = |choices: Vec<u32>, hint: bool| match engine::play(&PlayRequest {
+        sim: sim.clone(),
+        choices,
+        hint,
+    })
+    .unwrap()
+    {
+        Response::Position {
+            next,
+            goal_reached,
+            hint,
+            choices,
+            ..
+        } => (next, goal_reached, hint, choices),
+        other => panic!("{other:?}"),
+    };
+    let (next, reached, _, _) = play(vec![], false);
+    assert!(next.as_ref().is_some_and(|n| n.len() >= 2), "{next:?}");
+    assert!(!reached);
+    let (_, _, hint, _) = play(vec![], true);
+    let path = hint.expect("a path to a lost update exists");
+    assert!(!path.is_empty());
+    let (next, reached, hint, choices) = play(path.clone(), false);
+    assert_eq!(choices, path);
+    assert!(
+        next.is_none() && reached,
+        "the hint's path ends at the goal"
+    );
+    assert_eq!(hint, Some(vec![]));
+    // Undo is replaying fewer choices: the same position as before.
+    let (n1, ..) = play(path[..1].to_vec(), false);
+    let (n2, ..) = play(path[..1].to_vec(), false);
+    assert_eq!(n1, n2);
+}

@@ -299,29 +299,39 @@ fn life_bench(workers: usize, runs: usize, python: Option<&str>) -> Result<Vec<R
 }
 
 fn print_table(id: &str, rows: &[Row], workers: usize) {
-    println!("\n{id}: medians on this machine ({workers} workers where parallel)\n");
+    outln!("\n{id}: medians on this machine ({workers} workers where parallel)\n");
     let base = rows.first().map_or(1.0, |r| r.median);
     let cpython = rows.iter().find(|r| {
         r.label.starts_with("CPython sequential") || r.label.starts_with("CPython, 1 thread")
     });
     if rows.iter().any(|r| r.rate.is_some()) {
-        println!(
+        outln!(
             "{:<44} {:>12} {:>16} {:>10}",
-            "mode", "median", "cell-updates/s", "vs CPython"
+            "mode",
+            "median",
+            "cell-updates/s",
+            "vs CPython"
         );
         let py_rate = cpython.and_then(|r| r.rate);
         for r in rows {
             let rate = r.rate.unwrap_or(0.0);
             let ratio = py_rate.map_or("—".to_string(), |p| format!("{:.0}×", rate / p));
-            println!(
+            outln!(
                 "{:<44} {:>10.3}s {:>16.3e} {:>10}",
-                r.label, r.median, rate, ratio
+                r.label,
+                r.median,
+                rate,
+                ratio
             );
         }
     } else {
-        println!(
+        outln!(
             "{:<44} {:>10} {:>9} {:>11} {:>10}",
-            "mode", "median", "speed-up", "efficiency", "vs CPython"
+            "mode",
+            "median",
+            "speed-up",
+            "efficiency",
+            "vs CPython"
         );
         for r in rows {
             let speedup = base / r.median;
@@ -333,18 +343,22 @@ fn print_table(id: &str, rows: &[Row], workers: usize) {
             let vs = cpython.map_or("—".to_string(), |c| {
                 format!("{:.1}×", c.median / r.median)
             });
-            println!(
+            outln!(
                 "{:<44} {:>9.3}s {:>8.2}× {:>11} {:>10}",
-                r.label, r.median, speedup, eff, vs
+                r.label,
+                r.median,
+                speedup,
+                eff,
+                vs
             );
         }
     }
     if rows.iter().any(|r| r.rate.is_some()) {
-        println!(
+        outln!(
             "\nvs CPython: cell updates per second ÷ CPython's (the scenario's own Python program, no I/O)."
         );
     } else {
-        println!(
+        outln!(
             "\nspeed-up: against the first row; efficiency: speed-up ÷ workers; vs CPython: CPython's sequential time ÷ this row's."
         );
     }

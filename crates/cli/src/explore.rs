@@ -6,17 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use interleave_scenarios::{Params, Scenario};
-use interleave_sim::explore::{Config, Report, default_label, explore};
-use interleave_sim::{Machine, SchedulerKind, Trace, Value};
+use interleave_sim::explore::{Config, Report, explore};
+use interleave_sim::{Machine, SchedulerKind};
 
-/// A run's outcome: the generic label, and failing also when a scenario reports lost updates
-/// or stuck units.
-fn label(t: &Trace) -> (String, bool) {
-    let (name, failing) = default_label(t);
-    let lost = matches!(t.result.get("lost"), Some(Value::Int(n)) if *n > 0);
-    let stuck = t.result.get("stuck").is_some_and(Value::truthy);
-    (name, failing || lost || stuck)
-}
+use interleave_scenarios::outcome_label as label;
 
 pub fn run(
     s: &Scenario,
@@ -35,7 +28,7 @@ pub fn run(
     );
     let report = explore(machine, &build, &label, cfg).map_err(anyhow::Error::msg)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
     print_report(s, params, machine, &report, set);
@@ -43,7 +36,7 @@ pub fn run(
 }
 
 fn print_report(s: &Scenario, params: &Params, machine: &Machine, r: &Report, set: &[String]) {
-    println!(
+    outln!(
         "{}: {} runs, {}",
         s.id,
         r.runs,
@@ -53,9 +46,9 @@ fn print_report(s: &Scenario, params: &Params, machine: &Machine, r: &Report, se
             "budget used up (not exhaustive)"
         }
     );
-    println!("\n{:>8}  {:<7} outcome", "runs", "verdict");
+    outln!("\n{:>8}  {:<7} outcome", "runs", "verdict");
     for o in &r.outcomes {
-        println!(
+        outln!(
             "{:>8}  {:<7} {}",
             o.count,
             if o.failing { "FAIL" } else { "ok" },
@@ -63,9 +56,11 @@ fn print_report(s: &Scenario, params: &Params, machine: &Machine, r: &Report, se
         );
     }
     for o in r.outcomes.iter().filter(|o| o.failing) {
-        println!(
+        outln!(
             "\nshortest schedule for \"{}\": {} preemption(s), {} steps",
-            o.label, o.shortest.preemptions, o.shortest.steps
+            o.label,
+            o.shortest.preemptions,
+            o.shortest.steps
         );
         let replay = SchedulerKind::Replay {
             schedule: o.shortest.schedule.clone(),
@@ -83,7 +78,7 @@ fn print_report(s: &Scenario, params: &Params, machine: &Machine, r: &Report, se
                     .as_deref()
                     .map(|d| format!(" ({d})"))
                     .unwrap_or_default();
-                println!(
+                outln!(
                     "{:>4}. {:<14} {:?}{obj}{detail}",
                     i + 1,
                     t.unit_name(e.unit),
@@ -91,14 +86,14 @@ fn print_report(s: &Scenario, params: &Params, machine: &Machine, r: &Report, se
                 );
             }
             if t.events.len() > 60 {
-                println!(
+                outln!(
                     "      … {} more events (see --format json of the replay)",
                     t.events.len() - 60
                 );
             }
         }
         let sets: String = set.iter().map(|kv| format!(" --set {kv}")).collect();
-        println!(
+        outln!(
             "replay: interleave run {}{sets} --seed {} --cores {} --gil {} --replay '{}'",
             s.id,
             o.shortest.seed,

@@ -31,7 +31,7 @@ pub fn run(python: &str, runs: u32, seeds: u64, only: Option<&[String]>) -> Resu
         .status()
         .is_err()
     {
-        println!("{python} not found: fidelity check skipped");
+        outln!("{python} not found: fidelity check skipped");
         return Ok(ExitCode::SUCCESS);
     }
     let started = Instant::now();
@@ -74,12 +74,12 @@ pub fn run(python: &str, runs: u32, seeds: u64, only: Option<&[String]>) -> Resu
         .max()
         .unwrap_or(8)
         .max(8);
-    println!("{:<w$} {:<9} detail", "scenario", "verdict");
+    outln!("{:<w$} {:<9} detail", "scenario", "verdict");
     for r in &rows {
-        println!("{:<w$} {:<9} {}", r.id, r.verdict, r.detail);
+        outln!("{:<w$} {:<9} {}", r.id, r.verdict, r.detail);
     }
     let failed = rows.iter().filter(|r| r.verdict != "agree").count();
-    println!("{} passed, {} failed", rows.len() - failed, failed);
+    outln!("{} passed, {} failed", rows.len() - failed, failed);
     eprintln!("fidelity took {:.1}s", started.elapsed().as_secs_f64());
     Ok(if failed == 0 {
         ExitCode::SUCCESS

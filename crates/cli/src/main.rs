@@ -12,6 +12,36 @@ use clap::{Parser, Subcommand, ValueEnum};
 use interleave_scenarios::{Lang, ParamKind, RunOptions, Scenario, catalogue, find, ids};
 use interleave_sim::{SchedulerKind, Trace, chrome};
 
+/// `println!` that ends the program quietly when stdout is a closed pipe
+/// (`interleave list | head`) instead of panicking.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($t)*) {
+            $crate::stdout_failed(&e);
+        }
+    }};
+}
+
+/// `print!` with the same care.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout().lock(), $($t)*) {
+            $crate::stdout_failed(&e);
+        }
+    }};
+}
+
+/// Stdout is gone: a closed pipe is a normal end, anything else an error.
+fn stdout_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: cannot write to stdout: {e}");
+    std::process::exit(1);
+}
+
 mod bench;
 mod explore;
 mod fidelity;
@@ -232,7 +262,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             let lang = Lang::parse(&lang)
                 .ok_or_else(|| usage(format!("--lang must be en or zh, got {lang:?}")))?;
             let s = scenario(&id)?;
-            print!("{}", show(&s, lang));
+            out!("{}", show(&s, lang));
             Ok(ExitCode::SUCCESS)
         }
         Command::Run {
@@ -371,7 +401,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
         Command::Python { id, set } => {
             let s = scenario(&id)?;
             let params = s.validate(&pairs(&set)?).map_err(|e| usage(e.message))?;
-            print!("{}", s.python_program(&params));
+            out!("{}", s.python_program(&params));
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
@@ -539,7 +569,7 @@ fn list(json: bool) -> Result<ExitCode> {
                     .collect(),
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::SUCCESS);
     }
     for s in &all {
@@ -548,9 +578,9 @@ fn list(json: bool) -> Result<ExitCode> {
             .iter()
             .map(|p| format!("{}={}", p.name, p.default))
             .collect();
-        println!("{:<20} {}", s.id, s.title.en);
+        outln!("{:<20} {}", s.id, s.title.en);
         if !params.is_empty() {
-            println!("{:<20} {}", "", params.join(" "));
+            outln!("{:<20} {}", "", params.join(" "));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -204,6 +204,23 @@ impl Scenario {
     }
 }
 
+/// A run's outcome for exploration: the simulator's generic label (deadlock cycle, errors,
+/// limits, result map), failing also when a scenario reports lost updates or stuck units.
+pub fn outcome_label(t: &Trace) -> (String, bool) {
+    let (name, failing) = interleave_sim::explore::default_label(t);
+    let lost = matches!(t.result.get("lost"), Some(interleave_sim::Value::Int(n)) if *n > 0);
+    let stuck = t
+        .result
+        .get("stuck")
+        .is_some_and(interleave_sim::Value::truthy);
+    (name, failing || lost || stuck)
+}
+
+/// True for scenarios whose timelines are drawn from fixed schedules (no program to explore).
+pub fn is_synthetic(id: &str) -> bool {
+    catalogue::synthetic(id).is_some()
+}
+
 /// Every scenario, in catalogue order.
 pub fn catalogue() -> Vec<Scenario> {
     catalogue::all()

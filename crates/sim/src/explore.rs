@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Machine;
 use crate::ids::UnitId;
@@ -20,8 +20,11 @@ use crate::program::Program;
 use crate::sched::{Candidate, Pct, RandomSched, Scheduler};
 use crate::trace::{Outcome, Trace};
 
+/// Runs between progress reports.
+pub const PROGRESS_EVERY: u64 = 100;
+
 /// How to choose the schedules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Strategy {
     /// Every interleaving, depth first.
@@ -33,7 +36,7 @@ pub enum Strategy {
 }
 
 /// Settings of an exploration.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {
     pub strategy: Strategy,
     /// At most this many preemptions per run (DFS only); `None` explores them all.
@@ -45,7 +48,7 @@ pub struct Config {
 }
 
 /// A schedule that reaches an outcome.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counterexample {
     /// The replay string (`Trace::schedule`).
     pub schedule: String,
@@ -56,7 +59,7 @@ pub struct Counterexample {
 }
 
 /// One outcome and how often it was reached.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutcomeCount {
     pub label: String,
     pub failing: bool,
@@ -65,7 +68,7 @@ pub struct OutcomeCount {
 }
 
 /// What an exploration found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub runs: u64,
     /// True when DFS covered every schedule (within the preemption bound, if one was given).
@@ -213,6 +216,17 @@ pub fn explore(
     label: &dyn Fn(&Trace) -> (String, bool),
     cfg: &Config,
 ) -> Result<Report, String> {
+    explore_observed(machine, build, label, cfg, &mut |_| {})
+}
+
+/// [`explore`], calling `progress(runs)` after every `PROGRESS_EVERY` counted runs.
+pub fn explore_observed(
+    machine: &Machine,
+    build: &dyn Fn() -> Program,
+    label: &dyn Fn(&Trace) -> (String, bool),
+    cfg: &Config,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Report, String> {
     let mut tally: BTreeMap<String, OutcomeCount> = BTreeMap::new();
     let mut runs = 0;
     let mut exhausted = false;
@@ -256,6 +270,9 @@ pub fn explore(
                     if log.preemptions == bound {
                         runs += 1;
                         record(&trace, &log, cfg.seed);
+                        if runs.is_multiple_of(PROGRESS_EVERY) {
+                            progress(runs);
+                        }
                     }
                     match next_prefix(&log, Some(bound), &mut pruned) {
                         Some(p) => prefix = p,
@@ -281,6 +298,9 @@ pub fn explore(
                 let (trace, log) = run_once(machine, seed, build, Some(inner), Vec::new())?;
                 runs += 1;
                 record(&trace, &log, seed);
+                if runs.is_multiple_of(PROGRESS_EVERY) {
+                    progress(runs);
+                }
             }
         }
     }

@@ -25,6 +25,7 @@ pub mod error;
 pub mod explore;
 pub mod ids;
 mod kernel;
+pub mod play;
 pub mod prims;
 pub mod program;
 pub mod sched;

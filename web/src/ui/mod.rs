@@ -4,6 +4,7 @@
 mod canvas;
 mod client;
 mod dom;
+mod explore_panel;
 mod page;
 mod real_panel;
 mod timeline_view;

@@ -9,12 +9,13 @@ use interleave_scenarios::{Mode, ParamKind, Scenario};
 use interleave_sim::{Outcome, Trace, fmt_nanos};
 
 use super::client::EngineWorker;
+use super::explore_panel::{ExplorePanel, Game, PlayPanel, Search, SearchSettings};
 use super::real_panel::RealPanel;
 use super::timeline_view::{Shown, TimelineView};
 use super::{Shell, dom};
 use crate::i18n::{self, Lang};
 use crate::permalink::{Link, PageMode};
-use crate::protocol::{Request, Response, Sched, SimRequest};
+use crate::protocol::{ExploreRequest, PlayRequest, Request, Response, Sched, SimRequest};
 use crate::timeline;
 
 /// Where a simulated run is.
@@ -60,6 +61,10 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
     let shown = RwSignal::new(None::<Arc<Shown>>);
     let step = RwSignal::new(start.step);
     let pending_step = StoredValue::new(start.step);
+    let search = RwSignal::new(Search::Idle);
+    let game = RwSignal::new(Game::default());
+    let hint_asked = StoredValue::new(false);
+    let carry_hint = StoredValue::new(None::<Vec<u32>>);
 
     let sc2 = StoredValue::new(sc.clone());
     let overrides = move || {
@@ -125,7 +130,41 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
                     step.set(restored);
                     status.set(Status::Done);
                 }
-                Response::Error { message, .. } => status.set(Status::Failed(message)),
+                Response::ExploreProgress { runs } => search.set(Search::Running(runs)),
+                Response::Explored { report } => search.set(Search::Done(report)),
+                Response::Position {
+                    trace,
+                    choices,
+                    next,
+                    goal_reached,
+                    hint,
+                } => {
+                    let t: Trace = *trace;
+                    let last = t.events.len().checked_sub(1);
+                    shown.set(Some(Shown::new(t)));
+                    step.set(last);
+                    replay.set(interleave_sim::play::schedule_string(&choices));
+                    let asked = hint_asked.get_value();
+                    hint_asked.set_value(false);
+                    let hint = hint.or_else(|| carry_hint.get_value().filter(|h| !h.is_empty()));
+                    carry_hint.set_value(None);
+                    game.set(Game {
+                        no_hint: asked && hint.is_none(),
+                        choices,
+                        next,
+                        goal_reached,
+                        hint,
+                        waiting: false,
+                    });
+                    status.set(Status::Done);
+                }
+                Response::Error { message, .. } => {
+                    if matches!(search.get_untracked(), Search::Running(_)) {
+                        search.set(Search::Failed(message.clone()));
+                    }
+                    game.update(|g| g.waiting = false);
+                    status.set(Status::Failed(message));
+                }
                 Response::Ready | Response::Done { .. } => {}
             },
             move |msg| {
@@ -141,38 +180,111 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
             Err(e) => status.set(Status::Failed(e)),
         }
     };
+    let sim_req = move |with_replay: bool| SimRequest {
+        scenario: id_for_link.to_string(),
+        params: overrides(),
+        seed: seed_ok.get_untracked().unwrap_or(1),
+        cores: cores.get_untracked(),
+        gil: gil.get_untracked(),
+        sched: sched.get_untracked(),
+        replay: Some(replay.get_untracked()).filter(|r| with_replay && !r.trim().is_empty()),
+    };
+    // Sends a request, starting a fresh worker when the last one is busy or gone.
+    let send = move |req: Request| {
+        let busy = matches!(status.get_untracked(), Status::Running { .. })
+            || matches!(search.get_untracked(), Search::Running(_));
+        if busy || worker.with_value(Option::is_none) {
+            worker.set_value(None);
+            spawn();
+        }
+        worker.with_value(|w| {
+            if let Some(w) = w {
+                w.send(&req);
+            }
+        });
+    };
     let run = move || {
         if !valid() {
             return;
         }
-        if matches!(status.get_untracked(), Status::Running { .. })
-            || worker.with_value(Option::is_none)
-        {
-            worker.set_value(None);
-            spawn();
-        }
-        let req = SimRequest {
-            scenario: id_for_link.to_string(),
-            params: overrides(),
-            seed: seed_ok.get_untracked().unwrap_or(1),
-            cores: cores.get_untracked(),
-            gil: gil.get_untracked(),
-            sched: sched.get_untracked(),
-            replay: Some(replay.get_untracked()).filter(|r| !r.trim().is_empty()),
-        };
+        let req = sim_req(true);
+        send(Request::Simulate(req));
         status.set(Status::Running { steps: 0, time: 0 });
-        worker.with_value(|w| {
-            if let Some(w) = w {
-                w.send(&Request::Simulate(req));
-            }
-        });
     };
+    let explore = Callback::new(move |s: SearchSettings| {
+        if !valid() {
+            return;
+        }
+        let req = ExploreRequest {
+            sim: sim_req(false),
+            strategy: s.strategy,
+            max_preemptions: s.max_preemptions,
+            budget: s.budget,
+        };
+        send(Request::Explore(req));
+        search.set(Search::Running(0));
+    });
+    let cancel_explore = Callback::new(move |()| {
+        worker.set_value(None);
+        search.set(Search::Idle);
+    });
+    let pick = Callback::new(move |(schedule, s): (String, u64)| {
+        replay.set(schedule);
+        seed.set(s.to_string());
+        mode.set(PageMode::Sim);
+        pending_step.set_value(Some(0));
+        run();
+    });
+    let play_to = move |choices: Vec<u32>, hint: bool| {
+        if !valid() {
+            return;
+        }
+        hint_asked.set_value(hint);
+        game.update(|g| g.waiting = true);
+        send(Request::Play(PlayRequest {
+            sim: sim_req(false),
+            choices,
+            hint,
+        }));
+    };
+    let choose = Callback::new(move |i: u32| {
+        let (mut c, hint) = game.with_untracked(|g| (g.choices.clone(), g.hint.clone()));
+        // Following the hint keeps the rest of its path on screen.
+        carry_hint.set_value(match hint {
+            Some(h) if h.first() == Some(&i) => Some(h[1..].to_vec()),
+            _ => None,
+        });
+        c.push(i);
+        play_to(c, false);
+    });
+    let undo = Callback::new(move |()| {
+        let mut c = game.with_untracked(|g| g.choices.clone());
+        if c.pop().is_some() {
+            play_to(c, false);
+        }
+    });
+    let restart = Callback::new(move |()| play_to(Vec::new(), false));
+    let hint = Callback::new(move |()| {
+        let c = game.with_untracked(|g| g.choices.clone());
+        play_to(c, true);
+    });
+    // Entering the game starts it from the replay string (a permalink's position) or afresh.
+    Effect::new(move |started: Option<bool>| {
+        let playing = mode.get() == PageMode::Play;
+        if playing && started != Some(true) {
+            let from = interleave_sim::Schedule::decode(replay.get_untracked().trim())
+                .map(|s| s.choices)
+                .unwrap_or_default();
+            play_to(from, false);
+        }
+        playing
+    });
     let cancel = move || {
         worker.set_value(None);
         status.set(Status::Cancelled);
     };
-    // Run once on arrival, so the page opens with a timeline.
-    if valid() {
+    // Run once on arrival, so the page opens with a timeline (the game starts its own).
+    if valid() && start.mode != PageMode::Play {
         run();
     }
 
@@ -189,6 +301,8 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
         Err(e) => format!("# {e}"),
     };
     let has_real = sc.modes.contains(&Mode::Real) && crate::real::SCENARIOS.contains(&sc.id);
+    let explorable = !interleave_scenarios::is_synthetic(sc.id);
+    let goal = crate::goals::goal(sc.id).text;
     let sc_form = sc.clone();
     let embed_link = move || {
         let mut l = current_link();
@@ -216,18 +330,23 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
             <Show when=move || !shell.embed>
                 <p class="explanation">{explanation.clone()}</p>
             </Show>
-            {has_real.then(|| view! {
-                <div class="modes" role="tablist">
-                    <button role="tab" data-testid="mode-sim" aria-selected=move || (mode.get() == PageMode::Sim).to_string()
-                        class:on=move || mode.get() == PageMode::Sim on:click=move |_| mode.set(PageMode::Sim)>
-                        {move || shell.t("page.mode.sim")}
+            <div class="modes" role="tablist">
+                {[
+                    (PageMode::Sim, "page.mode.sim", "mode-sim", true),
+                    (PageMode::Explore, "page.mode.explore", "mode-explore", explorable),
+                    (PageMode::Play, "page.mode.play", "mode-play", explorable),
+                    (PageMode::Real, "page.mode.real", "mode-real", has_real),
+                ]
+                .into_iter()
+                .filter(|m| m.3)
+                .map(|(m, key, testid, _)| view! {
+                    <button role="tab" data-testid=testid aria-selected=move || (mode.get() == m).to_string()
+                        class:on=move || mode.get() == m on:click=move |_| mode.set(m)>
+                        {move || shell.t(key)}
                     </button>
-                    <button role="tab" data-testid="mode-real" aria-selected=move || (mode.get() == PageMode::Real).to_string()
-                        class:on=move || mode.get() == PageMode::Real on:click=move |_| mode.set(PageMode::Real)>
-                        {move || shell.t("page.mode.real")}
-                    </button>
-                </div>
-            })}
+                })
+                .collect_view()}
+            </div>
             <div class="layout">
                 <form class="params" data-testid="params" on:submit=move |ev| { ev.prevent_default(); run(); }>
                     <h2>{move || shell.t("page.params")}</h2>
@@ -290,7 +409,13 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
                     <Show when=move || mode.get() == PageMode::Real && has_real>
                         <RealPanel scenario=id_for_link validated=validated/>
                     </Show>
-                    <Show when=move || mode.get() == PageMode::Sim || !has_real>
+                    <Show when=move || mode.get() == PageMode::Explore>
+                        <ExplorePanel search=search on_start=explore on_cancel=cancel_explore on_pick=pick/>
+                    </Show>
+                    <Show when=move || mode.get() == PageMode::Play>
+                        <PlayPanel game=game goal=goal on_choose=choose on_undo=undo on_restart=restart on_hint=hint/>
+                    </Show>
+                    <Show when=move || mode.get() != PageMode::Real || !has_real>
                         <Show when=move || shown.with(Option::is_some)
                             fallback=move || view! { <p class="placeholder">{move || shell.t("tl.none")}</p> }>
                             <TimelineView shown=shown step=step testid="timeline"/>

@@ -308,7 +308,11 @@ pub fn RealPanel(
                         }
                     }
                     Response::Error { message, .. } => fail(format!("worker {w}: {message}")),
-                    Response::Progress { .. } | Response::Trace { .. } => {}
+                    Response::Progress { .. }
+                    | Response::Trace { .. }
+                    | Response::ExploreProgress { .. }
+                    | Response::Explored { .. }
+                    | Response::Position { .. } => {}
                 },
                 move |msg| fail(format!("{} {w}: {msg}", i18n_failed(shell))),
             );

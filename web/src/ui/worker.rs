@@ -63,6 +63,18 @@ pub fn start() {
                     Err(message) => post(&me, &Response::Error { job: None, message }),
                 }
             }
+            Request::Explore(ex) => {
+                let scope = me.clone();
+                let mut progress = |runs| post(&scope, &Response::ExploreProgress { runs });
+                match engine::explore(&ex, &mut progress) {
+                    Ok(report) => post(&me, &Response::Explored { report }),
+                    Err(message) => post(&me, &Response::Error { job: None, message }),
+                }
+            }
+            Request::Play(play) => match engine::play(&play) {
+                Ok(r) => post(&me, &r),
+                Err(message) => post(&me, &Response::Error { job: None, message }),
+            },
             Request::Work { job, work } => {
                 let start_ms = now_ms(&me);
                 match engine::work(&work) {

@@ -1,0 +1,100 @@
+// Measures the playground (benchmarks, not tests): initial page weight, time to an
+// interactive gallery, the primes fixture on one wasm worker vs natively, and the browser's
+// shared-memory threads and process-style workers vs sequential. Medians of several runs.
+//
+//   node e2e/measure.mjs [--runs 5]      (after `bash xtask/serve.sh` has built dist/)
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+import { startServer } from './serve.mjs';
+import { launch } from './lib/browser.mjs';
+import { RealPanel, ScenarioPage } from './lib/pages.mjs';
+
+const args = process.argv.slice(2);
+const RUNS = Number(args[args.indexOf('--runs') + 1] || 5) || 5;
+const DIST = new URL('../dist/', import.meta.url).pathname;
+const ROOT = new URL('..', import.meta.url).pathname;
+const BASE = 'http://127.0.0.1:8095';
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (x, d = 1) => x.toFixed(d);
+
+const server = await startServer({ dir: DIST, port: 8095 });
+const browser = await launch();
+try {
+  // Page weight: everything the gallery loads, gzipped as a server would send it.
+  const page = await browser.newPage();
+  const loaded = new Set();
+  page.on('response', (r) => loaded.add(new URL(r.url()).pathname));
+  await page.goto(`${BASE}/`);
+  await page.getByTestId('scenario-card').first().waitFor();
+  await page.waitForLoadState('networkidle');
+  let total = 0;
+  const rows = [];
+  for (const path of [...loaded].sort()) {
+    const body = readFileSync(DIST + path.replace(/^\//, '').replace(/^$/, 'index.html') + (path.endsWith('/') ? 'index.html' : ''));
+    const gz = gzipSync(body, { level: 9 }).length;
+    total += gz;
+    rows.push(`  ${path.padEnd(48)} ${fmt(body.length / 1024).padStart(8)} KiB  ${fmt(gz / 1024).padStart(7)} KiB gz`);
+  }
+  console.log(`initial page weight (the gallery): ${fmt(total / 1024)} KiB gzipped\n${rows.join('\n')}`);
+  const engine = readFileSync(`${DIST}engine_bg.wasm`);
+  console.log(`  (the engine worker, loaded with the first scenario: ${fmt(gzipSync(engine, { level: 9 }).length / 1024)} KiB gz)`);
+  await page.close();
+
+  // Time to an interactive gallery: navigation start to cards that respond to a search.
+  const times = [];
+  for (let i = 0; i < RUNS + 2; i++) {
+    const p = await browser.newPage();
+    await p.goto(`${BASE}/?lang=en`);
+    await p.getByTestId('scenario-card').first().waitFor();
+    await p.getByTestId('gallery-search').fill('lock');
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=scenario-card]').length < 25);
+    times.push(await p.evaluate(() => performance.now()));
+    await p.close();
+  }
+  console.log(`time to an interactive gallery: median ${fmt(median(times.slice(2)))} ms over ${RUNS} loads (after 2 warm-ups)`);
+
+  // Real primes: the sequential baseline (one process-style worker) and two parallel engines.
+  const seq = [];
+  const speed = { threads: [], processes: [] };
+  const par = { threads: [], processes: [] };
+  for (let i = 0; i < RUNS; i++) {
+    for (const engineName of ['threads', 'processes']) {
+      const p = await browser.newPage();
+      await new ScenarioPage(p, BASE).open('?v=1&s=primes');
+      const real = await new RealPanel(p).run({ engine: engineName, workers: 2 });
+      seq.push(parseFloat(await real.text('real-seq-ms')));
+      par[engineName].push(parseFloat(await real.text('real-par-ms')));
+      speed[engineName].push(Number(await real.value('real-speedup')));
+      await p.close();
+    }
+  }
+  console.log(`primes fixture (20 numbers, faithful kernel), browser:`);
+  console.log(`  one wasm worker (sequential): median ${fmt(median(seq))} ms over ${seq.length} runs`);
+  for (const e of ['threads', 'processes']) {
+    console.log(`  2 × ${e.padEnd(9)}: median ${fmt(median(par[e]))} ms, speedup vs sequential median ${fmt(median(speed[e]), 2)}×`);
+  }
+
+  // The same work natively, one thread, with the same kernel (and the scalar reference).
+  const cli = `${ROOT}target/release/interleave`;
+  try {
+    execFileSync('cargo', ['build', '--release', '-q', '-p', 'interleave-cli'], { cwd: ROOT, stdio: 'inherit' });
+    for (const kernel of ['faithful', 'reference']) {
+      const walls = [];
+      for (let i = 0; i < RUNS; i++) {
+        const out = JSON.parse(
+          execFileSync(cli, ['run', 'primes', '--mode', 'real', '--set', 'mode=sequential', '--kernel', kernel, '--format', 'json'], { cwd: ROOT }),
+        );
+        walls.push(out.trace.result.wall_s * 1000);
+      }
+      console.log(`  native, one thread, ${kernel} kernel: median ${fmt(median(walls))} ms → wasm / native = ${fmt(median(seq) / median(walls), 2)}`);
+    }
+  } catch (e) {
+    console.log(`  native comparison skipped: ${e.message}`);
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
