@@ -80,9 +80,11 @@ describe('scenario page', () => {
     const expected = Number(await s.result('expected'));
     const without = Number(await s.result('counter'));
     assert.ok(without < expected, `without the lock: ${without} < ${expected}`);
+    assert.match(await page.getByTestId('races').innerText(), /counter: worker-\d (reads|writes)/);
     await s.setParam('use_lock', 'true');
     await s.run();
     assert.equal(Number(await s.result('counter')), expected);
+    assert.equal(await page.getByTestId('races').count(), 0, 'no race under the lock');
     await page.screenshot({ path: `${ARTIFACTS}/scenario.png`, fullPage: true });
     await page.close();
     clean();

@@ -93,9 +93,14 @@ pub fn explore(
     let (scenario, params, machine) = setup(&req.sim)?;
     let strategy = match req.strategy.as_str() {
         "dfs" => Strategy::Dfs,
+        "dpor" => Strategy::Dpor,
         "random" => Strategy::Random,
         "pct" => Strategy::Pct { depth: 3 },
-        other => return Err(format!("the strategy is dfs, random or pct, got {other:?}")),
+        other => {
+            return Err(format!(
+                "the strategy is dpor, dfs, random or pct, got {other:?}"
+            ));
+        }
     };
     if req.budget == 0 || req.budget > MAX_EXPLORE_RUNS {
         return Err(format!(
@@ -160,6 +165,17 @@ pub fn play(req: &PlayRequest) -> Result<Response, String> {
         goal_reached,
         hint,
     })
+}
+
+/// Most data races reported per run.
+pub const MAX_RACES: usize = 20;
+
+/// The data races of a run, described.
+pub fn races(trace: &Trace) -> Vec<String> {
+    interleave_sim::races::find(trace, MAX_RACES)
+        .iter()
+        .map(|r| r.describe(trace))
+        .collect()
 }
 
 /// Carries out one piece of real work.

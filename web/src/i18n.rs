@@ -167,6 +167,11 @@ static STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("explore.strategy", "Strategy", "策略"),
     (
+        "explore.dpor",
+        "every schedule, independent steps merged (DPOR)",
+        "所有调度，合并独立步骤（DPOR）",
+    ),
+    (
         "explore.dfs",
         "every schedule (depth first)",
         "所有调度（深度优先）",
@@ -228,6 +233,12 @@ static STRINGS: &[(&str, &str, &str)] = &[
         "play.missed",
         "The run ended without reaching the goal. Undo and try another order.",
         "运行结束但未达成目标。撤销并尝试另一种顺序。",
+    ),
+    ("page.races", "Data races", "数据竞争"),
+    (
+        "page.races.what",
+        "Accesses to a shared variable by two units, at least one a write, that no lock, queue, event, start or join orders (happens-before with vector clocks). #n is the event number in the log.",
+        "两个单元对同一共享变量的访问（至少一个是写），且没有任何锁、队列、事件、启动或 join 为它们排序（用向量时钟计算的 happens-before）。#n 是事件日志中的编号。",
     ),
     (
         "notice.stale",

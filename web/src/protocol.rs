@@ -119,8 +119,11 @@ pub enum Response {
     Ready,
     /// A long simulation is `steps` scheduling steps in, at virtual time `time`.
     Progress { steps: u64, time: Nanos },
-    /// A finished simulation.
-    Trace { trace: Box<Trace> },
+    /// A finished simulation, with its data races described (see `interleave_sim::races`).
+    Trace {
+        trace: Box<Trace>,
+        races: Vec<String>,
+    },
     /// An exploration is `runs` runs in.
     ExploreProgress { runs: u64 },
     /// A finished exploration.

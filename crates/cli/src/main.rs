@@ -188,7 +188,10 @@ enum Sched {
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum Strategy {
+    /// Every schedule, depth first (with --max-preemptions: iterative preemption bounding).
     Dfs,
+    /// Every schedule up to reordering of independent steps (dynamic partial-order reduction).
+    Dpor,
     Random,
     Pct,
 }
@@ -389,6 +392,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             let cfg = interleave_sim::explore::Config {
                 strategy: match strategy {
                     Strategy::Dfs => interleave_sim::explore::Strategy::Dfs,
+                    Strategy::Dpor => interleave_sim::explore::Strategy::Dpor,
                     Strategy::Random => interleave_sim::explore::Strategy::Random,
                     Strategy::Pct => interleave_sim::explore::Strategy::Pct { depth: 3 },
                 },

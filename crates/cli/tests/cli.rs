@@ -315,3 +315,44 @@ fn list_marks_the_scenarios_with_a_real_mode() {
         .collect();
     assert_eq!(real, ["lock-race", "primes", "factorize", "life"]);
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    // `interleave list | head -1`: the reader goes away; the writer must not panic.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .args(["show", "primes"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{:?} {err}", out.status);
+}
+
+#[test]
+fn explore_with_dpor_finds_the_lost_update() {
+    let o = interleave(&[
+        "explore",
+        "lock-race",
+        "--set",
+        "workers=2",
+        "--set",
+        "increments=1",
+        "--set",
+        "variant=inplace",
+        "--gil",
+        "off",
+        "--cores",
+        "1",
+        "--strategy",
+        "dpor",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("every schedule explored"), "{text}");
+    assert!(text.contains("FAIL") && text.contains("lost=1"), "{text}");
+    assert!(text.contains("lost=0"), "{text}");
+}

@@ -29,6 +29,10 @@ pub const PROGRESS_EVERY: u64 = 100;
 pub enum Strategy {
     /// Every interleaving, depth first.
     Dfs,
+    /// Every interleaving up to the order of independent steps: depth first with dynamic
+    /// partial-order reduction (Flanagan–Godefroid, with vector clocks). Reaches the same
+    /// outcomes as `Dfs` in far fewer runs.
+    Dpor,
     /// Seeded random choices, one seed per run.
     Random,
     /// Probabilistic concurrency testing with this bug depth.
@@ -288,6 +292,20 @@ pub fn explore_observed(
                 }
             }
         }
+        Strategy::Dpor => {
+            let mut on_run = |trace: &Trace, preemptions: u32| {
+                runs += 1;
+                let log = Log {
+                    decisions: Vec::new(),
+                    preemptions,
+                };
+                record(trace, &log, cfg.seed);
+                if runs.is_multiple_of(PROGRESS_EVERY) {
+                    progress(runs);
+                }
+            };
+            exhausted = dpor(machine, build, cfg.seed, budget, &mut on_run)?;
+        }
         Strategy::Random | Strategy::Pct { .. } => {
             while runs < budget {
                 let seed = cfg.seed.wrapping_add(runs);
@@ -340,6 +358,308 @@ pub fn default_label(t: &Trace) -> (String, bool) {
         _ => {
             let parts: Vec<String> = t.result.iter().map(|(k, v)| format!("{k}={v}")).collect();
             (parts.join(" "), false)
+        }
+    }
+}
+
+// ---- dynamic partial-order reduction ----------------------------------------------------------
+
+use crate::kernel::Resource;
+use std::collections::BTreeSet;
+
+/// A vector clock: per unit (by index), how many of its steps happened before.
+type Clock = Vec<u32>;
+
+fn join(a: &mut Clock, b: &Clock) {
+    if a.len() < b.len() {
+        a.resize(b.len(), 0);
+    }
+    for (x, y) in a.iter_mut().zip(b) {
+        *x = (*x).max(*y);
+    }
+}
+
+/// One step of the current run, and the search state at the point before it.
+struct Node {
+    /// The units that could run (just the one that ran, when there was no choice).
+    enabled: Vec<UnitId>,
+    unit: UnitId,
+    footprint: Vec<(Resource, bool)>,
+    /// This step's position in its unit's own steps (1-based).
+    seq: u32,
+    /// Units still to try here, and units tried.
+    backtrack: BTreeSet<UnitId>,
+    done: BTreeSet<UnitId>,
+    /// The sleep set on arrival: units whose step here (with its footprint) would only
+    /// repeat an order already explored.
+    sleep: BTreeMap<UnitId, Vec<(Resource, bool)>>,
+    /// The footprint of each unit's step from here, for the units tried.
+    explored: BTreeMap<UnitId, Vec<(Resource, bool)>>,
+}
+
+fn dependent(a: &[(Resource, bool)], b: &[(Resource, bool)]) -> bool {
+    a.iter().any(|&(ra, wa)| {
+        b.iter().any(|&(rb, wb)| {
+            ra == Resource::Global || rb == Resource::Global || (ra == rb && (wa || wb))
+        })
+    })
+}
+
+/// Replays units by id for the first decisions, then keeps running the unit that ran last
+/// (else the oldest candidate). Records every decision's candidates.
+struct Follow {
+    prefix: Vec<UnitId>,
+    /// Units not to choose after the prefix (the current sleep set).
+    asleep: Rc<RefCell<BTreeSet<UnitId>>>,
+    pos: usize,
+    last: Option<UnitId>,
+    seen: Rc<RefCell<Vec<Vec<UnitId>>>>,
+    preemptions: Rc<RefCell<u32>>,
+}
+
+impl Scheduler for Follow {
+    fn choose(&mut self, _step: u64, candidates: &[Candidate]) -> Result<usize, String> {
+        self.seen
+            .borrow_mut()
+            .push(candidates.iter().map(|c| c.unit).collect());
+        let cont = candidates.iter().position(|c| Some(c.unit) == self.last);
+        let ix = match self.prefix.get(self.pos) {
+            Some(u) => candidates
+                .iter()
+                .position(|c| c.unit == *u)
+                .ok_or_else(|| format!("unit {} cannot run at decision {}", u.0, self.pos + 1))?,
+            None => {
+                let asleep = self.asleep.borrow();
+                match cont.filter(|&c| !asleep.contains(&candidates[c].unit)) {
+                    Some(c) => c,
+                    None => candidates
+                        .iter()
+                        .position(|c| !asleep.contains(&c.unit))
+                        .ok_or_else(|| SLEEP_BLOCKED.to_string())?,
+                }
+            }
+        };
+        self.pos += 1;
+        if cont.is_some_and(|c| c != ix) {
+            *self.preemptions.borrow_mut() += 1;
+        }
+        Ok(ix)
+    }
+
+    fn observe(&mut self, unit: UnitId) {
+        self.last = Some(unit);
+    }
+}
+
+const SLEEP_BLOCKED: &str = "every unit that could run is asleep";
+
+/// The sleep set after `unit`'s step with `footprint`: the sleepers (and the units already
+/// tried at this node) whose next step is independent of it.
+fn next_sleep(
+    node: &Node,
+    unit: UnitId,
+    footprint: &[(Resource, bool)],
+) -> BTreeMap<UnitId, Vec<(Resource, bool)>> {
+    node.sleep
+        .iter()
+        .chain(node.explored.iter())
+        .filter(|(u, f)| **u != unit && !dependent(f, footprint))
+        .map(|(u, f)| (*u, f.clone()))
+        .collect()
+}
+
+/// Depth-first search with dynamic partial-order reduction; calls `on_run` per complete run.
+/// Returns whether the search finished within `budget` runs.
+fn dpor(
+    machine: &Machine,
+    build: &dyn Fn() -> Program,
+    seed: u64,
+    budget: u64,
+    on_run: &mut dyn FnMut(&Trace, u32),
+) -> Result<bool, String> {
+    let mut nodes: Vec<Node> = Vec::new();
+    // The choice to make at each decision node of the next run, by node index.
+    let mut forced: Option<(usize, UnitId)> = None;
+    let mut runs = 0u64;
+    loop {
+        if runs >= budget {
+            return Ok(false);
+        }
+        runs += 1;
+        // Replay: the units chosen at the decision nodes kept, then the forced new choice.
+        let keep = forced.map_or(0, |(d, _)| d);
+        let mut prefix: Vec<UnitId> = nodes[..keep]
+            .iter()
+            .filter(|n| n.enabled.len() > 1)
+            .map(|n| n.unit)
+            .collect();
+        if let Some((_, u)) = forced {
+            prefix.push(u);
+        }
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let preemptions = Rc::new(RefCell::new(0));
+        let asleep = Rc::new(RefCell::new(BTreeSet::new()));
+        let follow = Follow {
+            prefix,
+            asleep: Rc::clone(&asleep),
+            pos: 0,
+            last: None,
+            seen: Rc::clone(&seen),
+            preemptions: Rc::clone(&preemptions),
+        };
+        let mut sim = Sim::with_scheduler(machine.clone(), seed, Box::new(follow))?;
+        sim.record_footprints();
+        sim.spawn_main("MainProcess", build());
+        let _ = sim.take_footprint();
+        // Clocks of this run, rebuilt from the start each time (cheap for small programs).
+        let mut clocks: Vec<Clock> = Vec::new();
+        let mut last_write: BTreeMap<Resource, Clock> = BTreeMap::new();
+        let mut reads: BTreeMap<Resource, Clock> = BTreeMap::new();
+        let mut depth = 0usize;
+        let mut decisions_seen = 0usize;
+        // The sleep set for the next step (replayed nodes carry theirs).
+        let mut sleep: BTreeMap<UnitId, Vec<(Resource, bool)>> = BTreeMap::new();
+        let mut redundant = false;
+        loop {
+            *asleep.borrow_mut() = if depth < keep {
+                BTreeSet::new()
+            } else {
+                sleep.keys().copied().collect()
+            };
+            let Some(step) = sim.step() else { break };
+            let footprint = sim.take_footprint();
+            let p = step.unit;
+            let enabled = if step.candidates > 1 {
+                let e = seen
+                    .borrow()
+                    .get(decisions_seen)
+                    .cloned()
+                    .unwrap_or_default();
+                decisions_seen += 1;
+                e
+            } else {
+                vec![p]
+            };
+            let pi = p.index();
+            if clocks.len() <= pi {
+                clocks.resize(pi + 1, Clock::new());
+            }
+            let before = clocks[pi].clone();
+            // The last earlier step that races with this one: dependent, by another unit,
+            // and not already ordered before this unit. Backtrack there.
+            for i in (0..depth.min(nodes.len())).rev() {
+                let ni = &nodes[i];
+                if ni.unit == p || !dependent(&ni.footprint, &footprint) {
+                    continue;
+                }
+                let ui = ni.unit.index();
+                if before.get(ui).copied().unwrap_or(0) >= ni.seq {
+                    continue;
+                }
+                let add: Vec<UnitId> = if ni.enabled.contains(&p) {
+                    vec![p]
+                } else {
+                    ni.enabled.clone()
+                };
+                nodes[i].backtrack.extend(add);
+                break;
+            }
+            // This step's clock.
+            let mut c = before;
+            if c.len() <= pi {
+                c.resize(pi + 1, 0);
+            }
+            c[pi] += 1;
+            let seq = c[pi];
+            for &(r, w) in &footprint {
+                if let Some(lw) = last_write.get(&r) {
+                    join(&mut c, lw);
+                }
+                if w && let Some(rd) = reads.get(&r) {
+                    join(&mut c, rd);
+                }
+            }
+            for &(r, w) in &footprint {
+                if w {
+                    last_write.insert(r, c.clone());
+                    reads.remove(&r);
+                } else {
+                    join(reads.entry(r).or_default(), &c);
+                }
+            }
+            clocks[pi] = c;
+            if depth < nodes.len() && depth < keep {
+                // A replayed node: same step as before; keep its search sets.
+                nodes[depth].footprint = footprint;
+                nodes[depth].seq = seq;
+                sleep = nodes[depth + 1..]
+                    .first()
+                    .filter(|_| depth + 1 < keep)
+                    .map(|n| n.sleep.clone())
+                    .unwrap_or_default();
+                if depth + 1 == keep {
+                    sleep = nodes.get(keep).map(|n| n.sleep.clone()).unwrap_or_default();
+                }
+            } else if depth == keep && forced.is_some() && depth < nodes.len() {
+                // The node where this run took its new choice: the units tried here before
+                // join the sleep set when independent of this step.
+                let n = &mut nodes[depth];
+                n.unit = p;
+                n.seq = seq;
+                sleep = next_sleep(n, p, &footprint);
+                n.explored.insert(p, footprint.clone());
+                n.footprint = footprint;
+                n.done.insert(p);
+                nodes.truncate(depth + 1);
+            } else {
+                if sleep.contains_key(&p) {
+                    // Only one unit could run and it is asleep: this order was explored.
+                    redundant = true;
+                }
+                let mut n = Node {
+                    enabled,
+                    unit: p,
+                    footprint: footprint.clone(),
+                    seq,
+                    backtrack: BTreeSet::from([p]),
+                    done: BTreeSet::from([p]),
+                    sleep: std::mem::take(&mut sleep),
+                    explored: BTreeMap::new(),
+                };
+                sleep = next_sleep(&n, p, &footprint);
+                n.explored.insert(p, footprint);
+                nodes.truncate(depth);
+                nodes.push(n);
+            }
+            depth += 1;
+            if redundant {
+                break;
+            }
+        }
+        let blocked = matches!(
+            sim.outcome(),
+            Some(Outcome::SchedulerError { message }) if message == SLEEP_BLOCKED
+        );
+        nodes.truncate(depth);
+        let trace = sim.finish();
+        if !redundant && !blocked {
+            on_run(&trace, *preemptions.borrow());
+        }
+        // The deepest node with a unit still to try.
+        forced = None;
+        for d in (0..nodes.len()).rev() {
+            let n = &nodes[d];
+            if let Some(&u) = n
+                .backtrack
+                .iter()
+                .find(|u| !n.done.contains(u) && !n.sleep.contains_key(u) && n.enabled.contains(u))
+            {
+                forced = Some((d, u));
+                break;
+            }
+        }
+        if forced.is_none() {
+            return Ok(true);
         }
     }
 }

@@ -160,8 +160,28 @@ pub struct Step {
     pub events: std::ops::Range<usize>,
 }
 
+/// Something a step reads or changes, for partial-order reduction: two steps are
+/// independent when they touch no common resource, or only read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Resource {
+    /// A synchronisation object or shared variable.
+    Obj(ObjId),
+    /// A unit's life: start, end, join.
+    Unit(UnitId),
+    /// The GIL of the process whose main unit is given.
+    Gil(UnitId),
+    /// An event loop.
+    Loop(u32),
+    /// Anything else (time, timers, output, the result map, the program RNG): conflicts with
+    /// every step.
+    Global,
+}
+
 /// A deterministic simulation of one program on one machine.
 pub struct Sim {
+    /// When recording (for the explorer's reduction): what the current step touched, with
+    /// whether it wrote.
+    footprint: Option<Vec<(Resource, bool)>>,
     pub(crate) machine: Machine,
     pub(crate) now: Nanos,
     steps: u64,
@@ -201,6 +221,7 @@ impl Sim {
         sched: Box<dyn Scheduler>,
     ) -> Result<Sim, String> {
         machine.validate()?;
+        let footprint = None;
         let cores = (0..machine.cores)
             .map(|_| Core {
                 occupant: None,
@@ -213,6 +234,7 @@ impl Sim {
             ..Trace::default()
         };
         Ok(Sim {
+            footprint,
             now: 0,
             steps: 0,
             units: Vec::new(),
@@ -267,6 +289,25 @@ impl Sim {
     /// The trace so far.
     pub fn trace(&self) -> &Trace {
         &self.trace
+    }
+
+    /// Starts recording what each step touches (see [`Sim::take_footprint`]).
+    pub fn record_footprints(&mut self) {
+        self.footprint = Some(Vec::new());
+    }
+
+    /// What the steps since the last call touched (empty when not recording).
+    pub fn take_footprint(&mut self) -> Vec<(Resource, bool)> {
+        self.footprint
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn touch(&mut self, r: Resource, write: bool) {
+        if let Some(f) = self.footprint.as_mut() {
+            f.push((r, write));
+        }
     }
 
     /// How the run ended, once it has.
@@ -402,6 +443,7 @@ impl Sim {
                 break;
             }
             self.timers.pop();
+            self.touch(Resource::Global, true);
             self.fire(UnitId(unit), epoch);
         }
     }
@@ -578,9 +620,12 @@ impl Sim {
     fn exec(&mut self, u: UnitId) {
         let host = self.os_thread(u);
         if self.machine.gil {
+            let process = self.units[host.index()].info.process;
+            self.touch(Resource::Gil(process), true);
             self.take_gil(host);
         }
         if let Some(l) = self.task_loop(u) {
+            self.touch(Resource::Loop(l as u32), true);
             let lp = &mut self.loops[l];
             if lp.current != Some(u) {
                 if lp.ready.front() == Some(&u) {
@@ -604,6 +649,7 @@ impl Sim {
 
     /// Starts a unit's program and runs it to its first operation.
     fn begin(&mut self, u: UnitId) -> Option<Op> {
+        self.touch(Resource::Unit(u), true);
         let unit = &mut self.units[u.index()];
         if unit.must_cancel {
             unit.must_cancel = false;
@@ -1449,6 +1495,44 @@ impl Sim {
     // ---- applying operations ----------------------------------------------------------------
 
     fn apply(&mut self, u: UnitId, op: Op) {
+        if self.footprint.is_some() {
+            let (r, write) = match &op {
+                Op::Obj(
+                    o,
+                    crate::program::ObjOp::Read
+                    | crate::program::ObjOp::ReadAt(_)
+                    | crate::program::ObjOp::Locked
+                    | crate::program::ObjOp::IsSet
+                    | crate::program::ObjOp::Empty
+                    | crate::program::ObjOp::Full,
+                ) => (Resource::Obj(*o), false),
+                // Waiting on an event that is already set only reads it.
+                Op::Obj(o, crate::program::ObjOp::Wait(_))
+                    if matches!(
+                        self.objs.get(o.index()).map(|x| &x.state),
+                        Some(crate::prims::ObjState::Event { flag: true })
+                    ) =>
+                {
+                    (Resource::Obj(*o), false)
+                }
+                // Joining a unit that has ended only reads its end.
+                Op::Join(t, _) if self.is_done(*t) => (Resource::Unit(*t), false),
+                Op::Obj(o, _) => (Resource::Obj(*o), true),
+                Op::Start(t)
+                | Op::AwaitStarted(t)
+                | Op::SetDaemon(t, _)
+                | Op::Join(t, _)
+                | Op::Terminate(t)
+                | Op::IsAlive(t)
+                | Op::ExitCode(t)
+                | Op::Cancel(t)
+                | Op::UnitDone(t)
+                | Op::UnitResult(t) => (Resource::Unit(*t), true),
+                Op::AwaitUnit { unit, .. } => (Resource::Unit(*unit), true),
+                _ => (Resource::Global, true),
+            };
+            self.touch(r, write);
+        }
         let result: PyResult<()> = match op {
             Op::Begin => Ok(()),
             Op::ContinueCompute => {
@@ -2069,6 +2153,7 @@ impl Sim {
 
     /// Ends a thread, task or callback (not a process main thread: see `exit_process`).
     pub(crate) fn finish_unit(&mut self, u: UnitId, result: PyResult<Value>) {
+        self.touch(Resource::Unit(u), true);
         if self.units[u.index()].status == Status::Done {
             return;
         }

@@ -33,7 +33,7 @@ pub fn ExplorePanel(
     on_pick: Callback<(String, u64)>,
 ) -> impl IntoView {
     let shell = expect_context::<Shell>();
-    let strategy = RwSignal::new("dfs".to_string());
+    let strategy = RwSignal::new("dpor".to_string());
     let bound = RwSignal::new("2".to_string());
     let budget = RwSignal::new("2000".to_string());
     let bound_ok = Memo::new(move |_| {
@@ -138,6 +138,7 @@ pub fn ExplorePanel(
                 <label class="field">
                     <span>{move || shell.t("explore.strategy")}</span>
                     <select data-testid="explore-strategy" on:change=move |ev| strategy.set(event_target_value(&ev))>
+                        <option value="dpor" selected=move || strategy.get() == "dpor">{move || shell.t("explore.dpor")}</option>
                         <option value="dfs" selected=move || strategy.get() == "dfs">{move || shell.t("explore.dfs")}</option>
                         <option value="random" selected=move || strategy.get() == "random">{move || shell.t("explore.random")}</option>
                         <option value="pct" selected=move || strategy.get() == "pct">"PCT"</option>

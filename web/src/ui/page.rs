@@ -120,10 +120,10 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
         let w = EngineWorker::spawn(
             move |r| match r {
                 Response::Progress { steps, time } => status.set(Status::Running { steps, time }),
-                Response::Trace { trace } => {
+                Response::Trace { trace, races } => {
                     let t: Trace = *trace;
                     let n = t.events.len();
-                    shown.set(Some(Shown::new(t)));
+                    shown.set(Some(Shown::with_races(t, races)));
                     // A permalink's step is restored once, after the first run.
                     let restored = pending_step.get_value().filter(|s| *s < n);
                     pending_step.set_value(None);
@@ -590,6 +590,12 @@ pub fn Summary(shown: RwSignal<Option<Arc<Shown>>>) -> impl IntoView {
                 .map(|u| format!("{:.0}%", u * 100.0))
                 .collect::<Vec<_>>()
                 .join(" ");
+            let races = s
+                .races
+                .iter()
+                .map(|r| view! { <li>{r.clone()}</li> })
+                .collect_view();
+            let has_races = !s.races.is_empty();
             let output = t
                 .output
                 .iter()
@@ -624,6 +630,11 @@ pub fn Summary(shown: RwSignal<Option<Arc<Shown>>>) -> impl IntoView {
                     </div>
                     {(!t.errors.is_empty()).then(|| view! {
                         <div class="errors"><h3>{i18n::ui("page.errors", lang)}</h3><ul data-testid="errors">{errors}</ul></div>
+                    })}
+                    {has_races.then(|| view! {
+                        <div class="errors"><h3>{i18n::ui("page.races", lang)}</h3>
+                        <p class="note">{i18n::ui("page.races.what", lang)}</p>
+                        <ul data-testid="races">{races}</ul></div>
                     })}
                     {(!output.is_empty()).then(|| view! {
                         <details class="printed"><summary>{i18n::ui("page.output", lang)}</summary><pre>{output}</pre></details>

@@ -384,7 +384,7 @@ pub fn RealPanel(
             let makespans = StoredValue::new(Vec::<u64>::new());
             let w = EngineWorker::spawn(
                 move |resp| {
-                    if let Response::Trace { trace } = resp {
+                    if let Response::Trace { trace, .. } = resp {
                         makespans.update_value(|m| m.push(trace.metrics.makespan));
                         let m = makespans.get_value();
                         if m.len() == 2 && m[1] > 0 {

@@ -18,12 +18,22 @@ use crate::timeline::{self, Hit, Layout, Marks, Pattern, View};
 pub struct Shown {
     pub trace: Trace,
     pub layout: Layout,
+    /// Data races found in the run, described.
+    pub races: Vec<String>,
 }
 
 impl Shown {
     pub fn new(trace: Trace) -> Arc<Shown> {
+        Shown::with_races(trace, Vec::new())
+    }
+
+    pub fn with_races(trace: Trace, races: Vec<String>) -> Arc<Shown> {
         let layout = Layout::new(&trace);
-        Arc::new(Shown { trace, layout })
+        Arc::new(Shown {
+            trace,
+            layout,
+            races,
+        })
     }
 }
 

@@ -57,6 +57,7 @@ pub fn start() {
                     Ok(trace) => post(
                         &me,
                         &Response::Trace {
+                            races: engine::races(&trace),
                             trace: Box::new(trace),
                         },
                     ),
