@@ -33,7 +33,8 @@ try {
   let total = 0;
   const rows = [];
   for (const path of [...loaded].sort()) {
-    const body = readFileSync(DIST + path.replace(/^\//, '').replace(/^$/, 'index.html') + (path.endsWith('/') ? 'index.html' : ''));
+    const rel = path.replace(/^\//, '');
+    const body = readFileSync(DIST + (rel === '' || rel.endsWith('/') ? `${rel}index.html` : rel));
     const gz = gzipSync(body, { level: 9 }).length;
     total += gz;
     rows.push(`  ${path.padEnd(48)} ${fmt(body.length / 1024).padStart(8)} KiB  ${fmt(gz / 1024).padStart(7)} KiB gz`);
@@ -87,7 +88,7 @@ try {
         const out = JSON.parse(
           execFileSync(cli, ['run', 'primes', '--mode', 'real', '--set', 'mode=sequential', '--kernel', kernel, '--format', 'json'], { cwd: ROOT }),
         );
-        walls.push(out.trace.result.wall_s * 1000);
+        walls.push(out.result.wall_s * 1000);
       }
       console.log(`  native, one thread, ${kernel} kernel: median ${fmt(median(walls))} ms → wasm / native = ${fmt(median(seq) / median(walls), 2)}`);
     }

@@ -87,7 +87,7 @@ fn setup(
 /// Explores a scenario's interleavings.
 pub fn explore(
     req: &ExploreRequest,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn FnMut(u64) -> bool,
 ) -> Result<interleave_sim::explore::Report, String> {
     use interleave_sim::explore::{Config, Strategy};
     let (scenario, params, machine) = setup(&req.sim)?;

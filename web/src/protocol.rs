@@ -57,6 +57,8 @@ pub struct ExploreRequest {
     pub max_preemptions: Option<u32>,
     /// At most this many runs.
     pub budget: u64,
+    /// At most this many seconds (the worker's clock).
+    pub seconds: Option<f64>,
 }
 
 /// One position of "you are the scheduler": the choices so far.

@@ -663,6 +663,7 @@ fn explore_req(
         strategy: "dfs".into(),
         max_preemptions: Some(2),
         budget,
+        seconds: None,
     }
 }
 
@@ -671,7 +672,10 @@ fn exploring_finds_the_lost_update_and_the_deadlock_and_nothing_with_the_lock() 
     let mut reports = 0;
     let r = engine::explore(
         &explore_req("lock-race", &[("workers", "2"), ("increments", "2")], 3000),
-        &mut |_| reports += 1,
+        &mut |_| {
+            reports += 1;
+            true
+        },
     )
     .unwrap();
     assert!(
@@ -707,12 +711,15 @@ fn exploring_finds_the_lost_update_and_the_deadlock_and_nothing_with_the_lock() 
     );
     free.sim.gil = Some(false);
     free.sim.cores = Some(1);
-    let r = engine::explore(&free, &mut |_| {}).unwrap();
+    let r = engine::explore(&free, &mut |_| true).unwrap();
     assert!(
         r.outcomes.iter().any(|o| o.failing) && r.outcomes.iter().any(|o| !o.failing),
         "{r:#?}"
     );
-    let r = engine::explore(&explore_req("rlock", &[("lock", "lock")], 200), &mut |_| {}).unwrap();
+    let r = engine::explore(&explore_req("rlock", &[("lock", "lock")], 200), &mut |_| {
+        true
+    })
+    .unwrap();
     assert!(
         r.outcomes
             .iter()
@@ -725,7 +732,7 @@ fn exploring_finds_the_lost_update_and_the_deadlock_and_nothing_with_the_lock() 
             &[("workers", "2"), ("increments", "1"), ("use_lock", "true")],
             5000,
         ),
-        &mut |_| {},
+        &mut |_| true,
     )
     .unwrap();
     assert!(r.exhausted, "small enough to finish");
@@ -734,7 +741,7 @@ fn exploring_finds_the_lost_update_and_the_deadlock_and_nothing_with_the_lock() 
 
 #[test]
 fn bad_explorations_are_errors() {
-    let mut p = |_| {};
+    let mut p = |_| true;
     let mut r = explore_req("lock-race", &[], 0);
     assert!(engine::explore(&r, &mut p).is_err());
     r.budget = 10;

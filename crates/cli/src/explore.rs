@@ -1,12 +1,12 @@
 //! `interleave explore`: a scenario under many schedules — the outcome table, and for each
 //! failure the shortest schedule as a numbered interleaving with the command that replays it.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Result;
 use interleave_scenarios::{Params, Scenario};
-use interleave_sim::explore::{Config, Report, explore};
+use interleave_sim::explore::{Config, Report, explore_observed};
 use interleave_sim::{Machine, SchedulerKind};
 
 use interleave_scenarios::outcome_label as label;
@@ -16,6 +16,7 @@ pub fn run(
     params: &Params,
     machine: &Machine,
     cfg: &Config,
+    seconds: Option<f64>,
     set: &[String],
     json: bool,
 ) -> Result<ExitCode> {
@@ -26,7 +27,29 @@ pub fn run(
         "exploring {} ({:?}, budget {} runs)…",
         s.id, cfg.strategy, cfg.budget
     );
-    let report = explore(machine, &build, &label, cfg).map_err(anyhow::Error::msg)?;
+    // Progress on stderr (on one line when it is a terminal) and the time budget.
+    let start = std::time::Instant::now();
+    let tty = std::io::stderr().is_terminal();
+    let mut progress = |runs: u64| {
+        let secs = start.elapsed().as_secs_f64();
+        if runs.is_multiple_of(10 * interleave_sim::explore::PROGRESS_EVERY) || tty {
+            let _ = write!(
+                std::io::stderr(),
+                "{}  {runs} runs, {secs:.1} s{}",
+                if tty { "\r" } else { "" },
+                if tty { "" } else { "\n" }
+            );
+        }
+        seconds.is_none_or(|limit| secs < limit)
+    };
+    let report = explore_observed(machine, &build, &label, cfg, &mut progress)
+        .map_err(anyhow::Error::msg)?;
+    if tty {
+        let _ = writeln!(std::io::stderr());
+    }
+    if !report.exhausted && seconds.is_some_and(|l| start.elapsed().as_secs_f64() >= l) {
+        let _ = writeln!(std::io::stderr(), "time budget used up");
+    }
     if json {
         outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);

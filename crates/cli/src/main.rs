@@ -141,6 +141,9 @@ enum Command {
         /// At most this many runs.
         #[arg(long, default_value_t = 20_000)]
         budget: u64,
+        /// At most this many seconds (the search stops there, not exhaustive).
+        #[arg(long, value_name = "SECONDS")]
+        time: Option<f64>,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         #[arg(long)]
@@ -372,11 +375,15 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             strategy,
             max_preemptions,
             budget,
+            time,
             seed,
             cores,
             gil,
             format,
         } => {
+            if time.is_some_and(|t| !t.is_finite() || t <= 0.0) {
+                return Err(usage("--time must be a positive number of seconds"));
+            }
             let s = scenario(&id)?;
             let params = s.validate(&pairs(&set)?).map_err(|e| usage(e.message))?;
             if format == Format::Chrome {
@@ -400,7 +407,15 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 budget: budget.max(1),
                 seed,
             };
-            explore::run(&s, &params, &machine, &cfg, &set, format == Format::Json)
+            explore::run(
+                &s,
+                &params,
+                &machine,
+                &cfg,
+                time,
+                &set,
+                format == Format::Json,
+            )
         }
         Command::Python { id, set } => {
             let s = scenario(&id)?;

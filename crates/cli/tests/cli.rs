@@ -356,3 +356,32 @@ fn explore_with_dpor_finds_the_lost_update() {
     assert!(text.contains("FAIL") && text.contains("lost=1"), "{text}");
     assert!(text.contains("lost=0"), "{text}");
 }
+
+#[test]
+fn explore_stops_at_its_time_budget() {
+    let start = std::time::Instant::now();
+    let o = interleave(&[
+        "explore",
+        "lock-race",
+        "--set",
+        "variant=inplace",
+        "--set",
+        "workers=3",
+        "--set",
+        "increments=3",
+        "--gil",
+        "off",
+        "--cores",
+        "1",
+        "--budget",
+        "100000000",
+        "--time",
+        "0.5",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(start.elapsed().as_secs_f64() < 30.0);
+    assert!(stdout(&o).contains("not exhaustive"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("time budget used up"), "{}", stderr(&o));
+    let bad = interleave(&["explore", "lock-race", "--time", "-1"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

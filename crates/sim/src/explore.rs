@@ -220,17 +220,20 @@ pub fn explore(
     label: &dyn Fn(&Trace) -> (String, bool),
     cfg: &Config,
 ) -> Result<Report, String> {
-    explore_observed(machine, build, label, cfg, &mut |_| {})
+    explore_observed(machine, build, label, cfg, &mut |_| true)
 }
 
-/// [`explore`], calling `progress(runs)` after every `PROGRESS_EVERY` counted runs.
+/// [`explore`], calling `progress(runs)` after every `PROGRESS_EVERY` counted runs; when it
+/// returns false (a time budget ran out, the user cancelled) the search stops there, not
+/// exhausted.
 pub fn explore_observed(
     machine: &Machine,
     build: &dyn Fn() -> Program,
     label: &dyn Fn(&Trace) -> (String, bool),
     cfg: &Config,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn FnMut(u64) -> bool,
 ) -> Result<Report, String> {
+    let mut go_on = true;
     let mut tally: BTreeMap<String, OutcomeCount> = BTreeMap::new();
     let mut runs = 0;
     let mut exhausted = false;
@@ -266,7 +269,7 @@ pub fn explore_observed(
                 let mut prefix = Vec::new();
                 let mut pruned = false;
                 loop {
-                    if runs >= budget {
+                    if runs >= budget || !go_on {
                         break 'bounds;
                     }
                     let (trace, log) =
@@ -275,7 +278,7 @@ pub fn explore_observed(
                         runs += 1;
                         record(&trace, &log, cfg.seed);
                         if runs.is_multiple_of(PROGRESS_EVERY) {
-                            progress(runs);
+                            go_on = progress(runs);
                         }
                     }
                     match next_prefix(&log, Some(bound), &mut pruned) {
@@ -300,14 +303,12 @@ pub fn explore_observed(
                     preemptions,
                 };
                 record(trace, &log, cfg.seed);
-                if runs.is_multiple_of(PROGRESS_EVERY) {
-                    progress(runs);
-                }
+                !runs.is_multiple_of(PROGRESS_EVERY) || progress(runs)
             };
             exhausted = dpor(machine, build, cfg.seed, budget, &mut on_run)?;
         }
         Strategy::Random | Strategy::Pct { .. } => {
-            while runs < budget {
+            while runs < budget && go_on {
                 let seed = cfg.seed.wrapping_add(runs);
                 let inner: Box<dyn Scheduler> = match cfg.strategy {
                     Strategy::Pct { depth } => Box::new(Pct::new(seed, depth, 1000)),
@@ -317,7 +318,7 @@ pub fn explore_observed(
                 runs += 1;
                 record(&trace, &log, seed);
                 if runs.is_multiple_of(PROGRESS_EVERY) {
-                    progress(runs);
+                    go_on = progress(runs);
                 }
             }
         }
@@ -475,7 +476,7 @@ fn dpor(
     build: &dyn Fn() -> Program,
     seed: u64,
     budget: u64,
-    on_run: &mut dyn FnMut(&Trace, u32),
+    on_run: &mut dyn FnMut(&Trace, u32) -> bool,
 ) -> Result<bool, String> {
     let mut nodes: Vec<Node> = Vec::new();
     // The choice to make at each decision node of the next run, by node index.
@@ -642,8 +643,8 @@ fn dpor(
         );
         nodes.truncate(depth);
         let trace = sim.finish();
-        if !redundant && !blocked {
-            on_run(&trace, *preemptions.borrow());
+        if !redundant && !blocked && !on_run(&trace, *preemptions.borrow()) {
+            return Ok(false);
         }
         // The deepest node with a unit still to try.
         forced = None;

@@ -18,6 +18,9 @@ use crate::permalink::{Link, PageMode};
 use crate::protocol::{ExploreRequest, PlayRequest, Request, Response, Sched, SimRequest};
 use crate::timeline;
 
+/// The longest an exploration in the page may take.
+const EXPLORE_SECONDS: f64 = 60.0;
+
 /// Where a simulated run is.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Status {
@@ -220,6 +223,7 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
             strategy: s.strategy,
             max_preemptions: s.max_preemptions,
             budget: s.budget,
+            seconds: Some(EXPLORE_SECONDS),
         };
         send(Request::Explore(req));
         search.set(Search::Running(0));

@@ -66,7 +66,11 @@ pub fn start() {
             }
             Request::Explore(ex) => {
                 let scope = me.clone();
-                let mut progress = |runs| post(&scope, &Response::ExploreProgress { runs });
+                let deadline = ex.seconds.map(|s| now_ms(&me) + s * 1000.0);
+                let mut progress = |runs| {
+                    post(&scope, &Response::ExploreProgress { runs });
+                    deadline.is_none_or(|d| now_ms(&scope) < d)
+                };
                 match engine::explore(&ex, &mut progress) {
                     Ok(report) => post(&me, &Response::Explored { report }),
                     Err(message) => post(&me, &Response::Error { job: None, message }),
