@@ -57,6 +57,27 @@ try {
   }
   console.log(`time to an interactive gallery: median ${fmt(median(times.slice(2)))} ms over ${RUNS} loads (after 2 warm-ups)`);
 
+  // A big timeline: draw time after a zoom (two animation frames later), median of 15.
+  {
+    const p = await browser.newPage();
+    await p.goto(`${BASE}/?v=1&s=lock-race&p.workers=64&p.increments=1000&lang=en`);
+    await p.getByTestId('outcome').waitFor({ timeout: 120_000 });
+    const times = [];
+    for (let i = 0; i < 15; i++) {
+      const which = i % 3 === 2 ? 'timeline-fit' : 'timeline-zoom_in';
+      const t = await p.evaluate(async (id) => {
+        const t0 = performance.now();
+        document.querySelector(`[data-testid=${id}]`).click();
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        return performance.now() - t0;
+      }, which);
+      times.push(t);
+    }
+    const events = (await p.getByTestId('timeline-cursor').innerText()).trim();
+    console.log(`big timeline (lock-race, 64 workers × 1000: 64 205 spans, ${events}): zoom/fit to painted frame median ${fmt(median(times))} ms`);
+    await p.close();
+  }
+
   // Real primes: the sequential baseline (one process-style worker) and two parallel engines.
   const seq = [];
   const speed = { threads: [], processes: [] };
