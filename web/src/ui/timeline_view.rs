@@ -205,7 +205,7 @@ pub fn TimelineView(
             &v,
             marks,
             lang,
-            &mut CanvasPainter { cx: &cx },
+            &mut CanvasPainter::new(&cx),
         );
     });
 
