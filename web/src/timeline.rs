@@ -468,7 +468,16 @@ fn draw_lane(
 ) {
     let spans = &layout.spans[unit.index()];
     let first = spans.partition_point(|&i| (trace.spans[i].end as f64) < view.t0);
-    let mut last_px = f64::NEG_INFINITY;
+    let (top, h) = (y + SPAN_PAD, LANE_H - 2.0 * SPAN_PAD);
+    // Narrow spans of one state that touch merge into one rectangle, so a zoomed-out lane
+    // costs at most a few rectangles per pixel column however many spans it holds.
+    let mut run: Option<(f64, f64, State)> = None;
+    let flush = |run: &mut Option<(f64, f64, State)>, p: &mut dyn Painter| {
+        if let Some((a, b, st)) = run.take() {
+            let sty = style(st);
+            p.rect(a, top, (b - a).max(1.0), h, sty.fill, sty.pattern);
+        }
+    };
     for &i in &spans[first..] {
         let s = &trace.spans[i];
         if s.start as f64 > view.t1 {
@@ -476,21 +485,22 @@ fn draw_lane(
         }
         let x0 = view.x(s.start as f64).max(LABEL_W - 1.0);
         let x1 = view.x(s.end as f64).min(view.width + 1.0);
-        // Sub-pixel spans: one per pixel column is enough.
-        if x1 - x0 < 1.0 && x0.floor() <= last_px {
+        if x1 - x0 < 2.0 {
+            match &mut run {
+                Some((_, b, st)) if *st == s.state && x0 <= *b + 1.0 => *b = b.max(x1),
+                // Another state inside a pixel already drawn: one colour per pixel column.
+                Some((_, b, _)) if x0.floor() < b.floor() => {}
+                _ => {
+                    flush(&mut run, p);
+                    run = Some((x0, x1.max(x0 + 1.0), s.state));
+                }
+            }
             continue;
         }
-        last_px = x0.floor();
+        flush(&mut run, p);
         let st = style(s.state);
-        let w = (x1 - x0).max(1.0);
-        p.rect(
-            x0,
-            y + SPAN_PAD,
-            w,
-            LANE_H - 2.0 * SPAN_PAD,
-            st.fill,
-            st.pattern,
-        );
+        let w = x1 - x0;
+        p.rect(x0, top, w, h, st.fill, st.pattern);
         if w > 60.0 {
             let label = match s.obj.and_then(|o| trace.objects.get(o.index())) {
                 Some(obj) if s.state == State::Blocked => {
@@ -508,20 +518,30 @@ fn draw_lane(
             p.text(x0 + 2.0, y + 15.0, st.mark, "#ffffff", 10.0, false);
         }
     }
+    flush(&mut run, p);
+    // Event ticks; ticks of one colour closer than two pixels merge into one bar.
     let evs = &layout.events[unit.index()];
     let first = evs.partition_point(|&i| (trace.events[i].time as f64) < view.t0);
-    let mut last_px = f64::NEG_INFINITY;
+    let mut ticks: Option<(f64, f64, &'static str)> = None;
     for &i in &evs[first..] {
         let e = &trace.events[i];
         if e.time as f64 > view.t1 {
             break;
         }
         let x = view.x(e.time as f64);
-        if x.floor() <= last_px {
-            continue;
+        let colour = event_colour(e.kind);
+        match &mut ticks {
+            Some((_, b, c)) if *c == colour && x <= *b + 2.0 => *b = b.max(x),
+            _ => {
+                if let Some((a, b, c)) = ticks.take() {
+                    p.rect(a - 1.0, y, b - a + 2.0, 7.0, c, Pattern::Solid);
+                }
+                ticks = Some((x, x, colour));
+            }
         }
-        last_px = x.floor();
-        p.rect(x - 1.0, y, 2.0, 7.0, event_colour(e.kind), Pattern::Solid);
+    }
+    if let Some((a, b, c)) = ticks {
+        p.rect(a - 1.0, y, b - a + 2.0, 7.0, c, Pattern::Solid);
     }
 }
 
