@@ -3,9 +3,10 @@
 //! the page and the SVG export share it, so what you export is what you saw.
 //!
 //! Drawing cost is bounded by the window, not the trace: each lane's spans are sorted and
-//! non-overlapping, so a binary search finds the first visible one, and spans narrower than a
-//! pixel collapse into the pixel column already drawn. 100 000 spans draw in a few
-//! milliseconds.
+//! non-overlapping, so a binary search finds the first visible one; touching narrow spans of
+//! one state merge into one rectangle, a pixel column gets one colour, and nearby event ticks
+//! of one colour merge into a bar. A 64 000-span, 192 000-event trace draws with about 1 000
+//! rectangles.
 
 use std::fmt::Write as _;
 
