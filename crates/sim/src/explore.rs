@@ -518,7 +518,8 @@ fn dpor(
         let mut reads: BTreeMap<Resource, Clock> = BTreeMap::new();
         let mut depth = 0usize;
         let mut decisions_seen = 0usize;
-        // The sleep set for the next step (replayed nodes carry theirs).
+        // The sleep set for the next step after the replayed prefix (the prefix's choices
+        // are fixed; the forced node derives its own from what it stores).
         let mut sleep: BTreeMap<UnitId, Vec<(Resource, bool)>> = BTreeMap::new();
         let mut redundant = false;
         loop {
@@ -593,14 +594,6 @@ fn dpor(
                 // A replayed node: same step as before; keep its search sets.
                 nodes[depth].footprint = footprint;
                 nodes[depth].seq = seq;
-                sleep = nodes[depth + 1..]
-                    .first()
-                    .filter(|_| depth + 1 < keep)
-                    .map(|n| n.sleep.clone())
-                    .unwrap_or_default();
-                if depth + 1 == keep {
-                    sleep = nodes.get(keep).map(|n| n.sleep.clone()).unwrap_or_default();
-                }
             } else if depth == keep && forced.is_some() && depth < nodes.len() {
                 // The node where this run took its new choice: the units tried here before
                 // join the sleep set when independent of this step.

@@ -53,6 +53,7 @@ impl<'a> CanvasPainter<'a> {
         self.font.clear();
     }
 
+    /// Stripes inside a rectangle; save/restore leaves the cached styles valid.
     fn stripes(&self, x: f64, y: f64, w: f64, h: f64, dirs: &[f64]) {
         let cx = self.cx;
         cx.save();
@@ -96,9 +97,8 @@ impl Painter for CanvasPainter<'_> {
                 Pattern::BackHatch => self.stripes(x, y, w, h, &[-1.0]),
                 Pattern::Cross => self.stripes(x, y, w, h, &[1.0, -1.0]),
                 Pattern::Bars => self.stripes(x, y, w, h, &[0.0]),
-                Pattern::Solid | Pattern::Hollow => return,
+                Pattern::Solid | Pattern::Hollow => {}
             }
-            self.forget();
         }
     }
 
