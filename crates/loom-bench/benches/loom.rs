@@ -1,5 +1,6 @@
-//! Our explorer vs loom on the same two programs, in one run: executions explored, wall time
-//! and the set of final counter values (which must be equal).
+//! Our explorer vs loom on the same two programs, in one run: executions explored, the median
+//! wall time (loom 3 runs, our DPOR 5, the plain search 1) and the set of final counter
+//! values (which must be equal).
 //!
 //!   cargo bench -p interleave-loom-bench
 
@@ -13,6 +14,14 @@ use interleave_sim::explore::Strategy;
 
 /// Runs our explorer may take per search (the plain search stops there).
 const BUDGET: u64 = 2_000_000;
+/// Timed repeats per explorer; the table shows the median wall time.
+const LOOM_REPEATS: usize = 3;
+const OUR_REPEATS: usize = 5;
+
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
+}
 
 static RUNS: AtomicUsize = AtomicUsize::new(0);
 static VALUES: StdMutex<BTreeSet<usize>> = StdMutex::new(BTreeSet::new());
@@ -95,19 +104,38 @@ fn main() {
         ("mutex counter, 3 threads × 2", 3, 2, true),
         ("unprotected RMW, 2 threads × 3", 2, 3, false),
     ] {
-        let (theirs, loom_runs, loom_s) = loom_counter(threads, n, locked);
+        let mut loom_times = Vec::new();
+        let mut loom_result = None;
+        for _ in 0..LOOM_REPEATS {
+            let (theirs, loom_runs, loom_s) = loom_counter(threads, n, locked);
+            loom_times.push(loom_s);
+            loom_result = Some((theirs, loom_runs));
+        }
+        let Some((theirs, loom_runs)) = loom_result else {
+            return;
+        };
+        let loom_s = median(&mut loom_times);
         println!(
             "{name:<32} {:<14} {loom_runs:>10} {loom_s:>9.3} {:>9}  {theirs:?}",
             "loom", "yes"
         );
-        for (label, strategy) in [
-            ("ours, DPOR", Strategy::Dpor),
-            ("ours, no POR", Strategy::Dfs),
+        for (label, strategy, repeats) in [
+            ("ours, DPOR", Strategy::Dpor, OUR_REPEATS),
+            ("ours, no POR", Strategy::Dfs, 1),
         ] {
-            let t = Instant::now();
-            match explore_counter(threads, n, locked, strategy, BUDGET) {
-                Ok((ours, report)) => {
-                    let s = t.elapsed().as_secs_f64();
+            let mut times = Vec::new();
+            let mut last = None;
+            for _ in 0..repeats {
+                let t = Instant::now();
+                let r = explore_counter(threads, n, locked, strategy, BUDGET);
+                times.push(t.elapsed().as_secs_f64());
+                last = Some(r);
+            }
+            let s = median(&mut times);
+            match last {
+                None => {}
+                Some(Err(e)) => println!("{:<32} {label:<14} error: {e}", ""),
+                Some(Ok((ours, report))) => {
                     let same = ours.iter().map(|&v| v as usize).collect::<Vec<_>>() == theirs;
                     println!(
                         "{:<32} {label:<14} {:>10} {s:>9.3} {:>9}  {ours:?}{}   (loom's time / ours: {:.2}×)",
@@ -118,7 +146,6 @@ fn main() {
                         loom_s / s.max(1e-9)
                     );
                 }
-                Err(e) => println!("{:<32} {label:<14} error: {e}", ""),
             }
         }
     }

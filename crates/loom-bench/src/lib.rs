@@ -11,11 +11,9 @@ pub fn counter(threads: usize, n: usize, locked: bool) -> Program {
     Program::new(move |cx: Ctx| async move {
         let counter = cx.var("counter", 0);
         let lock = cx.lock("mutex");
-        let go = cx.event("go");
         let mut ts = Vec::new();
         for i in 0..threads {
             let body = Program::new(move |cx: Ctx| async move {
-                go.wait(&cx).await?;
                 for _ in 0..n {
                     if locked {
                         lock.acquire(&cx).await?;
@@ -30,7 +28,6 @@ pub fn counter(threads: usize, n: usize, locked: bool) -> Program {
             });
             ts.push(cx.spawn_thread(&format!("t{i}"), body).await?);
         }
-        go.set(&cx).await?;
         for t in ts {
             t.join(&cx).await?;
         }

@@ -366,12 +366,14 @@ pub fn default_label(t: &Trace) -> (String, bool) {
 // ---- dynamic partial-order reduction ----------------------------------------------------------
 
 use crate::kernel::Resource;
-use std::collections::BTreeSet;
+
+/// What one step touched, with whether it wrote.
+type Footprint = Vec<(Resource, bool)>;
 
 /// A vector clock: per unit (by index), how many of its steps happened before.
 type Clock = Vec<u32>;
 
-fn join(a: &mut Clock, b: &Clock) {
+fn join(a: &mut Clock, b: &[u32]) {
     if a.len() < b.len() {
         a.resize(b.len(), 0);
     }
@@ -382,20 +384,44 @@ fn join(a: &mut Clock, b: &Clock) {
 
 /// One step of the current run, and the search state at the point before it.
 struct Node {
-    /// The units that could run (just the one that ran, when there was no choice).
+    /// The units that could run, when there was a choice; empty when only `unit` could.
     enabled: Vec<UnitId>,
     unit: UnitId,
-    footprint: Vec<(Resource, bool)>,
+    footprint: Footprint,
     /// This step's position in its unit's own steps (1-based).
     seq: u32,
-    /// Units still to try here, and units tried.
-    backtrack: BTreeSet<UnitId>,
-    done: BTreeSet<UnitId>,
+    /// Units to try here (some may have been tried already).
+    backtrack: Vec<UnitId>,
     /// The sleep set on arrival: units whose step here (with its footprint) would only
     /// repeat an order already explored.
-    sleep: BTreeMap<UnitId, Vec<(Resource, bool)>>,
-    /// The footprint of each unit's step from here, for the units tried.
-    explored: BTreeMap<UnitId, Vec<(Resource, bool)>>,
+    sleep: Vec<(UnitId, Footprint)>,
+    /// The units tried here before `unit`, with the footprints of their steps.
+    tried: Vec<(UnitId, Footprint)>,
+}
+
+impl Node {
+    fn can_run(&self, u: UnitId) -> bool {
+        if self.enabled.is_empty() {
+            u == self.unit
+        } else {
+            self.enabled.contains(&u)
+        }
+    }
+
+    fn done(&self, u: UnitId) -> bool {
+        u == self.unit || self.tried.iter().any(|(t, _)| *t == u)
+    }
+
+    fn asleep(&self, u: UnitId) -> bool {
+        self.sleep.iter().any(|(s, _)| *s == u)
+    }
+
+    /// Adds `u` to the units to try, kept in id order (the order they are tried in).
+    fn want(&mut self, u: UnitId) {
+        if let Err(at) = self.backtrack.binary_search(&u) {
+            self.backtrack.insert(at, u);
+        }
+    }
 }
 
 fn dependent(a: &[(Resource, bool)], b: &[(Resource, bool)]) -> bool {
@@ -407,22 +433,24 @@ fn dependent(a: &[(Resource, bool)], b: &[(Resource, bool)]) -> bool {
 }
 
 /// Replays units by id for the first decisions, then keeps running the unit that ran last
-/// (else the oldest candidate). Records every decision's candidates.
+/// (else the oldest candidate). Leaves the candidates of the latest decision in `seen`.
 struct Follow {
     prefix: Vec<UnitId>,
     /// Units not to choose after the prefix (the current sleep set).
-    asleep: Rc<RefCell<BTreeSet<UnitId>>>,
+    asleep: Rc<RefCell<Vec<UnitId>>>,
     pos: usize,
     last: Option<UnitId>,
-    seen: Rc<RefCell<Vec<Vec<UnitId>>>>,
+    seen: Rc<RefCell<Vec<UnitId>>>,
     preemptions: Rc<RefCell<u32>>,
 }
 
 impl Scheduler for Follow {
     fn choose(&mut self, _step: u64, candidates: &[Candidate]) -> Result<usize, String> {
-        self.seen
-            .borrow_mut()
-            .push(candidates.iter().map(|c| c.unit).collect());
+        {
+            let mut seen = self.seen.borrow_mut();
+            seen.clear();
+            seen.extend(candidates.iter().map(|c| c.unit));
+        }
         let cont = candidates.iter().position(|c| Some(c.unit) == self.last);
         let ix = match self.prefix.get(self.pos) {
             Some(u) => candidates
@@ -460,13 +488,99 @@ fn next_sleep(
     node: &Node,
     unit: UnitId,
     footprint: &[(Resource, bool)],
-) -> BTreeMap<UnitId, Vec<(Resource, bool)>> {
+) -> Vec<(UnitId, Footprint)> {
     node.sleep
         .iter()
-        .chain(node.explored.iter())
-        .filter(|(u, f)| **u != unit && !dependent(f, footprint))
-        .map(|(u, f)| (*u, f.clone()))
+        .chain(node.tried.iter())
+        .filter(|(u, f)| *u != unit && !dependent(f, footprint))
+        .cloned()
         .collect()
+}
+
+/// What the current run did to one resource: the clocks of its last write and of the reads
+/// since, and where those steps are. Kept between runs (reset, and a zero clock joins as
+/// nothing) so a run allocates none.
+#[derive(Default)]
+struct Access {
+    write_clock: Clock,
+    read_clock: Clock,
+    last_write: Option<usize>,
+    /// Per unit, its latest read since the last write.
+    reads: Vec<(UnitId, usize)>,
+}
+
+#[derive(Default)]
+struct Accesses {
+    by_resource: BTreeMap<Resource, Access>,
+    /// The last step that touched `Resource::Global` (which conflicts with every step).
+    last_global: Option<usize>,
+}
+
+impl Accesses {
+    fn reset(&mut self) {
+        for a in self.by_resource.values_mut() {
+            a.write_clock.fill(0);
+            a.read_clock.fill(0);
+            a.last_write = None;
+            a.reads.clear();
+        }
+        self.last_global = None;
+    }
+
+    /// The steps that a step with `footprint` depends on and that could be the latest one
+    /// not ordered before it: every other dependent step comes before one of these (so is
+    /// ordered before the step whenever that one is). False when the footprint touches
+    /// `Global`: then every earlier step is a candidate.
+    fn candidates(&self, footprint: &[(Resource, bool)], out: &mut Vec<usize>) -> bool {
+        out.clear();
+        if footprint.iter().any(|&(r, _)| r == Resource::Global) {
+            return false;
+        }
+        out.extend(self.last_global);
+        for &(r, w) in footprint {
+            if let Some(a) = self.by_resource.get(&r) {
+                out.extend(a.last_write);
+                if w {
+                    out.extend(a.reads.iter().map(|&(_, i)| i));
+                }
+            }
+        }
+        true
+    }
+
+    /// Joins into `c` the clocks of the steps a step with `footprint` depends on.
+    fn join_into(&self, footprint: &[(Resource, bool)], c: &mut Clock) {
+        for &(r, w) in footprint {
+            if let Some(a) = self.by_resource.get(&r) {
+                join(c, &a.write_clock);
+                if w {
+                    join(c, &a.read_clock);
+                }
+            }
+        }
+    }
+
+    /// Records step `ix` by `unit` with `footprint` and its final clock `c`.
+    fn record(&mut self, ix: usize, unit: UnitId, footprint: &[(Resource, bool)], c: &Clock) {
+        for &(r, w) in footprint {
+            if r == Resource::Global {
+                self.last_global = Some(ix);
+            }
+            let a = self.by_resource.entry(r).or_default();
+            if w {
+                a.write_clock.clone_from(c);
+                a.read_clock.fill(0);
+                a.last_write = Some(ix);
+                a.reads.clear();
+            } else {
+                join(&mut a.read_clock, c);
+                match a.reads.iter_mut().find(|(u, _)| *u == unit) {
+                    Some(slot) => slot.1 = ix,
+                    None => a.reads.push((unit, ix)),
+                }
+            }
+        }
+    }
 }
 
 /// Depth-first search with dynamic partial-order reduction; calls `on_run` per complete run.
@@ -479,9 +593,19 @@ fn dpor(
     on_run: &mut dyn FnMut(&Trace, u32) -> bool,
 ) -> Result<bool, String> {
     let mut nodes: Vec<Node> = Vec::new();
-    // The choice to make at each decision node of the next run, by node index.
+    // The choice to make at one node of the next run: its index and the unit.
     let mut forced: Option<(usize, UnitId)> = None;
     let mut runs = 0u64;
+    // Clocks of the current run, rebuilt from the start each run in reused buffers.
+    let mut clocks: Vec<Clock> = Vec::new();
+    let mut accesses = Accesses::default();
+    let mut candidates: Vec<usize> = Vec::new();
+    let mut prev_clock: Clock = Clock::new();
+    let mut enabled: Vec<UnitId> = Vec::new();
+    let mut prev_enabled: Vec<UnitId> = Vec::new();
+    let mut footprint: Footprint = Vec::new();
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let asleep = Rc::new(RefCell::new(Vec::new()));
     loop {
         if runs >= budget {
             return Ok(false);
@@ -491,15 +615,14 @@ fn dpor(
         let keep = forced.map_or(0, |(d, _)| d);
         let mut prefix: Vec<UnitId> = nodes[..keep]
             .iter()
-            .filter(|n| n.enabled.len() > 1)
+            .filter(|n| !n.enabled.is_empty())
             .map(|n| n.unit)
             .collect();
         if let Some((_, u)) = forced {
             prefix.push(u);
         }
-        let seen = Rc::new(RefCell::new(Vec::new()));
         let preemptions = Rc::new(RefCell::new(0));
-        let asleep = Rc::new(RefCell::new(BTreeSet::new()));
+        asleep.borrow_mut().clear();
         let follow = Follow {
             prefix,
             asleep: Rc::clone(&asleep),
@@ -511,117 +634,131 @@ fn dpor(
         let mut sim = Sim::with_scheduler(machine.clone(), seed, Box::new(follow))?;
         sim.record_footprints();
         sim.spawn_main("MainProcess", build());
-        let _ = sim.take_footprint();
-        // Clocks of this run, rebuilt from the start each time (cheap for small programs).
-        let mut clocks: Vec<Clock> = Vec::new();
-        let mut last_write: BTreeMap<Resource, Clock> = BTreeMap::new();
-        let mut reads: BTreeMap<Resource, Clock> = BTreeMap::new();
+        sim.swap_footprint(&mut footprint);
+        for c in &mut clocks {
+            c.fill(0);
+        }
+        accesses.reset();
+        prev_clock.fill(0);
+        prev_enabled.clear();
         let mut depth = 0usize;
-        let mut decisions_seen = 0usize;
         // The sleep set for the next step after the replayed prefix (the prefix's choices
         // are fixed; the forced node derives its own from what it stores).
-        let mut sleep: BTreeMap<UnitId, Vec<(Resource, bool)>> = BTreeMap::new();
+        let mut sleep: Vec<(UnitId, Footprint)> = Vec::new();
         let mut redundant = false;
         loop {
-            *asleep.borrow_mut() = if depth < keep {
-                BTreeSet::new()
-            } else {
-                sleep.keys().copied().collect()
-            };
+            if depth >= keep {
+                let mut a = asleep.borrow_mut();
+                a.clear();
+                a.extend(sleep.iter().map(|(u, _)| *u));
+            }
             let Some(step) = sim.step() else { break };
-            let footprint = sim.take_footprint();
+            sim.swap_footprint(&mut footprint);
             let p = step.unit;
-            let enabled = if step.candidates > 1 {
-                let e = seen
-                    .borrow()
-                    .get(decisions_seen)
-                    .cloned()
-                    .unwrap_or_default();
-                decisions_seen += 1;
-                e
+            enabled.clear();
+            if step.candidates > 1 {
+                enabled.extend_from_slice(&seen.borrow());
             } else {
-                vec![p]
-            };
+                enabled.push(p);
+            }
+            // A unit that could not run before the previous step and can now was started,
+            // woken or handed something by it: its next step comes after that one in every
+            // execution, so it inherits that step's clock (as a thread inherits its
+            // creator's). The race that matters is the one with the step that blocked it.
+            for u in &enabled {
+                if !prev_enabled.contains(u) {
+                    let ui = u.index();
+                    if clocks.len() <= ui {
+                        clocks.resize(ui + 1, Clock::new());
+                    }
+                    join(&mut clocks[ui], &prev_clock);
+                }
+            }
+            std::mem::swap(&mut prev_enabled, &mut enabled);
             let pi = p.index();
             if clocks.len() <= pi {
                 clocks.resize(pi + 1, Clock::new());
             }
-            let before = clocks[pi].clone();
+            let mut c = std::mem::take(&mut clocks[pi]);
             // The last earlier step that races with this one: dependent, by another unit,
-            // and not already ordered before this unit. Backtrack there.
-            for i in (0..depth.min(nodes.len())).rev() {
-                let ni = &nodes[i];
-                if ni.unit == p || !dependent(&ni.footprint, &footprint) {
-                    continue;
-                }
-                let ui = ni.unit.index();
-                if before.get(ui).copied().unwrap_or(0) >= ni.seq {
-                    continue;
-                }
-                let add: Vec<UnitId> = if ni.enabled.contains(&p) {
-                    vec![p]
-                } else {
-                    ni.enabled.clone()
+            // and not already ordered before this unit. Backtrack there. A replayed step
+            // (before `keep`) found its races when it first ran, against the same steps.
+            let racing = if depth < keep {
+                None
+            } else {
+                let scan = depth.min(nodes.len());
+                let unordered = |i: usize| {
+                    let ni = &nodes[i];
+                    ni.unit != p && c.get(ni.unit.index()).copied().unwrap_or(0) < ni.seq
                 };
-                nodes[i].backtrack.extend(add);
-                break;
+                if accesses.candidates(&footprint, &mut candidates) {
+                    candidates
+                        .iter()
+                        .copied()
+                        .filter(|&i| i < scan && unordered(i))
+                        .max()
+                } else {
+                    (0..scan)
+                        .rev()
+                        .find(|&i| dependent(&nodes[i].footprint, &footprint) && unordered(i))
+                }
+            };
+            if let Some(i) = racing {
+                let n = &mut nodes[i];
+                if n.can_run(p) {
+                    n.want(p);
+                } else if n.enabled.is_empty() {
+                    let u = n.unit;
+                    n.want(u);
+                } else {
+                    for k in 0..n.enabled.len() {
+                        let u = n.enabled[k];
+                        n.want(u);
+                    }
+                }
             }
             // This step's clock.
-            let mut c = before;
             if c.len() <= pi {
                 c.resize(pi + 1, 0);
             }
             c[pi] += 1;
             let seq = c[pi];
-            for &(r, w) in &footprint {
-                if let Some(lw) = last_write.get(&r) {
-                    join(&mut c, lw);
-                }
-                if w && let Some(rd) = reads.get(&r) {
-                    join(&mut c, rd);
-                }
-            }
-            for &(r, w) in &footprint {
-                if w {
-                    last_write.insert(r, c.clone());
-                    reads.remove(&r);
-                } else {
-                    join(reads.entry(r).or_default(), &c);
-                }
-            }
+            accesses.join_into(&footprint, &mut c);
+            accesses.record(depth, p, &footprint, &c);
+            prev_clock.clone_from(&c);
             clocks[pi] = c;
-            if depth < nodes.len() && depth < keep {
-                // A replayed node: same step as before; keep its search sets.
-                nodes[depth].footprint = footprint;
-                nodes[depth].seq = seq;
+            if depth < keep {
+                // A replayed node: the same step as before, with the same footprint and
+                // place in its unit; its search sets stay.
             } else if depth == keep && forced.is_some() && depth < nodes.len() {
                 // The node where this run took its new choice: the units tried here before
                 // join the sleep set when independent of this step.
                 let n = &mut nodes[depth];
-                n.unit = p;
+                let old_unit = std::mem::replace(&mut n.unit, p);
+                let old_footprint = std::mem::replace(&mut n.footprint, footprint.clone());
+                n.tried.push((old_unit, old_footprint));
                 n.seq = seq;
                 sleep = next_sleep(n, p, &footprint);
-                n.explored.insert(p, footprint.clone());
-                n.footprint = footprint;
-                n.done.insert(p);
                 nodes.truncate(depth + 1);
             } else {
-                if sleep.contains_key(&p) {
+                if sleep.iter().any(|(s, _)| *s == p) {
                     // Only one unit could run and it is asleep: this order was explored.
                     redundant = true;
                 }
-                let mut n = Node {
-                    enabled,
+                let n = Node {
+                    enabled: if step.candidates > 1 {
+                        prev_enabled.clone()
+                    } else {
+                        Vec::new()
+                    },
                     unit: p,
                     footprint: footprint.clone(),
                     seq,
-                    backtrack: BTreeSet::from([p]),
-                    done: BTreeSet::from([p]),
+                    backtrack: Vec::new(),
                     sleep: std::mem::take(&mut sleep),
-                    explored: BTreeMap::new(),
+                    tried: Vec::new(),
                 };
                 sleep = next_sleep(&n, p, &footprint);
-                n.explored.insert(p, footprint);
                 nodes.truncate(depth);
                 nodes.push(n);
             }
@@ -646,7 +783,7 @@ fn dpor(
             if let Some(&u) = n
                 .backtrack
                 .iter()
-                .find(|u| !n.done.contains(u) && !n.sleep.contains_key(u) && n.enabled.contains(u))
+                .find(|&&u| !n.done(u) && !n.asleep(u) && n.can_run(u))
             {
                 forced = Some((d, u));
                 break;

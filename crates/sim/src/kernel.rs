@@ -304,6 +304,15 @@ impl Sim {
             .unwrap_or_default()
     }
 
+    /// Moves what the steps since the last call touched into `buf` (cleared first), giving
+    /// the kernel `buf`'s old storage to record into next.
+    pub fn swap_footprint(&mut self, buf: &mut Vec<(Resource, bool)>) {
+        buf.clear();
+        if let Some(f) = self.footprint.as_mut() {
+            std::mem::swap(f, buf);
+        }
+    }
+
     fn touch(&mut self, r: Resource, write: bool) {
         if let Some(f) = self.footprint.as_mut() {
             f.push((r, write));
@@ -649,7 +658,10 @@ impl Sim {
 
     /// Starts a unit's program and runs it to its first operation.
     fn begin(&mut self, u: UnitId) -> Option<Op> {
-        self.touch(Resource::Unit(u), true);
+        // Beginning runs the unit's own code up to its first operation: it only reads its
+        // start (and a cancel that came first). `Thread.start()` waiting for this step reads
+        // it too, so the two commute: whichever goes first, both end in the same state.
+        self.touch(Resource::Unit(u), false);
         let unit = &mut self.units[u.index()];
         if unit.must_cancel {
             unit.must_cancel = false;
@@ -1515,20 +1527,21 @@ impl Sim {
                 {
                     (Resource::Obj(*o), false)
                 }
-                // Joining a unit that has ended only reads its end.
-                Op::Join(t, _) if self.is_done(*t) => (Resource::Unit(*t), false),
                 Op::Obj(o, _) => (Resource::Obj(*o), true),
-                Op::Start(t)
-                | Op::AwaitStarted(t)
-                | Op::SetDaemon(t, _)
+                // A unit's life changes only when it starts, ends, is cancelled or
+                // terminated, or has its daemon flag set. Asking about it, or waiting for it
+                // (which only adds a waiter that the change wakes), reads it: two joins of
+                // one thread commute, and a join conflicts with the end it waits for.
+                Op::Start(t) | Op::SetDaemon(t, _) | Op::Terminate(t) | Op::Cancel(t) => {
+                    (Resource::Unit(*t), true)
+                }
+                Op::AwaitStarted(t)
                 | Op::Join(t, _)
-                | Op::Terminate(t)
                 | Op::IsAlive(t)
                 | Op::ExitCode(t)
-                | Op::Cancel(t)
                 | Op::UnitDone(t)
-                | Op::UnitResult(t) => (Resource::Unit(*t), true),
-                Op::AwaitUnit { unit, .. } => (Resource::Unit(*unit), true),
+                | Op::UnitResult(t) => (Resource::Unit(*t), false),
+                Op::AwaitUnit { unit, .. } => (Resource::Unit(*unit), false),
                 _ => (Resource::Global, true),
             };
             self.touch(r, write);
