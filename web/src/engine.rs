@@ -115,13 +115,8 @@ pub fn explore(
         seed: req.sim.seed,
     };
     let build = || (scenario.build)(&params);
-    interleave_sim::explore::explore_observed(
-        &machine,
-        &build,
-        &interleave_scenarios::outcome_label,
-        &cfg,
-        progress,
-    )
+    let label = |t: &interleave_sim::Trace| scenario.outcome_label(t);
+    interleave_sim::explore::explore_observed(&machine, &build, &label, &cfg, progress)
 }
 
 /// One position of "you are the scheduler".
@@ -130,14 +125,15 @@ pub fn play(req: &PlayRequest) -> Result<Response, String> {
     let build = || (scenario.build)(&params);
     let pos = interleave_sim::play::position(&machine, req.sim.seed, &build, &req.choices)?;
     let goal = goals::goal(scenario.id);
-    let goal_reached = pos.next.is_none() && (goal.reached)(&pos.trace);
+    let reached = |t: &interleave_sim::Trace| (goal.reached)(&scenario, t);
+    let goal_reached = pos.next.is_none() && reached(&pos.trace);
     let hint = if req.hint && !goal_reached && pos.next.is_some() {
         interleave_sim::play::shortest_path(
             &machine,
             req.sim.seed,
             &build,
             &req.choices,
-            &goal.reached,
+            &reached,
             HINT_RUNS,
         )?
     } else if goal_reached {

@@ -1,28 +1,29 @@
 //! What the player of "you are the scheduler" tries to reach in each scenario.
 
-use interleave_scenarios::{Text, t};
+use interleave_scenarios::{Scenario, Text, t};
 use interleave_sim::{Outcome, Trace, Value};
 
 /// A goal: what to aim for, and how the page recognises a finished run that reached it.
 pub struct Goal {
     pub text: Text,
-    pub reached: fn(&Trace) -> bool,
+    pub reached: fn(&Scenario, &Trace) -> bool,
 }
 
-fn deadlocked(tr: &Trace) -> bool {
+fn deadlocked(_: &Scenario, tr: &Trace) -> bool {
     matches!(tr.outcome, Some(Outcome::Deadlock { .. }))
 }
 
-fn lost_update(tr: &Trace) -> bool {
+fn lost_update(_: &Scenario, tr: &Trace) -> bool {
     matches!(tr.result.get("lost"), Some(Value::Int(n)) if *n > 0)
 }
 
-fn a_unit_failed(tr: &Trace) -> bool {
+fn a_unit_failed(_: &Scenario, tr: &Trace) -> bool {
     !tr.errors.is_empty()
 }
 
-fn any_failure(tr: &Trace) -> bool {
-    interleave_scenarios::outcome_label(tr).1
+/// A deadlock, an exception, a lost wakeup or a broken invariant of the scenario.
+fn any_failure(s: &Scenario, tr: &Trace) -> bool {
+    s.outcome_label(tr).1
 }
 
 /// The goal of a scenario.

@@ -236,6 +236,12 @@ static STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("page.races", "Data races", "数据竞争"),
     (
+        "page.findings",
+        "Lost wakeups and broken invariants",
+        "丢失的唤醒与被破坏的不变式",
+    ),
+    ("page.invariant", "Invariant broken", "不变式被破坏"),
+    (
         "page.races.what",
         "Accesses to a shared variable by two units, at least one a write, that no lock, queue, event, start or join orders (happens-before with vector clocks). #n is the event number in the log.",
         "两个单元对同一共享变量的访问（至少一个是写），且没有任何锁、队列、事件、启动或 join 为它们排序（用向量时钟计算的 happens-before）。#n 是事件日志中的编号。",

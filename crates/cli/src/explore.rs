@@ -9,8 +9,6 @@ use interleave_scenarios::{Params, Scenario};
 use interleave_sim::explore::{Config, Report, explore_observed};
 use interleave_sim::{Machine, SchedulerKind};
 
-use interleave_scenarios::outcome_label as label;
-
 pub fn run(
     s: &Scenario,
     params: &Params,
@@ -21,6 +19,7 @@ pub fn run(
     json: bool,
 ) -> Result<ExitCode> {
     let build = || (s.build)(params);
+    let label = |t: &interleave_sim::Trace| s.outcome_label(t);
     let mut stderr = std::io::stderr();
     let _ = writeln!(
         stderr,

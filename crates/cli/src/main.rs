@@ -354,14 +354,18 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                             if machine.gil { "on" } else { "off" }
                         )
                     };
-                    render::render(
+                    let mut text = render::render(
                         &trace,
                         &title,
                         render::Style {
                             color: tty,
                             ..render::Style::default()
                         },
-                    )
+                    );
+                    for i in s.violated(&trace) {
+                        text.push_str(&format!("invariant broken: {}\n", i.text.en));
+                    }
+                    text
                 }
                 Format::Json => json_output(&s, &params, &trace)?,
                 Format::Chrome => serde_json::to_string(&chrome::to_chrome(&trace))? + "\n",

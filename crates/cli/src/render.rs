@@ -225,6 +225,9 @@ pub fn summary(trace: &Trace) -> String {
             fmt_nanos(e.time)
         );
     }
+    for l in &trace.lost_wakeups {
+        let _ = writeln!(out, "lost wakeup: {}", l.describe(trace));
+    }
     let m = &trace.metrics;
     let util: Vec<String> = m
         .core_utilisation

@@ -29,6 +29,9 @@ fn reduction_finds_what_the_plain_search_finds_in_fewer_runs() {
         assert!(full_report.exhausted && reduced_report.exhausted);
         assert_eq!(full, reduced, "locked = {locked}");
         assert_eq!(full, if locked { vec![2] } else { vec![1, 2] });
-        assert!(reduced_report.runs * 10 < full_report.runs, "locked = {locked}");
+        assert!(
+            reduced_report.runs * 10 < full_report.runs,
+            "locked = {locked}"
+        );
     }
 }

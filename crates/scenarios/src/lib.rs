@@ -91,6 +91,41 @@ pub struct Fidelity {
     pub more: &'static [&'static [(&'static str, &'static str)]],
 }
 
+/// Something that must hold at the end of every run of a scenario. The explorer counts a run
+/// where it fails as failing and names it in the outcome's label.
+pub struct Invariant {
+    /// What must hold: "counter == expected".
+    pub text: Text,
+    /// `Some(false)` when violated; `None` when the run does not report what it checks (an
+    /// early error, another variant).
+    pub check: fn(&Trace) -> Option<bool>,
+}
+
+/// The integer result `key`, if the run reported one.
+pub fn result_int(t: &Trace, key: &str) -> Option<i64> {
+    match t.result.get(key) {
+        Some(interleave_sim::Value::Int(n)) => Some(*n),
+        _ => None,
+    }
+}
+
+/// Whether the result `key` is truthy, if the run reported it.
+pub fn result_truthy(t: &Trace, key: &str) -> Option<bool> {
+    t.result.get(key).map(interleave_sim::Value::truthy)
+}
+
+/// "No worker is left waiting": the run's `stuck` result is zero or false.
+pub const NOBODY_STUCK: Invariant = Invariant {
+    text: t("no worker is left waiting", "没有工作者一直等下去"),
+    check: |t| result_truthy(t, "stuck").map(|stuck| !stuck),
+};
+
+/// "counter == expected": no update was lost.
+pub const NO_LOST_UPDATE: Invariant = Invariant {
+    text: t("counter == expected", "counter == expected"),
+    check: |t| Some(result_int(t, "counter")? == result_int(t, "expected")?),
+};
+
 /// One entry of the catalogue.
 pub struct Scenario {
     pub id: &'static str,
@@ -101,6 +136,8 @@ pub struct Scenario {
     pub explanation: Text,
     pub tags: &'static [Tag],
     pub modes: &'static [Mode],
+    /// What must hold at the end of every run (checked by the explorer).
+    pub invariants: &'static [Invariant],
     pub params: Vec<ParamSpec>,
     /// Cross-parameter rules (most scenarios have none).
     pub check: fn(&Params) -> Result<(), ParamError>,
@@ -198,22 +235,31 @@ impl Scenario {
         Ok(sim.finish())
     }
 
+    /// A run's outcome for exploration: the simulator's generic label (deadlock cycle,
+    /// errors, limits, lost wakeups, the result map), then every invariant of this scenario
+    /// the run violates; failing when any of those is a failure.
+    pub fn outcome_label(&self, t: &Trace) -> (String, bool) {
+        let (label, failing) = interleave_sim::explore::default_label(t);
+        let broken: Vec<&str> = self.violated(t).iter().map(|i| i.text.en).collect();
+        if broken.is_empty() {
+            (label, failing)
+        } else {
+            (format!("{label} · violates: {}", broken.join("; ")), true)
+        }
+    }
+
+    /// The invariants this run violates.
+    pub fn violated(&self, t: &Trace) -> Vec<&Invariant> {
+        self.invariants
+            .iter()
+            .filter(|i| (i.check)(t) == Some(false))
+            .collect()
+    }
+
     /// The Python program for these parameters.
     pub fn python_program(&self, params: &Params) -> String {
         (self.python)(params)
     }
-}
-
-/// A run's outcome for exploration: the simulator's generic label (deadlock cycle, errors,
-/// limits, result map), failing also when a scenario reports lost updates or stuck units.
-pub fn outcome_label(t: &Trace) -> (String, bool) {
-    let (name, failing) = interleave_sim::explore::default_label(t);
-    let lost = matches!(t.result.get("lost"), Some(interleave_sim::Value::Int(n)) if *n > 0);
-    let stuck = t
-        .result
-        .get("stuck")
-        .is_some_and(interleave_sim::Value::truthy);
-    (name, failing || lost || stuck)
 }
 
 /// True for scenarios whose timelines are drawn from fixed schedules (no program to explore).

@@ -136,11 +136,29 @@ fn notify_can_lose_the_wake_up_until_everybody_waits_and_notify_all_cannot() {
             int(&t, "stuck"),
             "{flavor}: {blocked:?}"
         );
+        // The lost-wakeup detector names the waiters whose condition already holds: with
+        // everybody waiting, either the buffer has an item (consumers wait in vain) or room
+        // (producers do). Nobody is named whose condition is false.
+        let left = int(&t, "left");
+        assert!(!t.lost_wakeups.is_empty(), "{flavor}");
+        for l in &t.lost_wakeups {
+            let who = t.unit_name(l.unit);
+            let side_ready = if who.starts_with('c') {
+                left > 0
+            } else {
+                left < 1
+            };
+            assert!(side_ready, "{flavor}: {who} {l:?} with {left} left");
+            assert!(blocked.iter().any(|e| e.unit == l.unit), "{flavor}: {who}");
+        }
+        let (label, failing) = interleave_sim::explore::default_label(&t);
+        assert!(failing && label.contains("lost wakeup"), "{label}");
 
         let good = with(CROWDED, &[("flavor", flavor)]);
         for s in 0..60 {
             let t = run(&good, s);
             assert_eq!(t.outcome, Some(Outcome::Completed), "{flavor} seed {s}");
+            assert!(t.lost_wakeups.is_empty(), "{flavor} seed {s}");
             assert_eq!(int(&t, "consumed"), 20, "{flavor} seed {s}");
             assert_eq!(int(&t, "stuck"), 0, "{flavor} seed {s}");
         }

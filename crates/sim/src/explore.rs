@@ -332,9 +332,18 @@ pub fn explore_observed(
     })
 }
 
-/// A generic outcome label: the deadlock cycle, the exceptions, a limit, or the result map.
-/// Deadlocks, exceptions and limits are failures.
+/// A generic outcome label: the deadlock cycle, the exceptions, a limit, or the result map,
+/// then any lost wakeups. Deadlocks, exceptions, limits and lost wakeups are failures.
 pub fn default_label(t: &Trace) -> (String, bool) {
+    let (label, failing) = base_label(t);
+    if t.lost_wakeups.is_empty() {
+        return (label, failing);
+    }
+    let who: Vec<String> = t.lost_wakeups.iter().map(|l| t.unit_name(l.unit)).collect();
+    (format!("{label} · lost wakeup: {}", who.join(", ")), true)
+}
+
+fn base_label(t: &Trace) -> (String, bool) {
     match &t.outcome {
         Some(Outcome::Deadlock { cycle, blocked, .. }) => {
             let who: Vec<&str> = if cycle.is_empty() {

@@ -340,6 +340,7 @@ impl Sim {
             });
         }
         for i in 0..self.units.len() {
+            self.check_lost_wakeup(UnitId(i as u32));
             self.close_span(UnitId(i as u32));
         }
         self.trace.outcome = self.outcome.take();
@@ -2371,6 +2372,7 @@ impl Sim {
                 self.kill_unit(t);
             }
         }
+        self.check_lost_wakeup(u);
         let ev = self.event(u, EventKind::Killed, None, None);
         self.retire(u, ev);
         self.done_counter += 1;

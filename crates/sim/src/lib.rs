@@ -34,6 +34,7 @@ pub mod time;
 pub mod trace;
 pub mod units;
 pub mod value;
+pub mod wakeup;
 
 pub use config::{Costs, Limits, Machine};
 pub use error::{PyError, PyErrorKind, PyResult};

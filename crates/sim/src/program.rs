@@ -248,6 +248,8 @@ pub(crate) struct Mailbox {
     pub(crate) reply: RefCell<Option<Reply>>,
     /// Set when a unit issued a second operation while one was outstanding.
     pub(crate) misuse: Cell<bool>,
+    /// What the unit declared it waits for while it waits (lost-wakeup detection).
+    pub(crate) awaiting: RefCell<Option<crate::wakeup::Awaiting>>,
 }
 
 /// What kind of unit a spawn request creates.

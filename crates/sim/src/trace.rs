@@ -210,6 +210,34 @@ pub struct UnitError {
     pub error: PyError,
 }
 
+/// A waiter that stayed blocked on `obj` although what it waits for held: the wake-up it
+/// needed was lost.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LostWakeup {
+    pub unit: UnitId,
+    pub obj: ObjId,
+    /// What the waiter declared it waits for.
+    pub waits_for: String,
+    /// When it was found (the end of the run, or the unit's death at exit).
+    pub time: Nanos,
+}
+
+impl LostWakeup {
+    /// One line for people: "c1 still waits on cond for “the buffer is not empty”, which
+    /// holds".
+    pub fn describe(&self, t: &Trace) -> String {
+        let obj = t
+            .objects
+            .get(self.obj.index())
+            .map_or_else(|| format!("#{}", self.obj.0), |o| o.name.clone());
+        format!(
+            "{} still waits on {obj} for “{}”, which already holds: its wake-up was lost",
+            t.unit_name(self.unit),
+            self.waits_for
+        )
+    }
+}
+
 /// One edge of a wait-for graph: `unit` waits on `obj`, which `holder` (if any) must release.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WaitEdge {
@@ -309,6 +337,9 @@ pub struct Trace {
     pub links: Vec<Link>,
     pub counters: Vec<Counter>,
     pub errors: Vec<UnitError>,
+    /// Waiters left blocked while what they wait for already held (see `wakeup`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lost_wakeups: Vec<LostWakeup>,
     /// What the program reported with `Ctx::set_result`, in key order.
     pub result: BTreeMap<String, Value>,
     /// Lines the program printed, in order, with the time and unit.

@@ -174,3 +174,168 @@ fn random_and_pct_are_deterministic_and_respect_the_budget() {
         assert!(!a.exhausted);
     }
 }
+
+/// Follows a prefix of choices (indices into each decision's candidates) and stops at the
+/// first decision after it, reporting that decision's number of candidates; counts
+/// preemptions on the way.
+struct Prefix {
+    choices: Vec<u32>,
+    pos: usize,
+    last: Option<UnitId>,
+    preemptions: std::rc::Rc<std::cell::Cell<u32>>,
+    options: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl Scheduler for Prefix {
+    fn choose(&mut self, _step: u64, candidates: &[Candidate]) -> Result<usize, String> {
+        let Some(&c) = self.choices.get(self.pos) else {
+            self.options.set(candidates.len());
+            return Err("paused".to_string());
+        };
+        self.pos += 1;
+        let c = c as usize;
+        if let Some(last) = self.last
+            && candidates.iter().any(|x| x.unit == last)
+            && candidates[c].unit != last
+        {
+            self.preemptions.set(self.preemptions.get() + 1);
+        }
+        Ok(c)
+    }
+
+    fn observe(&mut self, unit: UnitId) {
+        self.last = Some(unit);
+    }
+}
+
+/// Every complete run of `build`, found breadth first over the choice prefixes: its label,
+/// preemptions and steps.
+fn every_run(build: &dyn Fn() -> Program) -> Vec<(String, u32, u64)> {
+    let mut queue = std::collections::VecDeque::from([Vec::<u32>::new()]);
+    let mut runs = Vec::new();
+    while let Some(choices) = queue.pop_front() {
+        assert!(
+            runs.len() + queue.len() < 200_000,
+            "too many schedules for this check"
+        );
+        let preemptions = std::rc::Rc::new(std::cell::Cell::new(0));
+        let options = std::rc::Rc::new(std::cell::Cell::new(0));
+        let sched = Prefix {
+            choices: choices.clone(),
+            pos: 0,
+            last: None,
+            preemptions: preemptions.clone(),
+            options: options.clone(),
+        };
+        let mut sim = Sim::with_scheduler(free(), 0, Box::new(sched)).unwrap();
+        sim.spawn_main("MainProcess", build());
+        let t = sim.run();
+        if options.get() > 0 {
+            for c in 0..options.get() {
+                let mut next = choices.clone();
+                next.push(c as u32);
+                queue.push_back(next);
+            }
+        } else {
+            runs.push((default_label(&t).0, preemptions.get(), t.metrics.steps));
+        }
+    }
+    runs
+}
+
+#[test]
+fn the_shortest_counterexample_is_shortest_by_breadth_first_search() {
+    let programs: [(&str, &dyn Fn() -> Program); 2] = [
+        ("race(2)", &|| race(2, false)),
+        ("crossed locks", &|| crossed_locks()),
+    ];
+    for (name, build) in programs {
+        let all = every_run(build);
+        let r = explore(&free(), build, &default_label, &dfs(None)).unwrap();
+        assert!(r.exhausted, "{name}");
+        // The same outcomes, each counted once per schedule.
+        let found: BTreeSet<String> = all.iter().map(|(l, _, _)| l.clone()).collect();
+        assert_eq!(labels(&r), found, "{name}");
+        assert_eq!(r.runs, all.len() as u64, "{name}");
+        // Each program has more than one outcome (crossed locks: a deadlock among them).
+        assert!(found.len() > 1, "{name}: {found:?}");
+        assert_eq!(
+            name == "crossed locks",
+            r.outcomes.iter().any(|o| o.failing),
+            "{name}: {found:?}"
+        );
+        for o in &r.outcomes {
+            let best = all
+                .iter()
+                .filter(|(l, _, _)| *l == o.label)
+                .map(|&(_, p, s)| (p, s))
+                .min()
+                .unwrap();
+            assert_eq!(
+                (o.shortest.preemptions, o.shortest.steps),
+                best,
+                "{name}: {}",
+                o.label
+            );
+            // And it replays to that outcome.
+            let replay = SchedulerKind::Replay {
+                schedule: o.shortest.schedule.clone(),
+            };
+            let again = simulate(free(), o.shortest.seed, &replay, build()).unwrap();
+            assert_eq!(default_label(&again).0, o.label, "{name}");
+        }
+        // DPOR finds the same outcomes; its counterexamples replay too, and are never shorter
+        // than the shortest (it keeps the best of the runs it explored).
+        let cfg = Config {
+            strategy: Strategy::Dpor,
+            ..dfs(None)
+        };
+        let d = explore(&free(), build, &default_label, &cfg).unwrap();
+        assert_eq!(labels(&d), found, "{name}");
+        for o in &d.outcomes {
+            let best = r.outcomes.iter().find(|x| x.label == o.label).unwrap();
+            assert!(
+                (o.shortest.preemptions, o.shortest.steps)
+                    >= (best.shortest.preemptions, best.shortest.steps)
+            );
+        }
+    }
+}
+
+/// Two threads behind a start gate take two locks in opposite orders: some schedules
+/// deadlock.
+fn crossed_locks() -> Program {
+    Program::new(|cx: Ctx| async move {
+        let a = cx.lock("a");
+        let b = cx.lock("b");
+        let go = cx.event("go");
+        let t0 = cx
+            .spawn_thread(
+                "T0",
+                Program::new(move |cx: Ctx| async move {
+                    go.wait(&cx).await?;
+                    a.acquire(&cx).await?;
+                    b.acquire(&cx).await?;
+                    b.release(&cx).await?;
+                    a.release(&cx).await
+                }),
+            )
+            .await?;
+        let t1 = cx
+            .spawn_thread(
+                "T1",
+                Program::new(move |cx: Ctx| async move {
+                    go.wait(&cx).await?;
+                    b.acquire(&cx).await?;
+                    a.acquire(&cx).await?;
+                    a.release(&cx).await?;
+                    b.release(&cx).await
+                }),
+            )
+            .await?;
+        go.set(&cx).await?;
+        t0.join(&cx).await?;
+        t1.join(&cx).await?;
+        cx.set_result("done", true).await
+    })
+}

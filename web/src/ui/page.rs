@@ -423,7 +423,7 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
                         <Show when=move || shown.with(Option::is_some)
                             fallback=move || view! { <p class="placeholder">{move || shell.t("tl.none")}</p> }>
                             <TimelineView shown=shown step=step testid="timeline"/>
-                            <Summary shown=shown/>
+                            <Summary shown=shown id=id_for_link/>
                             <Exports shown=shown id=id_for_link/>
                         </Show>
                     </Show>
@@ -566,7 +566,7 @@ fn outcome_text(o: &Option<Outcome>, lang: Lang) -> (String, Option<String>) {
 }
 
 #[component]
-pub fn Summary(shown: RwSignal<Option<Arc<Shown>>>) -> impl IntoView {
+pub fn Summary(shown: RwSignal<Option<Arc<Shown>>>, id: &'static str) -> impl IntoView {
     let shell = expect_context::<Shell>();
     move || {
         let lang = shell.lang.get();
@@ -600,6 +600,19 @@ pub fn Summary(shown: RwSignal<Option<Arc<Shown>>>) -> impl IntoView {
                 .map(|r| view! { <li>{r.clone()}</li> })
                 .collect_view();
             let has_races = !s.races.is_empty();
+            // The detectors beyond races: lost wakeups and the scenario's broken invariants.
+            let mut findings: Vec<String> =
+                t.lost_wakeups.iter().map(|l| l.describe(t)).collect();
+            if let Some(sc) = interleave_scenarios::find(id) {
+                findings.extend(sc.violated(t).iter().map(|i| {
+                    format!("{}: {}", i18n::ui("page.invariant", lang), i.text.get(lang))
+                }));
+            }
+            let has_findings = !findings.is_empty();
+            let findings = findings
+                .into_iter()
+                .map(|f| view! { <li>{f}</li> })
+                .collect_view();
             let output = t
                 .output
                 .iter()
@@ -639,6 +652,10 @@ pub fn Summary(shown: RwSignal<Option<Arc<Shown>>>) -> impl IntoView {
                         <div class="errors"><h3>{i18n::ui("page.races", lang)}</h3>
                         <p class="note">{i18n::ui("page.races.what", lang)}</p>
                         <ul data-testid="races">{races}</ul></div>
+                    })}
+                    {has_findings.then(|| view! {
+                        <div class="errors"><h3>{i18n::ui("page.findings", lang)}</h3>
+                        <ul data-testid="findings">{findings}</ul></div>
                     })}
                     {(!output.is_empty()).then(|| view! {
                         <details class="printed"><summary>{i18n::ui("page.output", lang)}</summary><pre>{output}</pre></details>

@@ -56,6 +56,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Asyncio],
         modes: &[Mode::Sim],
+        invariants: &[],
         params: vec![
             ParamSpec::choice(
                 "demo",

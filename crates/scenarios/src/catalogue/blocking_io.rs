@@ -30,6 +30,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Workload],
         modes: &[Mode::Sim],
+        invariants: &[],
         params: vec![
             ParamSpec::choice(
                 "mode",

@@ -3,6 +3,7 @@
 //! bug (`notify` with several producers and consumers); and `notify(1)` waking waiters in FIFO
 //! order.
 
+use interleave_sim::wakeup::Awaiting;
 use interleave_sim::{
     Condition, Ctx, Flavor, ListProxy, Program, PyErrorKind, PyResult, Value, Var, err,
     from_ms_f64, from_secs_f64,
@@ -54,6 +55,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Primitive, Tag::Process, Tag::Asyncio],
         modes: &[Mode::Sim],
+        invariants: &[crate::NOBODY_STUCK, NOT_OVERFILLED],
         params: vec![
             ParamSpec::choice(
                 "flavor",
@@ -192,6 +194,13 @@ impl Buffer {
         }
     }
 
+    fn id(&self) -> interleave_sim::ObjId {
+        match self {
+            Buffer::Global(v) => v.id,
+            Buffer::Managed(l) => l.id,
+        }
+    }
+
     async fn len(&self, cx: &Ctx) -> PyResult<i64> {
         match self {
             Buffer::Global(_) => Ok(self.items(cx).await?.len() as i64),
@@ -277,24 +286,39 @@ impl Config {
         ready: fn(i64, i64) -> bool,
     ) -> PyResult<()> {
         let cap = self.capacity;
-        match self.recheck {
-            Recheck::While => {
-                while !ready(buf.len(cx).await?, cap) {
-                    cond.wait(cx).await?;
+        // What the waiter waits for, so that a run ending with it blocked while this holds is
+        // reported as a lost wakeup (it takes no step; the Python program has no such line).
+        let id = buf.id();
+        let what = if ready(0, cap) {
+            "the buffer is not full"
+        } else {
+            "the buffer is not empty"
+        };
+        let awaiting = Awaiting::new(what, move |v| v.len(id).is_some_and(|n| ready(n, cap)));
+        cx.declare_awaiting(Some(awaiting));
+        let r = async {
+            match self.recheck {
+                Recheck::While => {
+                    while !ready(buf.len(cx).await?, cap) {
+                        cond.wait(cx).await?;
+                    }
+                }
+                Recheck::If => {
+                    if !ready(buf.len(cx).await?, cap) {
+                        // The bug: no second look after waking.
+                        cond.wait(cx).await?;
+                    }
+                }
+                Recheck::WaitFor => {
+                    cond.wait_for(cx, || async { Ok(ready(buf.len(cx).await?, cap)) }, None)
+                        .await?;
                 }
             }
-            Recheck::If => {
-                if !ready(buf.len(cx).await?, cap) {
-                    // The bug: no second look after waking.
-                    cond.wait(cx).await?;
-                }
-            }
-            Recheck::WaitFor => {
-                cond.wait_for(cx, || async { Ok(ready(buf.len(cx).await?, cap)) }, None)
-                    .await?;
-            }
+            Ok(())
         }
-        Ok(())
+        .await;
+        cx.declare_awaiting(None);
+        r
     }
 }
 
@@ -879,3 +903,11 @@ fn python(p: &Params) -> String {
     };
     fill(template, p)
 }
+
+const NOT_OVERFILLED: crate::Invariant = crate::Invariant {
+    text: t(
+        "the buffer never holds more than its capacity",
+        "缓冲区里的数据从不超过容量",
+    ),
+    check: |t| crate::result_truthy(t, "overfilled").map(|over| !over),
+};

@@ -31,6 +31,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Asyncio, Tag::Primitive],
         modes: &[Mode::Sim],
+        invariants: &[],
         params: vec![
             ParamSpec::choice(
                 "flavor",

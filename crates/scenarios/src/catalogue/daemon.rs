@@ -34,6 +34,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Primitive, Tag::Process],
         modes: &[Mode::Sim],
+        invariants: &[],
         params: vec![
             ParamSpec::choice(
                 "demo",

@@ -33,6 +33,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Workload, Tag::Process],
         modes: &[Mode::Sim, Mode::Real],
+        invariants: &[],
         params: vec![
             ParamSpec::list(
                 "numbers",

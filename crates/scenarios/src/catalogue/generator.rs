@@ -34,6 +34,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Asyncio, Tag::Classic],
         modes: &[Mode::Sim],
+        invariants: &[],
         params: vec![
             ParamSpec::int(
                 "limit",

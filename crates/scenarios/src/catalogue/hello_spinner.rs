@@ -37,6 +37,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Asyncio, Tag::Process, Tag::Classic],
         modes: &[Mode::Sim],
+        invariants: &[],
         params: vec![
             ParamSpec::choice(
                 "flavor",

@@ -38,6 +38,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Workload, Tag::Asyncio, Tag::Classic],
         modes: &[Mode::Sim, Mode::Real],
+        invariants: &[],
         params: vec![
             ParamSpec::choice(
                 "mode",

@@ -41,6 +41,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Primitive, Tag::Process, Tag::Asyncio],
         modes: &[Mode::Sim],
+        invariants: &[INTACT],
         params: vec![
             ParamSpec::choice(
                 "flavor",
@@ -405,3 +406,8 @@ fn python(p: &Params) -> String {
     };
     fill(template, p)
 }
+
+const INTACT: crate::Invariant = crate::Invariant {
+    text: t("every line of the file is intact", "文件的每一行都完整"),
+    check: |t| crate::result_truthy(t, "intact"),
+};

@@ -39,6 +39,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Primitive, Tag::Process, Tag::Asyncio],
         modes: &[Mode::Sim, Mode::Real],
+        invariants: &[crate::NO_LOST_UPDATE],
         params: vec![
             ParamSpec::choice(
                 "flavor",

@@ -32,6 +32,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Classic, Tag::Primitive],
         modes: &[Mode::Sim],
+        invariants: &[],
         params: vec![
             ParamSpec::int(
                 "n",

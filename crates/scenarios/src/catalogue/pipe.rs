@@ -45,6 +45,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Primitive, Tag::Process],
         modes: &[Mode::Sim],
+        invariants: &[crate::NOBODY_STUCK],
         params: vec![
             ParamSpec::choice(
                 "variant",

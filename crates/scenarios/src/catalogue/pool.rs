@@ -35,6 +35,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Workload, Tag::Process],
         modes: &[Mode::Sim],
+        invariants: &[],
         params: vec![
             ParamSpec::choice(
                 "api",

@@ -54,6 +54,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Primitive, Tag::Process, Tag::Asyncio],
         modes: &[Mode::Sim],
+        invariants: &[crate::NOBODY_STUCK],
         params: vec![
             ParamSpec::choice(
                 "flavor",

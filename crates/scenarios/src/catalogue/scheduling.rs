@@ -50,6 +50,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Scheduling, Tag::Classic],
         modes: &[Mode::Sim],
+        invariants: &[],
         params: vec![
             ParamSpec::text(
                 "jobs",

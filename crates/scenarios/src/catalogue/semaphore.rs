@@ -46,6 +46,7 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Primitive, Tag::Process, Tag::Asyncio],
         modes: &[Mode::Sim],
+        invariants: &[AT_MOST_PERMITS],
         params: vec![
             ParamSpec::choice(
                 "flavor",
@@ -608,3 +609,11 @@ fn python(p: &Params) -> String {
     };
     fill(template, p)
 }
+
+const AT_MOST_PERMITS: crate::Invariant = crate::Invariant {
+    text: t(
+        "at most `permits` workers inside at once",
+        "同时在里面的工作者不超过 permits 个",
+    ),
+    check: |t| Some(crate::result_int(t, "max_inside")? <= crate::result_int(t, "expected_max")?),
+};

@@ -69,6 +69,21 @@ impl Condition {
             .await
     }
 
+    /// `wait()`, declaring what the waiter waits for: the same steps as `wait()`, and if the
+    /// run ends (or the waiter is killed at exit) with it still blocked here while `holds`
+    /// is true, the trace reports a lost wakeup.
+    pub async fn wait_expecting(
+        &self,
+        cx: &Ctx,
+        what: &str,
+        holds: impl Fn(&crate::wakeup::StateView<'_>) -> bool + 'static,
+    ) -> PyResult<bool> {
+        cx.declare_awaiting(Some(crate::wakeup::Awaiting::new(what, holds)));
+        let r = self.wait(cx).await;
+        cx.declare_awaiting(None);
+        r
+    }
+
     /// `wait(timeout)`: `False` if it timed out.
     pub async fn wait_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
         cx.op_bool(Op::Obj(self.id, ObjOp::Wait(Deadline::In(timeout))))

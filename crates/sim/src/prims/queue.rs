@@ -174,7 +174,7 @@ pub(crate) fn type_name(flavor: Flavor, kind: QueueKind, joinable: bool) -> Stri
 
 #[derive(Clone, Debug)]
 pub(crate) struct Item {
-    value: Value,
+    pub(crate) value: Value,
     put_event: u32,
     seq: u64,
 }

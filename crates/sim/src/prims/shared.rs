@@ -286,3 +286,24 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
     sim.complete(u, Ok(reply));
     Ok(())
 }
+
+/// What unit `u` would read from `o` now, without a step: a variable's value as its process
+/// sees it, a shared value or array, a manager list, or the items of a queue as a list.
+/// `None` for other objects.
+pub(crate) fn peek(sim: &Sim, u: UnitId, o: ObjId) -> Option<Value> {
+    let obj = sim.objs.get(o.index())?;
+    match &obj.state {
+        ObjState::Var(v) => {
+            let proc = sim.units.get(u.index())?.info.process;
+            Some(v.value_for(&lineage(sim, proc)))
+        }
+        ObjState::Shared(s) if s.array => Some(Value::List(s.values.clone())),
+        ObjState::Shared(s) => s.values.first().cloned(),
+        ObjState::List(items) => Some(Value::List(items.clone())),
+        ObjState::Queue(q) => Some(Value::List(
+            q.items.iter().map(|i| i.value.clone()).collect(),
+        )),
+        ObjState::Event { flag } => Some(Value::Bool(*flag)),
+        _ => None,
+    }
+}
