@@ -43,6 +43,7 @@ fn lock_race_text() {
             metrics: makespan 5.2ms, 82 steps, 84 events, core utilisation 4%/0%, GIL wait 200µs (33 hand-overs)
             replay:  v1:
 
+            invariant broken: counter == expected
         "#]],
     );
 }
