@@ -81,11 +81,31 @@ describe('scenario page', () => {
     const without = Number(await s.result('counter'));
     assert.ok(without < expected, `without the lock: ${without} < ${expected}`);
     assert.match(await page.getByTestId('races').innerText(), /counter: worker-\d (reads|writes)/);
+    assert.match(await page.getByTestId('findings').innerText(), /Invariant broken: counter == expected/);
     await s.setParam('use_lock', 'true');
     await s.run();
     assert.equal(Number(await s.result('counter')), expected);
     assert.equal(await page.getByTestId('races').count(), 0, 'no race under the lock');
+    assert.equal(await page.getByTestId('findings').count(), 0, 'the invariant holds under the lock');
     await page.screenshot({ path: `${ARTIFACTS}/scenario.png`, fullPage: true });
+    await page.close();
+    clean();
+  });
+
+  test('a lost wakeup and the broken invariant are named', async () => {
+    const page = await fresh();
+    const s = await new ScenarioPage(page, ISOLATED).open(
+      '?v=1&s=condition&p.capacity=1&p.produce_ms=0&p.consume_ms=0&p.items=20&p.wake=notify&seed=0',
+    );
+    await s.finished();
+    assert.ok(Number(await s.result('stuck')) > 0);
+    const findings = await page.getByTestId('findings').innerText();
+    assert.match(findings, /c\d still waits on cond for “the buffer is not empty”, which already holds/);
+    assert.match(findings, /Invariant broken: no worker is left waiting/);
+    await s.setParam('wake', 'notify_all');
+    await s.run();
+    assert.equal(Number(await s.result('stuck')), 0);
+    assert.equal(await page.getByTestId('findings').count(), 0, 'notify_all loses no wake-up');
     await page.close();
     clean();
   });
