@@ -82,8 +82,9 @@ impl crate::program::Ctx {
 }
 
 impl Sim {
-    /// Records a lost wakeup when `u` is blocked on an object while what it declared it waits
-    /// for already holds.
+    /// Records a lost wakeup when `u` is blocked waiting on a condition or an event while
+    /// what it declared it waits for already holds. (Blocked on anything else, such as the
+    /// lock a woken waiter must win back, it is not waiting for a wake-up.)
     pub(crate) fn check_lost_wakeup(&mut self, u: UnitId) {
         let Some(unit) = self.units.get(u.index()) else {
             return;
@@ -91,6 +92,15 @@ impl Sim {
         let Some(Wait::Obj(obj)) = unit.wait else {
             return;
         };
+        let waits_for_wakeup = self.objs.get(obj.index()).is_some_and(|o| {
+            matches!(
+                o.state,
+                crate::prims::ObjState::Condition { .. } | crate::prims::ObjState::Event { .. }
+            )
+        });
+        if !waits_for_wakeup {
+            return;
+        }
         if unit.status != Status::Blocked || self.trace.lost_wakeups.iter().any(|l| l.unit == u) {
             return;
         }

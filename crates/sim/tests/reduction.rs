@@ -24,6 +24,10 @@ enum Op {
     Get,
     Acquire,
     Release,
+    /// `time.sleep(ms)`: a timer wakes the unit (time advances only when nothing can run).
+    Sleep(u64),
+    /// `event.wait(timeout=ms)`: woken by `set` or by its timer.
+    WaitFor(u64),
 }
 
 fn leaf() -> impl Strategy<Value = Op> {
@@ -37,6 +41,8 @@ fn leaf() -> impl Strategy<Value = Op> {
         1 => Just(Op::Get),
         1 => Just(Op::Acquire),
         1 => Just(Op::Release),
+        1 => (1u64..3).prop_map(Op::Sleep),
+        1 => (1u64..3).prop_map(Op::WaitFor),
     ]
 }
 
@@ -88,6 +94,10 @@ fn exec<'a>(
                     o.sem.acquire(cx).await?;
                 }
                 Op::Release => o.sem.release(cx).await?,
+                Op::Sleep(t) => cx.sleep(ms(*t)).await?,
+                Op::WaitFor(t) => {
+                    o.ev.wait_timeout(cx, ms(*t)).await?;
+                }
             }
         }
         Ok(())
