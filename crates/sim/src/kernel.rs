@@ -128,7 +128,7 @@ pub(crate) struct Proc {
     pub(crate) exiting: bool,
     pub(crate) daemons_terminated: bool,
     /// Runnable threads of this process (not tasks), oldest first by ready sequence.
-    pub(crate) runnable: BTreeMap<u64, UnitId>,
+    pub(crate) runnable: ReadyQueue,
     pub(crate) exit_code: Option<i32>,
 }
 
@@ -140,6 +140,63 @@ pub(crate) struct EventLoop {
     pub(crate) current: Option<UnitId>,
     pub(crate) members: Vec<UnitId>,
     pub(crate) closing: bool,
+}
+
+/// The runnable threads of one process in the order they became ready.
+///
+/// A unit joins at the back with a fresh, ever-growing ready sequence and leaves lazily: its
+/// entry is live while the unit is runnable with that same sequence, and stale entries are
+/// dropped from the front or swept once they outnumber the live ones. Every operation is
+/// amortised O(1), which matters because this changes on almost every step.
+#[derive(Default)]
+pub(crate) struct ReadyQueue {
+    entries: VecDeque<(u64, UnitId)>,
+    live: usize,
+}
+
+fn ready_live(units: &[Unit], seq: u64, u: UnitId) -> bool {
+    let unit = &units[u.index()];
+    unit.in_runnable && unit.ready_seq == seq
+}
+
+impl ReadyQueue {
+    fn push(&mut self, seq: u64, u: UnitId) {
+        self.entries.push_back((seq, u));
+        self.live += 1;
+    }
+
+    /// Forgets one unit that has just stopped being runnable.
+    fn remove(&mut self, units: &[Unit]) {
+        self.live = self.live.saturating_sub(1);
+        while let Some(&(seq, u)) = self.entries.front() {
+            if ready_live(units, seq, u) {
+                break;
+            }
+            self.entries.pop_front();
+        }
+        if self.entries.len() > 2 * self.live + 32 {
+            self.entries.retain(|&(seq, u)| ready_live(units, seq, u));
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.live
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// The runnable units with their ready sequence, oldest first.
+    pub(crate) fn iter<'a>(
+        &'a self,
+        units: &'a [Unit],
+    ) -> impl Iterator<Item = (u64, UnitId)> + 'a {
+        self.entries
+            .iter()
+            .copied()
+            .filter(move |&(seq, u)| ready_live(units, seq, u))
+    }
 }
 
 struct Core {
@@ -197,11 +254,15 @@ pub struct Sim {
     busy_cores: u32,
     registry: Rc<Registry>,
     sched: Box<dyn Scheduler>,
+    /// `sched.oldest_only()`, asked once.
+    oldest_only: bool,
     pub(crate) rng: Pcg64Mcg,
     pub(crate) trace: Trace,
     choices: Vec<u32>,
     cands: Vec<Candidate>,
     excluded: Vec<Candidate>,
+    /// A reusable buffer for lists of units built on hot paths.
+    scratch: Vec<UnitId>,
     outcome: Option<Outcome>,
     gil_switches: u64,
     context_switches: u64,
@@ -248,12 +309,14 @@ impl Sim {
             cores,
             busy_cores: 0,
             registry: Rc::new(Registry::default()),
+            oldest_only: sched.oldest_only(),
             sched,
             rng: Pcg64Mcg::seed_from_u64(seed),
             trace,
             choices: Vec::new(),
             cands: Vec::new(),
             excluded: Vec::new(),
+            scratch: Vec::new(),
             outcome: None,
             gil_switches: 0,
             context_switches: 0,
@@ -313,6 +376,7 @@ impl Sim {
         }
     }
 
+    #[inline]
     fn touch(&mut self, r: Resource, write: bool) {
         if let Some(f) = self.footprint.as_mut() {
             f.push((r, write));
@@ -474,11 +538,7 @@ impl Sim {
             return;
         }
         let gil = self.machine.gil;
-        let per_proc = if self.sched.oldest_only() {
-            2
-        } else {
-            usize::MAX
-        };
+        let per_proc = if self.oldest_only { 2 } else { usize::MAX };
         for p in &self.procs {
             if p.runnable.is_empty() {
                 continue;
@@ -495,7 +555,7 @@ impl Sim {
                 }
                 _ => {
                     let mut taken = 0;
-                    for (&seq, &u) in &p.runnable {
+                    for (seq, u) in p.runnable.iter(&self.units) {
                         let c = Candidate {
                             unit: u,
                             ready_seq: seq,
@@ -537,7 +597,7 @@ impl Sim {
             // The thread that was made to drop the GIL may take it back when nobody else can.
             std::mem::swap(&mut self.cands, &mut self.excluded);
         }
-        if self.cands.len() > 1 {
+        if self.cands.len() > 1 && !self.cands.is_sorted_by_key(|c| c.ready_seq) {
             self.cands.sort_unstable_by_key(|c| c.ready_seq);
         }
     }
@@ -706,27 +766,30 @@ impl Sim {
             let unit = &mut self.units[u.index()];
             if unit.must_cancel && unit.in_task {
                 unit.must_cancel = false;
-                *unit.mailbox.reply.borrow_mut() = Some(Err(PyError::cancelled()));
+                unit.mailbox.reply.set(Some(Err(PyError::cancelled())));
             }
         }
         loop {
-            let Some(mut fut) = self.units[u.index()].fut.take() else {
-                self.finish_unit(
-                    u,
-                    Err(PyError::runtime("internal error: unit has no future")),
-                );
-                return None;
+            // The program's code runs here; it only talks to its mailbox and the registry,
+            // never to the kernel, so the future is polled where it lives.
+            let poll = match self.units[u.index()].fut.as_mut() {
+                Some(fut) => fut.as_mut().poll(&mut Context::from_waker(Waker::noop())),
+                None => {
+                    self.finish_unit(
+                        u,
+                        Err(PyError::runtime("internal error: unit has no future")),
+                    );
+                    return None;
+                }
             };
-            let poll = fut.as_mut().poll(&mut Context::from_waker(Waker::noop()));
             self.drain_registry();
             match poll {
                 Poll::Ready(result) => {
-                    drop(fut);
+                    self.units[u.index()].fut = None;
                     self.unit_returned(u, result);
                     return None;
                 }
                 Poll::Pending => {
-                    self.units[u.index()].fut = Some(fut);
                     if self.units[u.index()].mailbox.misuse.get() {
                         self.finish_unit(
                             u,
@@ -737,7 +800,7 @@ impl Sim {
                         );
                         return None;
                     }
-                    let request = self.units[u.index()].mailbox.request.borrow_mut().take();
+                    let request = self.units[u.index()].mailbox.request.take();
                     match request {
                         None => {
                             self.finish_unit(
@@ -750,7 +813,7 @@ impl Sim {
                         }
                         Some(op) if op.is_local() => {
                             let reply = self.local_op(u, op);
-                            *self.units[u.index()].mailbox.reply.borrow_mut() = Some(reply);
+                            self.units[u.index()].mailbox.reply.set(Some(reply));
                         }
                         Some(op) => return Some(op),
                     }
@@ -784,12 +847,17 @@ impl Sim {
     }
 
     /// Moves units and objects that programs created into the kernel's arenas.
+    #[inline]
     fn drain_registry(&mut self) {
-        if self.registry.next_unit.get() as usize == self.units.len()
-            && self.registry.next_obj.get() as usize == self.objs.len()
+        if self.registry.next_unit.get() as usize != self.units.len()
+            || self.registry.next_obj.get() as usize != self.objs.len()
         {
-            return;
+            self.drain_registry_slow();
         }
+    }
+
+    #[cold]
+    fn drain_registry_slow(&mut self) {
         let specs = std::mem::take(&mut *self.registry.units.borrow_mut());
         for spec in specs {
             self.add_unit(spec);
@@ -894,7 +962,7 @@ impl Sim {
                 children: Vec::new(),
                 exiting: false,
                 daemons_terminated: false,
-                runnable: BTreeMap::new(),
+                runnable: ReadyQueue::default(),
                 exit_code: None,
             });
             if let Some(p) = parent {
@@ -967,7 +1035,9 @@ impl Sim {
         if unit.status == Status::Done {
             return;
         }
-        *unit.mailbox.reply.borrow_mut() = Some(reply);
+        if let Some(stale) = unit.mailbox.reply.replace(Some(reply)) {
+            drop(stale);
+        }
         unit.epoch = unit.epoch.wrapping_add(1);
         unit.wait = None;
         unit.multi = None;
@@ -1001,17 +1071,19 @@ impl Sim {
             unit.ready_seq = self.seq;
             unit.in_runnable = true;
             let pix = unit.proc_ix;
-            self.procs[pix].runnable.insert(self.seq, u);
+            self.procs[pix].runnable.push(self.seq, u);
         }
         let d = self.runnable_display(u);
         self.set_display(u, d, None, None);
     }
 
+    #[inline]
     fn remove_runnable(&mut self, u: UnitId) {
         let unit = &mut self.units[u.index()];
         if unit.in_runnable {
             unit.in_runnable = false;
-            self.procs[unit.proc_ix].runnable.remove(&unit.ready_seq);
+            let pix = unit.proc_ix;
+            self.procs[pix].runnable.remove(&self.units);
         }
     }
 
@@ -1082,6 +1154,7 @@ impl Sim {
     }
 
     /// Resolves a program's deadline into absolute time.
+    #[inline]
     pub(crate) fn resolve(&self, d: Deadline) -> Option<Nanos> {
         match d {
             Deadline::Never => None,
@@ -1090,6 +1163,7 @@ impl Sim {
         }
     }
 
+    #[inline]
     pub(crate) fn add_timer(&mut self, t: Nanos, u: UnitId, epoch: u32) {
         self.timer_seq += 1;
         self.timers.push(Reverse((t, self.timer_seq, u.0, epoch)));
@@ -1235,7 +1309,7 @@ impl Sim {
     fn gil_waiters(&self, pix: usize, holder: UnitId) -> bool {
         let r = &self.procs[pix].runnable;
         r.len() > 1
-            || r.values().next().is_some_and(|&t| t != holder)
+            || r.iter(&self.units).next().is_some_and(|(_, t)| t != holder)
             || self.loops.iter().any(|lp| {
                 lp.host != holder
                     && self.units[lp.host.index()].proc_ix == pix
@@ -1293,6 +1367,7 @@ impl Sim {
     // ---- the GIL ----------------------------------------------------------------------------
 
     /// The OS thread a unit runs on: itself, or the host of its event loop.
+    #[inline]
     pub(crate) fn os_thread(&self, u: UnitId) -> UnitId {
         let unit = &self.units[u.index()];
         if unit.in_task {
@@ -1302,6 +1377,7 @@ impl Sim {
         }
     }
 
+    #[inline]
     pub(crate) fn task_loop(&self, u: UnitId) -> Option<usize> {
         let unit = &self.units[u.index()];
         if unit.in_task { unit.loop_ix } else { None }
@@ -1358,7 +1434,9 @@ impl Sim {
     }
 
     fn refresh_gil_displays(&mut self, pix: usize) {
-        let mut ids: Vec<UnitId> = self.procs[pix].runnable.values().copied().collect();
+        let mut ids = std::mem::take(&mut self.scratch);
+        ids.clear();
+        ids.extend(self.procs[pix].runnable.iter(&self.units).map(|(_, u)| u));
         for lp in &self.loops {
             if self.units[lp.host.index()].proc_ix == pix {
                 ids.extend(
@@ -1370,12 +1448,14 @@ impl Sim {
                 );
             }
         }
-        for t in ids {
+        for &t in &ids {
             let d = self.runnable_display(t);
             self.set_display(t, d, None, None);
         }
+        self.scratch = ids;
     }
 
+    #[inline]
     fn runnable_display(&self, u: UnitId) -> State {
         if !self.machine.gil {
             return State::Ready;
@@ -1404,6 +1484,7 @@ impl Sim {
 
     // ---- spans, events, links ---------------------------------------------------------------
 
+    #[inline]
     pub(crate) fn set_display(
         &mut self,
         u: UnitId,
@@ -1440,6 +1521,7 @@ impl Sim {
     }
 
     /// Records an event and returns its index.
+    #[inline]
     pub(crate) fn event(
         &mut self,
         unit: UnitId,
@@ -1458,6 +1540,7 @@ impl Sim {
         ix
     }
 
+    #[inline]
     pub(crate) fn link(&mut self, from: Option<u32>, to: u32, kind: LinkKind) {
         if let Some(from) = from
             && from != to
@@ -1580,7 +1663,8 @@ impl Sim {
                 self.complete(u, Ok(Ret::None));
                 Ok(())
             }
-            Op::SetResult(key, value) => {
+            Op::SetResult(kv) => {
+                let (key, value) = *kv;
                 self.event(u, EventKind::Result, None, Some(format!("{key} = {value}")));
                 self.trace.result.insert(key, value);
                 self.complete(u, Ok(Ret::None));
@@ -2032,7 +2116,7 @@ impl Sim {
     fn split(&self, units: &[UnitId]) -> Ret {
         let (done, pending): (Vec<UnitId>, Vec<UnitId>) =
             units.iter().copied().partition(|&t| self.is_done(t));
-        Ret::Split(done, pending)
+        Ret::Split(Box::new((done, pending)))
     }
 
     fn multi_timeout(&mut self, u: UnitId) {

@@ -150,8 +150,10 @@ pub(crate) enum ObjOp {
     ReadAt(i64),
     WriteAt(i64, Value),
     Len,
-    DictGet(Value, Option<Value>),
-    DictSet(Value, Value),
+    /// Boxed, like the other rare two-value operations, to keep every `Op` small: ops are
+    /// moved on every step.
+    DictGet(Box<(Value, Option<Value>)>),
+    DictSet(Box<(Value, Value)>),
     DictKeys,
     Append(Value),
     Pop,
@@ -179,7 +181,7 @@ pub(crate) enum Op {
     AsyncSleep(Nanos),
     Now,
     Print(String),
-    SetResult(String, Value),
+    SetResult(Box<(String, Value)>),
     Random(u64),
     CvarGet(ObjId),
     CvarSet(ObjId, Value),
@@ -233,7 +235,8 @@ pub(crate) enum Ret {
     Bool(bool),
     Int(i64),
     Value(Value),
-    Split(Vec<UnitId>, Vec<UnitId>),
+    /// `asyncio.wait`'s (done, pending), boxed to keep every reply small.
+    Split(Box<(Vec<UnitId>, Vec<UnitId>)>),
     Results(Vec<PyResult<Value>>),
     /// Barrier: the caller is the last to arrive and must run the action.
     RunAction,
@@ -244,8 +247,8 @@ pub(crate) type Reply = PyResult<Ret>;
 /// One request slot and one reply slot per unit.
 #[derive(Default)]
 pub(crate) struct Mailbox {
-    pub(crate) request: RefCell<Option<Op>>,
-    pub(crate) reply: RefCell<Option<Reply>>,
+    pub(crate) request: Cell<Option<Op>>,
+    pub(crate) reply: Cell<Option<Reply>>,
     /// Set when a unit issued a second operation while one was outstanding.
     pub(crate) misuse: Cell<bool>,
     /// What the unit declared it waits for while it waits (lost-wakeup detection).
@@ -394,16 +397,18 @@ pub(crate) struct OpFuture<'a> {
 impl Future for OpFuture<'_> {
     type Output = Reply;
 
+    #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Reply> {
         if let Some(op) = self.op.take() {
-            let mut slot = self.mailbox.request.borrow_mut();
-            if slot.is_some() {
+            // Matching on the previous request, rather than dropping it whole, spares the
+            // drop glue in the usual case: the slot was empty.
+            if let Some(previous) = self.mailbox.request.replace(Some(op)) {
                 self.mailbox.misuse.set(true);
+                drop(previous);
             }
-            *slot = Some(op);
             return Poll::Pending;
         }
-        match self.mailbox.reply.borrow_mut().take() {
+        match self.mailbox.reply.take() {
             Some(reply) => Poll::Ready(reply),
             None => Poll::Pending,
         }
@@ -411,50 +416,73 @@ impl Future for OpFuture<'_> {
 }
 
 /// An operation's future with its reply converted to the type the caller wants: one future,
-/// not an `async fn` wrapped around another, on the simulator's hottest path.
+/// not an `async fn` wrapped around another, on the simulator's hottest path. The conversion
+/// is a type parameter, not a function pointer, so it inlines.
 pub(crate) struct Mapped<'a, T> {
     inner: OpFuture<'a>,
-    map: fn(Ret) -> PyResult<T>,
+    _to: std::marker::PhantomData<fn() -> T>,
 }
 
-impl<T> Future for Mapped<'_, T> {
+impl<T: FromRet> Future for Mapped<'_, T> {
     type Output = PyResult<T>;
 
+    #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<T>> {
-        let map = self.map;
         match Pin::new(&mut self.inner).poll(cx) {
-            Poll::Ready(Ok(r)) => Poll::Ready(map(r)),
+            Poll::Ready(Ok(r)) => Poll::Ready(T::from_ret(r)),
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => Poll::Pending,
         }
     }
 }
 
-fn ret_unit(_: Ret) -> PyResult<()> {
-    Ok(())
+/// A type an operation's reply converts to.
+pub(crate) trait FromRet: Sized {
+    fn from_ret(r: Ret) -> PyResult<Self>;
 }
 
-fn ret_bool(r: Ret) -> PyResult<bool> {
-    match r {
-        Ret::Bool(b) => Ok(b),
-        other => Err(unexpected(&other)),
+impl FromRet for () {
+    #[inline]
+    fn from_ret(r: Ret) -> PyResult<()> {
+        // `Ret::None` owns nothing: forgetting it spares an out-of-line drop on every reply.
+        if matches!(r, Ret::None) {
+            std::mem::forget(r);
+        } else {
+            drop(r);
+        }
+        Ok(())
     }
 }
 
-fn ret_int(r: Ret) -> PyResult<i64> {
-    match r {
-        Ret::Int(i) => Ok(i),
-        other => Err(unexpected(&other)),
+impl FromRet for bool {
+    #[inline]
+    fn from_ret(r: Ret) -> PyResult<bool> {
+        match r {
+            Ret::Bool(b) => Ok(b),
+            other => Err(unexpected(&other)),
+        }
     }
 }
 
-fn ret_value(r: Ret) -> PyResult<Value> {
-    match r {
-        Ret::Value(v) => Ok(v),
-        Ret::None => Ok(Value::None),
-        Ret::Bool(b) => Ok(Value::Bool(b)),
-        Ret::Int(i) => Ok(Value::Int(i)),
-        other => Err(unexpected(&other)),
+impl FromRet for i64 {
+    #[inline]
+    fn from_ret(r: Ret) -> PyResult<i64> {
+        match r {
+            Ret::Int(i) => Ok(i),
+            other => Err(unexpected(&other)),
+        }
+    }
+}
+
+impl FromRet for Value {
+    fn from_ret(r: Ret) -> PyResult<Value> {
+        match r {
+            Ret::Value(v) => Ok(v),
+            Ret::None => Ok(Value::None),
+            Ret::Bool(b) => Ok(Value::Bool(b)),
+            Ret::Int(i) => Ok(Value::Int(i)),
+            other => Err(unexpected(&other)),
+        }
     }
 }
 
@@ -478,28 +506,28 @@ impl Ctx {
     pub(crate) fn op_unit(&self, op: Op) -> Mapped<'_, ()> {
         Mapped {
             inner: self.op(op),
-            map: ret_unit,
+            _to: std::marker::PhantomData,
         }
     }
 
     pub(crate) fn op_bool(&self, op: Op) -> Mapped<'_, bool> {
         Mapped {
             inner: self.op(op),
-            map: ret_bool,
+            _to: std::marker::PhantomData,
         }
     }
 
     pub(crate) fn op_int(&self, op: Op) -> Mapped<'_, i64> {
         Mapped {
             inner: self.op(op),
-            map: ret_int,
+            _to: std::marker::PhantomData,
         }
     }
 
     pub(crate) fn op_value(&self, op: Op) -> Mapped<'_, Value> {
         Mapped {
             inner: self.op(op),
-            map: ret_value,
+            _to: std::marker::PhantomData,
         }
     }
 
@@ -552,7 +580,8 @@ impl Ctx {
         key: impl Into<String>,
         value: impl Into<Value>,
     ) -> PyResult<()> {
-        self.op_unit(Op::SetResult(key.into(), value.into())).await
+        self.op_unit(Op::SetResult(Box::new((key.into(), value.into()))))
+            .await
     }
 
     /// A number in `0..bound` from the run's seeded generator (`random.randrange(bound)`).

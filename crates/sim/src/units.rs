@@ -206,10 +206,13 @@ impl Ctx {
             when,
         };
         match self.op(op).await? {
-            Ret::Split(done, pending) => Ok((
-                done.into_iter().map(|id| Task { id }).collect(),
-                pending.into_iter().map(|id| Task { id }).collect(),
-            )),
+            Ret::Split(split) => {
+                let (done, pending) = *split;
+                Ok((
+                    done.into_iter().map(|id| Task { id }).collect(),
+                    pending.into_iter().map(|id| Task { id }).collect(),
+                ))
+            }
             other => Err(unexpected(&other)),
         }
     }

@@ -48,7 +48,7 @@ async fn call(cx: &Ctx, id: ObjId, op: ObjOp) -> PyResult<Value> {
 impl DictProxy {
     /// `d[key]`: `KeyError` when missing.
     pub async fn get(&self, cx: &Ctx, key: impl Into<Value>) -> PyResult<Value> {
-        call(cx, self.id, ObjOp::DictGet(key.into(), None)).await
+        call(cx, self.id, ObjOp::DictGet(Box::new((key.into(), None)))).await
     }
 
     /// `d.get(key, default)`.
@@ -61,7 +61,7 @@ impl DictProxy {
         call(
             cx,
             self.id,
-            ObjOp::DictGet(key.into(), Some(default.into())),
+            ObjOp::DictGet(Box::new((key.into(), Some(default.into())))),
         )
         .await
     }
@@ -73,9 +73,13 @@ impl DictProxy {
         key: impl Into<Value>,
         value: impl Into<Value>,
     ) -> PyResult<()> {
-        call(cx, self.id, ObjOp::DictSet(key.into(), value.into()))
-            .await
-            .map(|_| ())
+        call(
+            cx,
+            self.id,
+            ObjOp::DictSet(Box::new((key.into(), value.into()))),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// `list(d.keys())`, in insertion order.
@@ -121,8 +125,8 @@ impl ListProxy {
 
 fn method(op: &ObjOp) -> &'static str {
     match op {
-        ObjOp::DictGet(_, None) => "__getitem__",
-        ObjOp::DictGet(_, Some(_)) => "get",
+        ObjOp::DictGet(kd) if kd.1.is_none() => "__getitem__",
+        ObjOp::DictGet(_) => "get",
         ObjOp::DictSet(..) => "__setitem__",
         ObjOp::DictKeys => "keys",
         ObjOp::Append(_) => "append",
@@ -168,14 +172,16 @@ fn index(len: usize, i: i64) -> PyResult<usize> {
 
 fn apply_now(sim: &mut Sim, o: ObjId, op: ObjOp) -> PyResult<Ret> {
     match (&mut sim.objs[o.index()].state, op) {
-        (ObjState::Dict(d), ObjOp::DictGet(k, default)) => {
+        (ObjState::Dict(d), ObjOp::DictGet(kd)) => {
+            let (k, default) = *kd;
             match (d.iter().find(|(key, _)| *key == k), default) {
                 (Some((_, v)), _) => Ok(Ret::Value(v.clone())),
                 (None, Some(def)) => Ok(Ret::Value(def)),
                 (None, None) => Err(key_error(&k)),
             }
         }
-        (ObjState::Dict(d), ObjOp::DictSet(k, v)) => {
+        (ObjState::Dict(d), ObjOp::DictSet(kv)) => {
+            let (k, v) = *kv;
             match d.iter_mut().find(|(key, _)| *key == k) {
                 Some(entry) => entry.1 = v,
                 None => d.push((k, v)),
