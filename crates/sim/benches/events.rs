@@ -1,5 +1,6 @@
 //! Simulator throughput: events per second on a lock-contention program with 100 units and
-//! with 10 000 units (the same total work), measured side by side, medians of several runs.
+//! with 10 000 units (the same total work), measured side by side: each round runs every case
+//! once, and the figures are medians over the rounds.
 //!
 //! Run with `cargo bench -p interleave-sim --bench events`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -31,44 +32,37 @@ fn contention(units: usize, iterations: usize) -> Program {
     })
 }
 
-struct Measure {
-    label: String,
-    events: u64,
-    steps: u64,
-    median_s: f64,
+struct Case {
+    label: &'static str,
+    units: usize,
+    iterations: usize,
+    gil: bool,
 }
 
-fn measure(label: &str, units: usize, iterations: usize, gil: bool, runs: usize) -> Measure {
+/// One run of a case: (events, steps, seconds).
+fn run_once(case: &Case) -> (u64, u64, f64) {
     let mut machine = Machine {
-        gil,
+        gil: case.gil,
         ..Machine::default()
     };
-    machine.limits.max_units = units + 10;
+    machine.limits.max_units = case.units + 10;
     machine.limits.max_steps = u64::MAX;
-    let mut times = Vec::with_capacity(runs);
-    let mut events = 0;
-    let mut steps = 0;
-    for _ in 0..runs {
-        let start = Instant::now();
-        let trace = simulate(
-            machine.clone(),
-            1,
-            &SchedulerKind::Fifo,
-            contention(units, iterations),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        times.push(start.elapsed().as_secs_f64());
-        assert_eq!(trace.outcome, Some(Outcome::Completed), "{label}");
-        events = trace.metrics.events;
-        steps = trace.metrics.steps;
-    }
-    times.sort_by(f64::total_cmp);
-    Measure {
-        label: label.to_string(),
-        events,
-        steps,
-        median_s: times[times.len() / 2],
-    }
+    let start = Instant::now();
+    let trace = simulate(
+        machine,
+        1,
+        &SchedulerKind::Fifo,
+        contention(case.units, case.iterations),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(trace.outcome, Some(Outcome::Completed), "{}", case.label);
+    (trace.metrics.events, trace.metrics.steps, secs)
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
 }
 
 fn main() {
@@ -76,45 +70,77 @@ fn main() {
         .filter_map(|a| a.strip_prefix("--runs=").map(str::to_string))
         .next()
         .and_then(|r| r.parse().ok())
-        .unwrap_or(7);
+        .unwrap_or(9)
+        .max(1);
     let cases = [
-        measure("100 units × 1000 iterations, GIL", 100, 1000, true, runs),
-        measure("10 000 units × 10 iterations, GIL", 10_000, 10, true, runs),
-        measure(
-            "100 units × 1000 iterations, no GIL",
-            100,
-            1000,
-            false,
-            runs,
-        ),
-        measure(
-            "10 000 units × 10 iterations, no GIL",
-            10_000,
-            10,
-            false,
-            runs,
-        ),
+        Case {
+            label: "100 units × 1000 iterations, GIL",
+            units: 100,
+            iterations: 1000,
+            gil: true,
+        },
+        Case {
+            label: "10 000 units × 10 iterations, GIL",
+            units: 10_000,
+            iterations: 10,
+            gil: true,
+        },
+        Case {
+            label: "100 units × 1000 iterations, no GIL",
+            units: 100,
+            iterations: 1000,
+            gil: false,
+        },
+        Case {
+            label: "10 000 units × 10 iterations, no GIL",
+            units: 10_000,
+            iterations: 10,
+            gil: false,
+        },
     ];
-    println!("\nsimulator throughput (lock contention, FIFO scheduler, median of {runs} runs)\n");
+    // Rounds run every case once, so a machine that speeds up or slows down during the bench
+    // moves all cases alike, and the ratios below compare runs made side by side.
+    let mut counts = vec![(0, 0); cases.len()];
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(runs); cases.len()];
+    for _ in 0..runs {
+        for (i, case) in cases.iter().enumerate() {
+            let (events, steps, secs) = run_once(case);
+            counts[i] = (events, steps);
+            times[i].push(secs);
+        }
+    }
+    println!("\nsimulator throughput (lock contention, FIFO scheduler, median of {runs} rounds)\n");
     println!(
-        "{:<40} {:>10} {:>10} {:>10} {:>14} {:>12}",
-        "program", "events", "steps", "median", "events/s", "ns/event"
+        "{:<40} {:>8} {:>8} {:>9} {:>11} {:>11} {:>9}",
+        "program", "events", "steps", "median", "events/s", "steps/s", "ns/event"
     );
-    for m in &cases {
+    for (i, case) in cases.iter().enumerate() {
+        let (events, steps) = counts[i];
+        let m = median(times[i].clone());
         println!(
-            "{:<40} {:>10} {:>10} {:>8.1}ms {:>14.0} {:>12.1}",
-            m.label,
-            m.events,
-            m.steps,
-            m.median_s * 1e3,
-            m.events as f64 / m.median_s,
-            m.median_s * 1e9 / m.events as f64
+            "{:<40} {:>8} {:>8} {:>7.1}ms {:>11.0} {:>11.0} {:>9.1}",
+            case.label,
+            events,
+            steps,
+            m * 1e3,
+            events as f64 / m,
+            steps as f64 / m,
+            m * 1e9 / events as f64
         );
     }
-    let per_event = |m: &Measure| m.median_s / m.events as f64;
+    // Per-event cost at 10 000 units over that at 100, round by round, then the median.
+    let ratio = |big: usize, small: usize| {
+        let per_event = |i: usize, r: usize| times[i][r] / counts[i].0 as f64;
+        median(
+            (0..runs)
+                .map(|r| per_event(big, r) / per_event(small, r))
+                .collect(),
+        )
+    };
     println!(
-        "\nper-event cost, 10 000 units vs 100 units: {:.2}× with the GIL, {:.2}× without",
-        per_event(&cases[1]) / per_event(&cases[0]),
-        per_event(&cases[3]) / per_event(&cases[2])
+        "\nper-event cost, 10 000 units vs 100 units (median of per-round ratios): \
+         {:.2}× with the GIL, {:.2}× without",
+        ratio(1, 0),
+        ratio(3, 2)
     );
 }
