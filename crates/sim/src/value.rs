@@ -25,9 +25,16 @@ pub enum Value {
 }
 
 impl Value {
-    /// A short text (for event details and lane labels).
+    /// A short text (for event details and lane labels), as `Display` writes it. Every shared
+    /// read and write records one, so the common scalars skip the formatting machinery.
     pub fn repr(&self) -> String {
-        self.to_string()
+        match self {
+            Value::None => "None".to_string(),
+            Value::Bool(true) => "True".to_string(),
+            Value::Bool(false) => "False".to_string(),
+            Value::Int(i) => i.to_string(),
+            other => other.to_string(),
+        }
     }
 
     /// The value as an `int`, or a `TypeError`.
@@ -213,5 +220,18 @@ mod tests {
             "[None, True, 'a']"
         );
         assert_eq!(Value::Float(2.0).repr(), "2.0");
+        for v in [
+            Value::None,
+            Value::Bool(false),
+            Value::Bool(true),
+            Value::Int(-42),
+            Value::Int(i64::MIN),
+            Value::Float(0.5),
+            Value::from("x"),
+        ] {
+            assert_eq!(v.repr(), v.to_string(), "{v:?}");
+        }
+        assert_eq!(Value::Int(-42).repr(), "-42");
+        assert_eq!(Value::Bool(false).repr(), "False");
     }
 }
