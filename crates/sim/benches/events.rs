@@ -72,6 +72,11 @@ fn main() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(9)
         .max(1);
+    // `--case=N` (1-based) runs only that case, for profiling one program at a time.
+    let only: Option<usize> = std::env::args()
+        .filter_map(|a| a.strip_prefix("--case=").map(str::to_string))
+        .next()
+        .and_then(|c| c.parse().ok());
     let cases = [
         Case {
             label: "100 units × 1000 iterations, GIL",
@@ -104,6 +109,9 @@ fn main() {
     let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(runs); cases.len()];
     for _ in 0..runs {
         for (i, case) in cases.iter().enumerate() {
+            if only.is_some_and(|c| c != i + 1) {
+                continue;
+            }
             let (events, steps, secs) = run_once(case);
             counts[i] = (events, steps);
             times[i].push(secs);
@@ -115,6 +123,9 @@ fn main() {
         "program", "events", "steps", "median", "events/s", "steps/s", "ns/event"
     );
     for (i, case) in cases.iter().enumerate() {
+        if times[i].is_empty() {
+            continue;
+        }
         let (events, steps) = counts[i];
         let m = median(times[i].clone());
         println!(
@@ -127,6 +138,9 @@ fn main() {
             steps as f64 / m,
             m * 1e9 / events as f64
         );
+    }
+    if only.is_some() {
+        return;
     }
     // Per-event cost at 10 000 units over that at 100, round by round, then the median.
     let ratio = |big: usize, small: usize| {

@@ -25,8 +25,8 @@ use crate::program::{
 use crate::sched::{Candidate, Scheduler, SchedulerKind, below};
 use crate::time::{Nanos, fmt_nanos};
 use crate::trace::{
-    Counter, Event, EventKind, LimitKind, Link, LinkKind, Metrics, Outcome, Span, State, Trace,
-    UnitError, UnitInfo, UnitKind, UnitMetrics, WaitEdge,
+    Counter, Detail, Event, EventKind, LimitKind, Link, LinkKind, Metrics, Outcome, Span, State,
+    Trace, UnitError, UnitInfo, UnitKind, UnitMetrics, WaitEdge,
 };
 use crate::value::Value;
 
@@ -99,7 +99,7 @@ pub(crate) struct Unit {
     pub(crate) compute_left: Nanos,
     pub(crate) chunk: Nanos,
     pub(crate) core: Option<u32>,
-    pub(crate) display: Option<(State, Option<ObjId>, Option<u32>)>,
+    pub(crate) display: Option<(State, Option<ObjId>, Option<u16>)>,
     pub(crate) span_start: Nanos,
     pub(crate) cvars: BTreeMap<ObjId, Value>,
     pub(crate) joiners: Vec<UnitId>,
@@ -1499,7 +1499,8 @@ impl Sim {
         obj: Option<ObjId>,
         core: Option<u32>,
     ) {
-        let new = Some((state, obj, core));
+        // Cores number at most 64 (`Machine::validate`), so the index fits a span's 16 bits.
+        let new = Some((state, obj, core.map(|c| c as u16)));
         if self.units[u.index()].display == new {
             return;
         }
@@ -1542,7 +1543,7 @@ impl Sim {
             unit,
             kind,
             obj,
-            detail,
+            detail: detail.map(Detail::from),
         });
         ix
     }
@@ -1575,7 +1576,7 @@ impl Sim {
     pub(crate) fn obj_name(&self, o: ObjId) -> String {
         self.objs
             .get(o.index())
-            .map_or_else(|| format!("#{}", o.0), |x| x.info.name.clone())
+            .map_or_else(|| format!("#{}", o.number()), |x| x.info.name.clone())
     }
 
     pub(crate) fn is_done(&self, u: UnitId) -> bool {

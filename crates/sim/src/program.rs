@@ -360,8 +360,8 @@ impl Registry {
     }
 
     pub(crate) fn add_obj(&self, name: String, init: ObjInit, creator: UnitId) -> ObjId {
-        let id = ObjId(self.next_obj.get());
-        self.next_obj.set(id.0.saturating_add(1));
+        let id = ObjId::new(self.next_obj.get());
+        self.next_obj.set(id.number().saturating_add(1));
         self.objs.borrow_mut().push(ObjSpec {
             id,
             name,

@@ -155,10 +155,10 @@ pub fn find(t: &Trace, limit: usize) -> Vec<Race> {
             }
         }
         if e.kind == EventKind::Start
-            && let Some(name) = &e.detail
+            && let Some(name) = e.detail.as_deref()
             && let Some(child) = t.units.iter().find(|x| {
                 x.parent == Some(e.unit)
-                    && &x.name == name
+                    && x.name == name
                     && !begun[x.id.index()]
                     && !start_clock.contains_key(&x.id.index())
             })

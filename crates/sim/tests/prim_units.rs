@@ -379,8 +379,8 @@ fn daemonic_child_processes_are_terminated_when_the_parent_exits() {
         .iter()
         .find(|e| e.kind == EventKind::Killed && t.unit_name(e.unit) == "child");
     assert_eq!(
-        killed.and_then(|e| e.detail.clone()),
-        Some("exit code -15".to_string())
+        killed.and_then(|e| e.detail.as_deref()),
+        Some("exit code -15")
     );
     assert_eq!(exit_time(&t, "child"), exit_time(&t, "MainProcess"));
 }

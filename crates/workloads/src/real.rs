@@ -134,10 +134,13 @@ impl RealRun {
                 unit,
                 kind: EventKind::Result,
                 obj: None,
-                detail: Some(format!(
-                    "{} → {value}",
-                    self.labels.get(job).cloned().unwrap_or_default()
-                )),
+                detail: Some(
+                    format!(
+                        "{} → {value}",
+                        self.labels.get(job).cloned().unwrap_or_default()
+                    )
+                    .into(),
+                ),
             });
         }
         t.events.sort_by_key(|e| (e.time, e.unit));

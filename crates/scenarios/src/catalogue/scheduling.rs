@@ -412,7 +412,7 @@ pub(crate) fn trace(p: &Params) -> Trace {
         ..Trace::default()
     };
     tr.objects.push(ObjInfo {
-        id: interleave_sim::ObjId(0),
+        id: interleave_sim::ObjId::new(0),
         name: "CPU".to_string(),
         kind: "cpu".to_string(),
     });
@@ -448,7 +448,7 @@ pub(crate) fn trace(p: &Params) -> Trace {
             unit: id,
             kind: EventKind::Start,
             obj: None,
-            detail: Some("arrives".to_string()),
+            detail: Some("arrives".into()),
         });
         for s in slices.iter().filter(|s| s.job == i) {
             push(&mut tr, at, s.start, State::Ready);
@@ -460,7 +460,7 @@ pub(crate) fn trace(p: &Params) -> Trace {
             unit: id,
             kind: EventKind::Exit,
             obj: None,
-            detail: Some("terminated".to_string()),
+            detail: Some("terminated".into()),
         });
     }
     tr.spans.sort_by_key(|s| (s.start, s.unit));

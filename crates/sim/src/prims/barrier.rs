@@ -28,7 +28,7 @@ pub struct Barrier {
 
 impl fmt::Debug for Barrier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Barrier({})", self.id.0)
+        write!(f, "Barrier({})", self.id.number())
     }
 }
 

@@ -209,7 +209,7 @@ fn access(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
     let Some(obj) = sim.objs.get(o.index()) else {
         return Err(PyError::new(
             PyErrorKind::ValueError,
-            format!("no object #{}", o.0),
+            format!("no object #{}", o.number()),
         ));
     };
     let proc = sim.units[u.index()].info.process;

@@ -27,8 +27,8 @@ pub struct Conn {
 impl Ctx {
     /// `multiprocessing.Pipe(duplex)`: for a simplex pipe, `(reader, writer)`.
     pub fn pipe(&self, name: &str, duplex: bool) -> (Conn, Conn) {
-        let first = ObjId(self.registry.next_obj.get());
-        let second = ObjId(first.0.saturating_add(1));
+        let first = ObjId::new(self.registry.next_obj.get());
+        let second = ObjId::new(first.number().saturating_add(1));
         let a = self.new_obj(
             format!("{name}[0]"),
             ObjInit::Conn {
