@@ -457,10 +457,12 @@ impl FromRet for () {
 impl FromRet for bool {
     #[inline]
     fn from_ret(r: Ret) -> PyResult<bool> {
-        match r {
-            Ret::Bool(b) => Ok(b),
-            other => Err(unexpected(&other)),
+        if let Ret::Bool(b) = r {
+            // Owns nothing, as for `()`: no out-of-line drop.
+            std::mem::forget(r);
+            return Ok(b);
         }
+        Err(unexpected(&r))
     }
 }
 
