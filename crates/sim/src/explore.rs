@@ -714,11 +714,10 @@ fn dpor(
             };
             if let Some(i) = racing {
                 let n = &mut nodes[i];
+                // Where `p` could not run, any unit that could might lead to it (a node
+                // without a choice offers none: its one unit is already done).
                 if n.can_run(p) {
                     n.want(p);
-                } else if n.enabled.is_empty() {
-                    let u = n.unit;
-                    n.want(u);
                 } else {
                     for k in 0..n.enabled.len() {
                         let u = n.enabled[k];

@@ -270,13 +270,10 @@ impl LostWakeup {
     /// One line for people: "c1 still waits on cond for “the buffer is not empty”, which
     /// holds".
     pub fn describe(&self, t: &Trace) -> String {
-        let obj = t
-            .objects
-            .get(self.obj.index())
-            .map_or_else(|| format!("#{}", self.obj.number()), |o| o.name.clone());
         format!(
-            "{} still waits on {obj} for “{}”, which already holds: its wake-up was lost",
+            "{} still waits on {} for “{}”, which already holds: its wake-up was lost",
             t.unit_name(self.unit),
+            t.obj_name(self.obj),
             self.waits_for
         )
     }
