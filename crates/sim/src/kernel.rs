@@ -714,18 +714,21 @@ impl Sim {
                 self.refresh_loop_display(l);
             }
         }
-        let op = match self.units[u.index()].pending.take() {
-            Some(Op::Begin) => self.begin(u),
-            Some(op) => Some(op),
-            None => self.resume(u),
-        };
-        if let Some(op) = op {
-            self.apply(u, op);
+        // Usually nothing is pending: test before taking, so the common case does not copy
+        // the whole empty slot out and back.
+        if self.units[u.index()].pending.is_none() {
+            self.resume(u);
+        } else {
+            match self.units[u.index()].pending.take() {
+                Some(Op::Begin) => self.begin(u),
+                Some(op) => self.apply(u, op),
+                None => {}
+            }
         }
     }
 
-    /// Starts a unit's program and runs it to its first operation.
-    fn begin(&mut self, u: UnitId) -> Option<Op> {
+    /// Starts a unit's program, runs it to its first operation and applies that.
+    fn begin(&mut self, u: UnitId) {
         // Beginning runs the unit's own code up to its first operation: it only reads its
         // start (and a cancel that came first). `Thread.start()` waiting for this step reads
         // it too, so the two commute: whichever goes first, both end in the same state.
@@ -734,14 +737,14 @@ impl Sim {
         if unit.must_cancel {
             unit.must_cancel = false;
             self.finish_unit(u, Err(PyError::cancelled()));
-            return None;
+            return;
         }
         let Some(program) = unit.program.take() else {
             self.finish_unit(
                 u,
                 Err(PyError::runtime("internal error: unit has no program")),
             );
-            return None;
+            return;
         };
         let cx = Ctx {
             unit: u,
@@ -764,11 +767,12 @@ impl Sim {
                 self.complete(j, Ok(Ret::None));
             }
         }
-        self.resume(u)
+        self.resume(u);
     }
 
-    /// Polls the unit's future until it asks for a non-local operation or returns.
-    fn resume(&mut self, u: UnitId) -> Option<Op> {
+    /// Polls the unit's future until it asks for a non-local operation, and applies that; or
+    /// until it returns.
+    fn resume(&mut self, u: UnitId) {
         {
             let unit = &mut self.units[u.index()];
             if unit.must_cancel && unit.in_task {
@@ -786,7 +790,7 @@ impl Sim {
                         u,
                         Err(PyError::runtime("internal error: unit has no future")),
                     );
-                    return None;
+                    return;
                 }
             };
             self.drain_registry();
@@ -794,7 +798,7 @@ impl Sim {
                 Poll::Ready(result) => {
                     self.units[u.index()].fut = None;
                     self.unit_returned(u, result);
-                    return None;
+                    return;
                 }
                 Poll::Pending => {
                     if self.units[u.index()].mailbox.misuse.get() {
@@ -805,7 +809,7 @@ impl Sim {
                                  one after the other",
                             )),
                         );
-                        return None;
+                        return;
                     }
                     let request = self.units[u.index()].mailbox.request.take();
                     match request {
@@ -816,13 +820,16 @@ impl Sim {
                                     "a unit awaited something that is not a simulator operation",
                                 )),
                             );
-                            return None;
+                            return;
                         }
                         Some(op) if op.is_local() => {
                             let reply = self.local_op(u, op);
                             self.units[u.index()].mailbox.reply.set(Some(reply));
                         }
-                        Some(op) => return Some(op),
+                        Some(op) => {
+                            self.apply(u, op);
+                            return;
+                        }
                     }
                 }
             }
@@ -1491,7 +1498,7 @@ impl Sim {
 
     // ---- spans, events, links ---------------------------------------------------------------
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn set_display(
         &mut self,
         u: UnitId,
@@ -1501,9 +1508,15 @@ impl Sim {
     ) {
         // Cores number at most 64 (`Machine::validate`), so the index fits a span's 16 bits.
         let new = Some((state, obj, core.map(|c| c as u16)));
-        if self.units[u.index()].display == new {
-            return;
+        // Most calls repeat the state the lane already shows: that test stays inline, and
+        // only a change pays for the call that closes the span.
+        if self.units[u.index()].display != new {
+            self.change_display(u, new);
         }
+    }
+
+    #[inline(never)]
+    fn change_display(&mut self, u: UnitId, new: Option<(State, Option<ObjId>, Option<u16>)>) {
         self.close_span(u);
         let unit = &mut self.units[u.index()];
         unit.display = new;

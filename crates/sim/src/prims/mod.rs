@@ -294,18 +294,20 @@ fn wrong_kind(sim: &Sim, o: ObjId, what: &str) -> PyError {
 /// Applies one object operation for unit `u`.
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     access(sim, u, o)?;
-    match (&sim.objs[o.index()].state, op) {
-        (ObjState::Lock(_), op) => lock::apply(sim, u, o, op),
-        (ObjState::Semaphore(_), op) => semaphore::apply(sim, u, o, op),
-        (ObjState::Event { .. }, op) => event::apply(sim, u, o, op),
-        (ObjState::Condition { .. }, op) => condition::apply(sim, u, o, op),
-        (ObjState::Barrier(_), op) => barrier::apply(sim, u, o, op),
-        (ObjState::Queue(_), op) => queue::apply(sim, u, o, op),
-        (ObjState::Conn(_), op) => pipe::apply(sim, u, o, op),
-        (ObjState::Var(_) | ObjState::Shared(_), op) => shared::apply(sim, u, o, op),
-        (ObjState::Dict(_) | ObjState::List(_), op) => manager::apply(sim, u, o, op),
-        (ObjState::Future(_), op) => future::apply(sim, u, o, op),
-        (ObjState::ContextVar { .. }, _) => Err(wrong_kind(sim, o, "operation")),
+    // Matching on the state alone, not on a (state, op) pair, hands the op on without moving
+    // it into a temporary first: this runs on every object operation.
+    match &sim.objs[o.index()].state {
+        ObjState::Lock(_) => lock::apply(sim, u, o, op),
+        ObjState::Semaphore(_) => semaphore::apply(sim, u, o, op),
+        ObjState::Event { .. } => event::apply(sim, u, o, op),
+        ObjState::Condition { .. } => condition::apply(sim, u, o, op),
+        ObjState::Barrier(_) => barrier::apply(sim, u, o, op),
+        ObjState::Queue(_) => queue::apply(sim, u, o, op),
+        ObjState::Conn(_) => pipe::apply(sim, u, o, op),
+        ObjState::Var(_) | ObjState::Shared(_) => shared::apply(sim, u, o, op),
+        ObjState::Dict(_) | ObjState::List(_) => manager::apply(sim, u, o, op),
+        ObjState::Future(_) => future::apply(sim, u, o, op),
+        ObjState::ContextVar { .. } => Err(wrong_kind(sim, o, "operation")),
     }
 }
 
