@@ -853,7 +853,7 @@ impl Sim {
                 }
             }
             Op::CvarSet(var, v) => {
-                self.units[u.index()].cvars.insert(var, v);
+                self.units[u.index()].cvars.insert(var, *v);
                 Ok(Ret::None)
             }
             _ => Err(PyError::runtime("internal error: not a local operation")),
@@ -1053,6 +1053,18 @@ impl Sim {
             drop(stale);
         }
         unit.epoch = unit.epoch.wrapping_add(1);
+        // The usual case: a thread's operation finished at once, so it never stopped being
+        // runnable and its lane already shows it ready. Nothing else changes.
+        if unit.status == Status::Runnable
+            && unit.in_runnable
+            && !unit.in_task
+            && unit.wait.is_none()
+            && unit.multi.is_none()
+            && unit.display == Some((State::Ready, None, None))
+            && (!self.machine.gil || self.procs[unit.proc_ix].gil_holder == Some(u))
+        {
+            return;
+        }
         unit.wait = None;
         unit.multi = None;
         self.make_runnable(u);
@@ -1671,7 +1683,7 @@ impl Sim {
                 Ok(())
             }
             Op::Io(d, label) => {
-                self.event(u, EventKind::Io, None, label);
+                self.event(u, EventKind::Io, None, label.map(String::from));
                 let at = self.now.saturating_add(d);
                 self.block(u, Wait::Io, Some(at), false);
                 Ok(())
@@ -1765,11 +1777,8 @@ impl Sim {
                 MultiKind::Gather { return_exceptions },
                 Deadline::Never,
             ),
-            Op::WaitUnits {
-                units,
-                deadline,
-                when,
-            } => {
+            Op::WaitUnits(args) => {
+                let (units, deadline, when) = *args;
                 if units.is_empty() {
                     Err(PyError::new(
                         PyErrorKind::ValueError,

@@ -122,16 +122,14 @@ pub(crate) enum ObjOp {
         ret: bool,
     },
     BarrierWait(Deadline),
-    BarrierActionDone(Result<(), PyError>),
+    BarrierActionDone(Result<(), Box<PyError>>),
     Abort,
     Reset,
     NWaiting,
     Broken,
-    Put {
-        item: Value,
-        block: bool,
-        deadline: Deadline,
-    },
+    /// Boxed, like every operation that carries a `Value` or an error: ops are moved on
+    /// every step, and these payloads would double the size of every `Op`.
+    Put(Box<PutOp>),
     Get {
         block: bool,
         deadline: Deadline,
@@ -141,31 +139,39 @@ pub(crate) enum ObjOp {
     Full,
     TaskDone,
     Join,
-    Send(Value),
+    Send(Box<Value>),
     Recv,
     Poll(Deadline),
     Close,
     Read,
-    Write(Value),
+    Write(Box<Value>),
     ReadAt(i64),
-    WriteAt(i64, Value),
+    WriteAt(Box<(i64, Value)>),
     Len,
     /// Boxed, like the other rare two-value operations, to keep every `Op` small: ops are
     /// moved on every step.
     DictGet(Box<(Value, Option<Value>)>),
     DictSet(Box<(Value, Value)>),
     DictKeys,
-    Append(Value),
+    Append(Box<Value>),
     Pop,
     /// Internal: a Manager proxy call after its round trip.
     ProxyApply(Box<ObjOp>),
-    SetResult(Value),
-    SetException(PyError),
+    SetResult(Box<Value>),
+    SetException(Box<PyError>),
     Cancel,
     Result,
     Done,
     AwaitFuture,
     AddDoneCallback(UnitId),
+}
+
+/// `Queue.put`'s arguments.
+#[derive(Clone, Debug)]
+pub(crate) struct PutOp {
+    pub(crate) item: Value,
+    pub(crate) block: bool,
+    pub(crate) deadline: Deadline,
 }
 
 /// One request from a unit to the kernel.
@@ -177,14 +183,14 @@ pub(crate) enum Op {
     ContinueCompute,
     Compute(Nanos),
     Sleep(Nanos),
-    Io(Nanos, Option<String>),
+    Io(Nanos, Option<Box<str>>),
     AsyncSleep(Nanos),
     Now,
     Print(String),
     SetResult(Box<(String, Value)>),
     Random(u64),
     CvarGet(ObjId),
-    CvarSet(ObjId, Value),
+    CvarSet(ObjId, Box<Value>),
     Start(UnitId),
     /// Internal: the second half of `Thread.start()`.
     AwaitStarted(UnitId),
@@ -207,11 +213,7 @@ pub(crate) enum Op {
         units: Vec<UnitId>,
         return_exceptions: bool,
     },
-    WaitUnits {
-        units: Vec<UnitId>,
-        deadline: Deadline,
-        when: ReturnWhen,
-    },
+    WaitUnits(Box<(Vec<UnitId>, Deadline, ReturnWhen)>),
     WaitFor {
         unit: UnitId,
         deadline: Deadline,
@@ -557,7 +559,8 @@ impl Ctx {
 
     /// Like [`Ctx::io`] with a label shown on the lane, e.g. `"GET /a"`.
     pub async fn io_labelled(&self, d: Nanos, label: impl Into<String>) -> PyResult<()> {
-        self.op_unit(Op::Io(d, Some(label.into()))).await
+        self.op_unit(Op::Io(d, Some(label.into().into_boxed_str())))
+            .await
     }
 
     /// `await asyncio.sleep(d)`: suspends only this task. Outside a task: `RuntimeError`.
@@ -596,4 +599,13 @@ impl Ctx {
 /// Raises `kind(message)` as an `Err`.
 pub fn err<T>(kind: PyErrorKind, message: impl Into<String>) -> PyResult<T> {
     Err(PyError::new(kind, message))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Ops and replies move through the mailbox on every step: keep them at four words.
+    #[test]
+    fn ops_stay_small() {
+        assert_eq!(std::mem::size_of::<super::Op>(), 32);
+    }
 }

@@ -200,11 +200,7 @@ impl Ctx {
         when: ReturnWhen,
     ) -> PyResult<(Vec<Task>, Vec<Task>)> {
         let units = tasks.iter().map(|t| t.id).collect();
-        let op = Op::WaitUnits {
-            units,
-            deadline: Deadline::from_timeout(timeout),
-            when,
-        };
+        let op = Op::WaitUnits(Box::new((units, Deadline::from_timeout(timeout), when)));
         match self.op(op).await? {
             Ret::Split(split) => {
                 let (done, pending) = *split;
@@ -402,6 +398,6 @@ impl ContextVar {
     }
 
     pub async fn set(&self, cx: &Ctx, v: impl Into<Value>) -> PyResult<()> {
-        cx.op_unit(Op::CvarSet(self.id, v.into())).await
+        cx.op_unit(Op::CvarSet(self.id, Box::new(v.into()))).await
     }
 }

@@ -87,8 +87,11 @@ impl Barrier {
                     Some(action) => action(cx.clone()).await.map(|_| ()),
                     None => Ok(()),
                 };
-                cx.op_int(Op::Obj(self.id, ObjOp::BarrierActionDone(result)))
-                    .await
+                cx.op_int(Op::Obj(
+                    self.id,
+                    ObjOp::BarrierActionDone(result.map_err(Box::new)),
+                ))
+                .await
             }
             other => Err(crate::program::unexpected(&other)),
         }
@@ -205,7 +208,7 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
                         Some(format!("action raised {e}")),
                     );
                     break_barrier(sim, o, ev)?;
-                    sim.complete(u, Err(e));
+                    sim.complete(u, Err(*e));
                     Ok(())
                 }
             }

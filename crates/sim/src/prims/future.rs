@@ -30,12 +30,13 @@ impl Ctx {
 
 impl Future {
     pub async fn set_result(&self, cx: &Ctx, v: impl Into<Value>) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::SetResult(v.into())))
+        cx.op_unit(Op::Obj(self.id, ObjOp::SetResult(Box::new(v.into()))))
             .await
     }
 
     pub async fn set_exception(&self, cx: &Ctx, e: PyError) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::SetException(e))).await
+        cx.op_unit(Op::Obj(self.id, ObjOp::SetException(Box::new(e))))
+            .await
     }
 
     /// `cancel()`: `False` if already done.
@@ -117,14 +118,14 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
         )),
         ObjOp::SetResult(v) => {
             let ev = sim.event(u, EventKind::Set, Some(o), Some(v.repr()));
-            state(sim, o)?.outcome = Some(Ok(v));
+            state(sim, o)?.outcome = Some(Ok(*v));
             resolve(sim, o, ev);
             sim.complete(u, Ok(Ret::None));
             Ok(())
         }
         ObjOp::SetException(e) => {
             let ev = sim.event(u, EventKind::Set, Some(o), Some(e.to_string()));
-            state(sim, o)?.outcome = Some(Err(e));
+            state(sim, o)?.outcome = Some(Err(*e));
             resolve(sim, o, ev);
             sim.complete(u, Ok(Ret::None));
             Ok(())

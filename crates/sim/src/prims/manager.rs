@@ -94,7 +94,9 @@ impl DictProxy {
 
 impl ListProxy {
     pub async fn append(&self, cx: &Ctx, v: impl Into<Value>) -> PyResult<()> {
-        call(cx, self.id, ObjOp::Append(v.into())).await.map(|_| ())
+        call(cx, self.id, ObjOp::Append(Box::new(v.into())))
+            .await
+            .map(|_| ())
     }
 
     /// `l[i]`.
@@ -104,7 +106,7 @@ impl ListProxy {
 
     /// `l[i] = v`.
     pub async fn set(&self, cx: &Ctx, i: i64, v: impl Into<Value>) -> PyResult<()> {
-        call(cx, self.id, ObjOp::WriteAt(i, v.into()))
+        call(cx, self.id, ObjOp::WriteAt(Box::new((i, v.into()))))
             .await
             .map(|_| ())
     }
@@ -131,7 +133,7 @@ fn method(op: &ObjOp) -> &'static str {
         ObjOp::DictKeys => "keys",
         ObjOp::Append(_) => "append",
         ObjOp::ReadAt(_) => "__getitem__",
-        ObjOp::WriteAt(..) => "__setitem__",
+        ObjOp::WriteAt(_) => "__setitem__",
         ObjOp::Pop => "pop",
         ObjOp::Len => "__len__",
         ObjOp::Read => "copy",
@@ -193,14 +195,15 @@ fn apply_now(sim: &mut Sim, o: ObjId, op: ObjOp) -> PyResult<Ret> {
         ))),
         (ObjState::Dict(d), ObjOp::Len) => Ok(Ret::Int(d.len() as i64)),
         (ObjState::List(l), ObjOp::Append(v)) => {
-            l.push(v);
+            l.push(*v);
             Ok(Ret::None)
         }
         (ObjState::List(l), ObjOp::ReadAt(i)) => {
             let j = index(l.len(), i)?;
             Ok(Ret::Value(l[j].clone()))
         }
-        (ObjState::List(l), ObjOp::WriteAt(i, v)) => {
+        (ObjState::List(l), ObjOp::WriteAt(iv)) => {
+            let (i, v) = *iv;
             let j = index(l.len(), i)?;
             l[j] = v;
             Ok(Ret::None)

@@ -51,7 +51,8 @@ impl Ctx {
 
 impl Conn {
     pub async fn send(&self, cx: &Ctx, v: impl Into<Value>) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::Send(v.into()))).await
+        cx.op_unit(Op::Obj(self.id, ObjOp::Send(Box::new(v.into()))))
+            .await
     }
 
     pub async fn recv(&self, cx: &Ctx) -> PyResult<Value> {
@@ -104,6 +105,7 @@ fn closed_error() -> PyError {
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     match op {
         ObjOp::Send(v) => {
+            let v = *v;
             let c = state(sim, o)?;
             if c.closed {
                 return Err(closed_error());

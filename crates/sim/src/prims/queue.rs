@@ -14,7 +14,7 @@ use crate::error::{PyError, PyErrorKind, PyResult};
 use crate::ids::{ObjId, UnitId};
 use crate::kernel::{After, Sim, Wait};
 use crate::prims::{ObjState, internal, is_async, need_task, wrong_kind};
-use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, QueueKind, Ret};
+use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, PutOp, QueueKind, Ret};
 use crate::time::Nanos;
 use crate::trace::{EventKind, LinkKind};
 use crate::value::Value;
@@ -72,11 +72,11 @@ impl Ctx {
 
 impl Queue {
     pub async fn put(&self, cx: &Ctx, item: impl Into<Value>) -> PyResult<()> {
-        let op = ObjOp::Put {
+        let op = ObjOp::Put(Box::new(PutOp {
             item: item.into(),
             block: true,
             deadline: Deadline::Never,
-        };
+        }));
         cx.op_unit(Op::Obj(self.id, op)).await
     }
 
@@ -86,20 +86,20 @@ impl Queue {
         item: impl Into<Value>,
         timeout: Nanos,
     ) -> PyResult<()> {
-        let op = ObjOp::Put {
+        let op = ObjOp::Put(Box::new(PutOp {
             item: item.into(),
             block: true,
             deadline: Deadline::In(timeout),
-        };
+        }));
         cx.op_unit(Op::Obj(self.id, op)).await
     }
 
     pub async fn put_nowait(&self, cx: &Ctx, item: impl Into<Value>) -> PyResult<()> {
-        let op = ObjOp::Put {
+        let op = ObjOp::Put(Box::new(PutOp {
             item: item.into(),
             block: false,
             deadline: Deadline::Never,
-        };
+        }));
         cx.op_unit(Op::Obj(self.id, op)).await
     }
 
@@ -254,11 +254,14 @@ fn copy_cost(sim: &Sim, flavor: Flavor, v: &Value) -> Nanos {
 
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     match op {
-        ObjOp::Put {
-            item,
-            block,
-            deadline,
-        } => put(sim, u, o, item, block, deadline),
+        ObjOp::Put(args) => {
+            let PutOp {
+                item,
+                block,
+                deadline,
+            } = *args;
+            put(sim, u, o, item, block, deadline)
+        }
         ObjOp::Get { block, deadline } => get(sim, u, o, block, deadline),
         ObjOp::QSize => {
             let n = state(sim, o)?.items.len() as i64;
@@ -363,11 +366,11 @@ fn put(
             return Err(PyError::new(PyErrorKind::Full, ""));
         }
         state(sim, o)?.putters.push_back(u);
-        let op = ObjOp::Put {
+        let op = ObjOp::Put(Box::new(PutOp {
             item,
             block,
             deadline: at.map_or(Deadline::Never, Deadline::At),
-        };
+        }));
         let asy = is_async(sim, o);
         sim.block_retry(u, Op::Obj(o, op), Wait::Obj(o), at, asy);
         return Ok(());

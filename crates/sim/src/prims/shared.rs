@@ -80,7 +80,7 @@ impl Var {
         cx: &'a Ctx,
         v: V,
     ) -> impl std::future::Future<Output = PyResult<()>> + use<'a, V> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::Write(v.into())))
+        cx.op_unit(Op::Obj(self.id, ObjOp::Write(Box::new(v.into()))))
     }
 }
 
@@ -103,7 +103,8 @@ impl SharedValue {
 
     /// `.value = v`.
     pub async fn write(&self, cx: &Ctx, v: impl Into<Value>) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::Write(v.into()))).await
+        cx.op_unit(Op::Obj(self.id, ObjOp::Write(Box::new(v.into()))))
+            .await
     }
 
     /// `arr[i]` (negative indices count from the end).
@@ -113,7 +114,7 @@ impl SharedValue {
 
     /// `arr[i] = v`.
     pub async fn write_at(&self, cx: &Ctx, i: i64, v: impl Into<Value>) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::WriteAt(i, v.into())))
+        cx.op_unit(Op::Obj(self.id, ObjOp::WriteAt(Box::new((i, v.into())))))
             .await
     }
 
@@ -226,6 +227,7 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             (EventKind::Read, x.repr(), Ret::Value(x))
         }
         (ObjState::Var(v), ObjOp::Write(x)) => {
+            let x = *x;
             let d = x.repr();
             for child in children {
                 if !v.values.contains_key(&child[0]) {
@@ -245,6 +247,7 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             (EventKind::Read, x.repr(), Ret::Value(x))
         }
         (ObjState::Shared(s), ObjOp::Write(x)) => {
+            let x = *x;
             let d = x.repr();
             if s.array {
                 match x {
@@ -266,7 +269,8 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             let x = s.values[j].clone();
             (EventKind::Read, format!("[{i}] → {x}"), Ret::Value(x))
         }
-        (ObjState::Shared(s), ObjOp::WriteAt(i, x)) if s.array => {
+        (ObjState::Shared(s), ObjOp::WriteAt(ix)) if s.array => {
+            let (i, x) = *ix;
             let j = index(s.values.len(), i)?;
             let d = format!("[{i}] = {x}");
             s.values[j] = x;
