@@ -33,9 +33,30 @@ impl Program {
         T: Into<Value>,
     {
         Program(Box::new(move |cx| {
-            let fut = f(cx);
-            Box::pin(async move { fut.await.map(Into::into) })
+            Box::pin(IntoValue {
+                inner: Box::pin(f(cx)),
+            })
         }))
+    }
+}
+
+/// A program's future with its result converted to a `Value`. A plain struct rather than an
+/// `async` block around the program: it is polled on every step, and this way the poll goes
+/// straight to the program's own state machine.
+struct IntoValue<F> {
+    inner: Pin<Box<F>>,
+}
+
+impl<F, T> Future for IntoValue<F>
+where
+    F: Future<Output = PyResult<T>>,
+    T: Into<Value>,
+{
+    type Output = PyResult<Value>;
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<Value>> {
+        self.inner.as_mut().poll(cx).map(|r| r.map(Into::into))
     }
 }
 
