@@ -432,14 +432,7 @@ impl Sim {
         }
         loop {
             if self.steps >= self.machine.limits.max_steps {
-                self.end(Outcome::LimitExceeded {
-                    limit: LimitKind::Steps,
-                    message: format!(
-                        "the run took more than {} scheduling steps (raise the step limit or \
-                         shrink the parameters)",
-                        self.machine.limits.max_steps
-                    ),
-                });
+                self.end_step_limit();
                 return None;
             }
             // Timers already due (a zero sleep, a zero timeout) fire before anyone runs, so
@@ -453,14 +446,8 @@ impl Sim {
                 } else {
                     match self.sched.choose(self.steps, &self.cands) {
                         Ok(ix) if ix < n => ix,
-                        Ok(ix) => {
-                            self.end(Outcome::SchedulerError {
-                                message: format!("scheduler chose {ix} of {n} candidates"),
-                            });
-                            return None;
-                        }
-                        Err(message) => {
-                            self.end(Outcome::SchedulerError { message });
+                        other => {
+                            self.end_scheduler_error(other, n);
                             return None;
                         }
                     }
@@ -491,17 +478,50 @@ impl Sim {
                 return None;
             };
             if t > self.machine.limits.max_time {
-                self.end(Outcome::LimitExceeded {
-                    limit: LimitKind::Time,
-                    message: format!(
-                        "virtual time passed {} (the time limit)",
-                        fmt_nanos(self.machine.limits.max_time)
-                    ),
-                });
+                self.end_time_limit();
                 return None;
             }
             self.now = self.now.max(t);
         }
+    }
+
+    // The ways a run ends inside `step`, kept out of line: they format messages, and inlined
+    // they would weigh on every step.
+
+    #[cold]
+    #[inline(never)]
+    fn end_step_limit(&mut self) {
+        self.end(Outcome::LimitExceeded {
+            limit: LimitKind::Steps,
+            message: format!(
+                "the run took more than {} scheduling steps (raise the step limit or shrink the \
+                 parameters)",
+                self.machine.limits.max_steps
+            ),
+        });
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn end_time_limit(&mut self) {
+        self.end(Outcome::LimitExceeded {
+            limit: LimitKind::Time,
+            message: format!(
+                "virtual time passed {} (the time limit)",
+                fmt_nanos(self.machine.limits.max_time)
+            ),
+        });
+    }
+
+    /// The scheduler answered `choice` for `n` candidates: an index out of range or an error.
+    #[cold]
+    #[inline(never)]
+    fn end_scheduler_error(&mut self, choice: Result<usize, String>, n: usize) {
+        let message = match choice {
+            Ok(ix) => format!("scheduler chose {ix} of {n} candidates"),
+            Err(message) => message,
+        };
+        self.end(Outcome::SchedulerError { message });
     }
 
     /// Pops timers at the front of the heap that no longer belong to a live wait.
@@ -827,7 +847,7 @@ impl Sim {
                             self.units[u.index()].mailbox.reply.set(Some(reply));
                         }
                         Some(op) => {
-                            self.apply(u, op);
+                            self.dispatch(u, op);
                             return;
                         }
                     }
@@ -1622,6 +1642,25 @@ impl Sim {
     }
 
     // ---- applying operations ----------------------------------------------------------------
+
+    /// `apply`, with the two operations that dominate every program (object operations and
+    /// `compute`) sent straight to their handlers when no footprint is being recorded: `apply`
+    /// is one big match, and entering it costs more than these operations' own work.
+    #[inline(always)]
+    fn dispatch(&mut self, u: UnitId, op: Op) {
+        if self.footprint.is_some() {
+            return self.apply(u, op);
+        }
+        match op {
+            Op::Obj(o, op) => {
+                if let Err(e) = crate::prims::apply(self, u, o, op) {
+                    self.complete(u, Err(e));
+                }
+            }
+            Op::Compute(d) => self.start_compute(u, d, None),
+            op => self.apply(u, op),
+        }
+    }
 
     fn apply(&mut self, u: UnitId, op: Op) {
         if self.footprint.is_some() {
