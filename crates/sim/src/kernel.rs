@@ -91,6 +91,9 @@ pub(crate) struct Unit {
     pub(crate) after: Option<After>,
     pub(crate) ready_seq: u64,
     pub(crate) in_runnable: bool,
+    /// Neighbours in the process's ready queue while `in_runnable`.
+    pub(crate) ready_prev: Option<UnitId>,
+    pub(crate) ready_next: Option<UnitId>,
     pub(crate) epoch: u32,
     pub(crate) wait: Option<Wait>,
     pub(crate) async_wait: bool,
@@ -142,49 +145,52 @@ pub(crate) struct EventLoop {
     pub(crate) closing: bool,
 }
 
-/// The runnable threads of one process in the order they became ready.
-///
-/// A unit joins at the back with a fresh, ever-growing ready sequence and leaves lazily: its
-/// entry is live while the unit is runnable with that same sequence, and stale entries are
-/// dropped from the front or swept once they outnumber the live ones. Every operation is
-/// amortised O(1), which matters because this changes on almost every step.
+/// The runnable threads of one process in the order they became ready: a doubly linked list
+/// threaded through the units (`Unit::ready_prev` / `ready_next`). Joining at the back and
+/// leaving from anywhere are O(1), with no search and no stale entries: this changes on
+/// almost every step.
 #[derive(Default)]
 pub(crate) struct ReadyQueue {
-    entries: VecDeque<(u64, UnitId)>,
-    live: usize,
-}
-
-fn ready_live(units: &[Unit], seq: u64, u: UnitId) -> bool {
-    let unit = &units[u.index()];
-    unit.in_runnable && unit.ready_seq == seq
+    head: Option<UnitId>,
+    tail: Option<UnitId>,
+    len: usize,
 }
 
 impl ReadyQueue {
-    fn push(&mut self, seq: u64, u: UnitId) {
-        self.entries.push_back((seq, u));
-        self.live += 1;
+    /// Appends `u`, which must not be in any ready queue.
+    fn push(&mut self, units: &mut [Unit], u: UnitId) {
+        let unit = &mut units[u.index()];
+        unit.ready_prev = self.tail;
+        unit.ready_next = None;
+        match self.tail {
+            Some(t) => units[t.index()].ready_next = Some(u),
+            None => self.head = Some(u),
+        }
+        self.tail = Some(u);
+        self.len += 1;
     }
 
-    /// Forgets one unit that has just stopped being runnable.
-    fn remove(&mut self, units: &[Unit]) {
-        self.live = self.live.saturating_sub(1);
-        while let Some(&(seq, u)) = self.entries.front() {
-            if ready_live(units, seq, u) {
-                break;
-            }
-            self.entries.pop_front();
+    /// Unlinks `u`, which must be in this queue.
+    fn remove(&mut self, units: &mut [Unit], u: UnitId) {
+        let unit = &mut units[u.index()];
+        let (prev, next) = (unit.ready_prev.take(), unit.ready_next.take());
+        match prev {
+            Some(p) => units[p.index()].ready_next = next,
+            None => self.head = next,
         }
-        if self.entries.len() > 2 * self.live + 32 {
-            self.entries.retain(|&(seq, u)| ready_live(units, seq, u));
+        match next {
+            Some(n) => units[n.index()].ready_prev = prev,
+            None => self.tail = prev,
         }
+        self.len = self.len.saturating_sub(1);
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.live
+        self.len
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.live == 0
+        self.head.is_none()
     }
 
     /// The runnable units with their ready sequence, oldest first.
@@ -192,10 +198,8 @@ impl ReadyQueue {
         &'a self,
         units: &'a [Unit],
     ) -> impl Iterator<Item = (u64, UnitId)> + 'a {
-        self.entries
-            .iter()
-            .copied()
-            .filter(move |&(seq, u)| ready_live(units, seq, u))
+        std::iter::successors(self.head, move |u| units[u.index()].ready_next)
+            .map(move |u| (units[u.index()].ready_seq, u))
     }
 }
 
@@ -1017,6 +1021,8 @@ impl Sim {
             after: None,
             ready_seq: 0,
             in_runnable: false,
+            ready_prev: None,
+            ready_next: None,
             epoch: 0,
             wait: None,
             async_wait: false,
@@ -1117,7 +1123,7 @@ impl Sim {
             unit.ready_seq = self.seq;
             unit.in_runnable = true;
             let pix = unit.proc_ix;
-            self.procs[pix].runnable.push(self.seq, u);
+            self.procs[pix].runnable.push(&mut self.units, u);
         }
         let d = self.runnable_display(u);
         self.set_display(u, d, None, None);
@@ -1129,7 +1135,7 @@ impl Sim {
         if unit.in_runnable {
             unit.in_runnable = false;
             let pix = unit.proc_ix;
-            self.procs[pix].runnable.remove(&self.units);
+            self.procs[pix].runnable.remove(&mut self.units, u);
         }
     }
 
