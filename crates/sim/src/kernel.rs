@@ -745,7 +745,7 @@ impl Sim {
         } else {
             match self.units[u.index()].pending.take() {
                 Some(Op::Begin) => self.begin(u),
-                Some(op) => self.apply(u, op),
+                Some(op) => self.dispatch(u, op),
                 None => {}
             }
         }

@@ -157,11 +157,12 @@ fn state(sim: &mut Sim, o: ObjId) -> PyResult<&mut LockState> {
 /// The identity that owns a lock: the OS thread for threading/multiprocessing, the task for
 /// asyncio.
 fn owner_id(sim: &Sim, u: UnitId, o: ObjId) -> UnitId {
-    if is_async(sim, o) {
-        u
-    } else {
-        sim.os_thread(u)
-    }
+    owner(sim, u, is_async(sim, o))
+}
+
+/// `owner_id` when the caller already knows whether the lock is an asyncio one.
+fn owner(sim: &Sim, u: UnitId, asyncio: bool) -> UnitId {
+    if asyncio { u } else { sim.os_thread(u) }
 }
 
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
@@ -203,8 +204,11 @@ fn acquire(
             "can't specify a timeout for a non-blocking call",
         ));
     }
-    need_task(sim, u, o)?;
-    let me = owner_id(sim, u, o);
+    let asy = is_async(sim, o);
+    if asy {
+        need_task(sim, u, o)?;
+    }
+    let me = owner(sim, u, asy);
     let reacquire = depth != 1 || !ret;
     let l = state(sim, o)?;
     if l.reentrant && l.locked && l.owner == Some(me) && !reacquire {
@@ -255,7 +259,6 @@ fn acquire(
     } else {
         ObjOp::Acquire { blocking, deadline }
     };
-    let asy = is_async(sim, o);
     sim.block_retry(u, Op::Obj(o, op), Wait::Obj(o), at, asy);
     Ok(())
 }
