@@ -569,6 +569,22 @@ impl Sim {
             return;
         }
         let gil = self.machine.gil;
+        // The common case of a GIL: one process, no event loop. Its GIL holder is the only
+        // candidate if it is runnable, and nobody is otherwise (what the loops below find).
+        if gil
+            && self.loops.is_empty()
+            && let [p] = &self.procs[..]
+            && let Some(h) = p.gil_holder
+        {
+            let unit = &self.units[h.index()];
+            if unit.in_runnable {
+                self.cands.push(Candidate {
+                    unit: h,
+                    ready_seq: unit.ready_seq,
+                });
+            }
+            return;
+        }
         let per_proc = if self.oldest_only { 2 } else { usize::MAX };
         for p in &self.procs {
             if p.runnable.is_empty() {
