@@ -569,23 +569,34 @@ impl Sim {
             return;
         }
         let gil = self.machine.gil;
-        // The common case of a GIL: one process, no event loop. Its GIL holder is the only
-        // candidate if it is runnable, and nobody is otherwise (what the loops below find).
-        if gil
-            && self.loops.is_empty()
-            && let [p] = &self.procs[..]
-            && let Some(h) = p.gil_holder
-        {
-            let unit = &self.units[h.index()];
-            if unit.in_runnable {
-                self.cands.push(Candidate {
-                    unit: h,
-                    ready_seq: unit.ready_seq,
-                });
-            }
-            return;
-        }
         let per_proc = if self.oldest_only { 2 } else { usize::MAX };
+        // The common shape of a program: one process, no event loop. With a GIL held, the
+        // holder is the only candidate if it is runnable, and nobody is otherwise; without a
+        // GIL, the candidates are the oldest runnable threads, already in ready order. The
+        // general scan below finds the same, at a higher price on every step.
+        if self.loops.is_empty()
+            && let [p] = &self.procs[..]
+        {
+            if !gil {
+                for (seq, u) in p.runnable.iter(&self.units).take(per_proc) {
+                    self.cands.push(Candidate {
+                        unit: u,
+                        ready_seq: seq,
+                    });
+                }
+                return;
+            }
+            if let Some(h) = p.gil_holder {
+                let unit = &self.units[h.index()];
+                if unit.in_runnable {
+                    self.cands.push(Candidate {
+                        unit: h,
+                        ready_seq: unit.ready_seq,
+                    });
+                }
+                return;
+            }
+        }
         for p in &self.procs {
             if p.runnable.is_empty() {
                 continue;
