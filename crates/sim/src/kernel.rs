@@ -587,12 +587,8 @@ impl Sim {
                 return;
             }
             if let Some(h) = p.gil_holder {
-                let unit = &self.units[h.index()];
-                if unit.in_runnable {
-                    self.cands.push(Candidate {
-                        unit: h,
-                        ready_seq: unit.ready_seq,
-                    });
+                if let Some(c) = self.holder_candidate(h) {
+                    self.cands.push(c);
                 }
                 return;
             }
@@ -603,12 +599,8 @@ impl Sim {
             }
             match (gil, p.gil_holder) {
                 (true, Some(h)) => {
-                    let unit = &self.units[h.index()];
-                    if unit.in_runnable {
-                        self.cands.push(Candidate {
-                            unit: h,
-                            ready_seq: unit.ready_seq,
-                        });
+                    if let Some(c) = self.holder_candidate(h) {
+                        self.cands.push(c);
                     }
                 }
                 _ => {
@@ -658,6 +650,16 @@ impl Sim {
         if self.cands.len() > 1 && !self.cands.is_sorted_by_key(|c| c.ready_seq) {
             self.cands.sort_unstable_by_key(|c| c.ready_seq);
         }
+    }
+
+    /// The GIL holder `h` as a candidate: its process's only one, if it can run.
+    #[inline]
+    fn holder_candidate(&self, h: UnitId) -> Option<Candidate> {
+        let unit = &self.units[h.index()];
+        unit.in_runnable.then_some(Candidate {
+            unit: h,
+            ready_seq: unit.ready_seq,
+        })
     }
 
     fn end_without_progress(&mut self) {
@@ -1110,7 +1112,9 @@ impl Sim {
         }
         unit.epoch = unit.epoch.wrapping_add(1);
         // The usual case: a thread's operation finished at once, so it never stopped being
-        // runnable and its lane already shows it ready. Nothing else changes.
+        // runnable and its lane already shows it ready. Nothing else changes. (The last test
+        // is `runnable_display` for a thread, which is its own OS thread; calling it here
+        // costs 3 % of the events bench.)
         if unit.status == Status::Runnable
             && unit.in_runnable
             && !unit.in_task
