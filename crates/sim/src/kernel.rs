@@ -1685,13 +1685,13 @@ impl Sim {
 
     // ---- applying operations ----------------------------------------------------------------
 
-    /// `apply`, with the two operations that dominate every program (object operations and
-    /// `compute`) sent straight to their handlers when no footprint is being recorded: `apply`
-    /// is one big match, and entering it costs more than these operations' own work.
+    /// Applies `op` for `u`. The two operations that dominate every program (object
+    /// operations and `compute`) go straight to their handlers; `apply`, one big match for
+    /// the rest, costs more to enter than these operations' own work.
     #[inline(always)]
     fn dispatch(&mut self, u: UnitId, op: Op) {
         if self.footprint.is_some() {
-            return self.apply(u, op);
+            self.note_footprint(&op);
         }
         match op {
             Op::Obj(o, op) => {
@@ -1708,59 +1708,58 @@ impl Sim {
         }
     }
 
+    /// What `op` will touch, for the explorer's reduction (only called while recording).
+    fn note_footprint(&mut self, op: &Op) {
+        let (r, write) = match op {
+            Op::Obj(
+                o,
+                crate::program::ObjOp::Read
+                | crate::program::ObjOp::ReadAt(_)
+                | crate::program::ObjOp::Locked
+                | crate::program::ObjOp::IsSet
+                | crate::program::ObjOp::Empty
+                | crate::program::ObjOp::Full,
+            ) => (Resource::Obj(*o), false),
+            // Waiting on an event that is already set only reads it.
+            Op::Obj(o, crate::program::ObjOp::Wait(_))
+                if matches!(
+                    self.objs.get(o.index()).map(|x| &x.state),
+                    Some(crate::prims::ObjState::Event { flag: true })
+                ) =>
+            {
+                (Resource::Obj(*o), false)
+            }
+            Op::Obj(o, _) => (Resource::Obj(*o), true),
+            // A unit's life changes only when it starts, ends, is cancelled or
+            // terminated, or has its daemon flag set. Asking about it, or waiting for it
+            // (which only adds a waiter that the change wakes), reads it: two joins of
+            // one thread commute, and a join conflicts with the end it waits for.
+            Op::Start(t) | Op::SetDaemon(t, _) | Op::Terminate(t) | Op::Cancel(t) => {
+                (Resource::Unit(*t), true)
+            }
+            Op::AwaitStarted(t)
+            | Op::Join(t, _)
+            | Op::IsAlive(t)
+            | Op::ExitCode(t)
+            | Op::UnitDone(t)
+            | Op::UnitResult(t) => (Resource::Unit(*t), false),
+            Op::AwaitUnit { unit, .. } => (Resource::Unit(*unit), false),
+            _ => (Resource::Global, true),
+        };
+        self.touch(r, write);
+    }
+
+    /// Every operation but the two `dispatch` handles itself.
     fn apply(&mut self, u: UnitId, op: Op) {
-        if self.footprint.is_some() {
-            let (r, write) = match &op {
-                Op::Obj(
-                    o,
-                    crate::program::ObjOp::Read
-                    | crate::program::ObjOp::ReadAt(_)
-                    | crate::program::ObjOp::Locked
-                    | crate::program::ObjOp::IsSet
-                    | crate::program::ObjOp::Empty
-                    | crate::program::ObjOp::Full,
-                ) => (Resource::Obj(*o), false),
-                // Waiting on an event that is already set only reads it.
-                Op::Obj(o, crate::program::ObjOp::Wait(_))
-                    if matches!(
-                        self.objs.get(o.index()).map(|x| &x.state),
-                        Some(crate::prims::ObjState::Event { flag: true })
-                    ) =>
-                {
-                    (Resource::Obj(*o), false)
-                }
-                Op::Obj(o, _) => (Resource::Obj(*o), true),
-                // A unit's life changes only when it starts, ends, is cancelled or
-                // terminated, or has its daemon flag set. Asking about it, or waiting for it
-                // (which only adds a waiter that the change wakes), reads it: two joins of
-                // one thread commute, and a join conflicts with the end it waits for.
-                Op::Start(t) | Op::SetDaemon(t, _) | Op::Terminate(t) | Op::Cancel(t) => {
-                    (Resource::Unit(*t), true)
-                }
-                Op::AwaitStarted(t)
-                | Op::Join(t, _)
-                | Op::IsAlive(t)
-                | Op::ExitCode(t)
-                | Op::UnitDone(t)
-                | Op::UnitResult(t) => (Resource::Unit(*t), false),
-                Op::AwaitUnit { unit, .. } => (Resource::Unit(*unit), false),
-                _ => (Resource::Global, true),
-            };
-            self.touch(r, write);
-        }
         let result: PyResult<()> = match op {
             Op::Begin => Ok(()),
             Op::ContinueCompute => {
                 self.run_chunk(u);
                 Ok(())
             }
-            Op::Compute(d) => {
-                // The op owns nothing; forgetting it spares an out-of-line drop of the whole
-                // `Op` on the hottest operation.
-                std::mem::forget(op);
-                self.start_compute(u, d, None);
-                Ok(())
-            }
+            Op::Obj(..) | Op::Compute(_) => Err(crate::prims::internal(
+                "object operations and compute are dispatched directly",
+            )),
             Op::Sleep(d) => {
                 self.event(u, EventKind::Sleep, None, Some(fmt_nanos(d)));
                 let at = self.now.saturating_add(d);
@@ -1877,7 +1876,6 @@ impl Sim {
                 self.op_multi(u, vec![unit], MultiKind::WaitFor, deadline)
             }
             Op::ToThread(t) => self.op_to_thread(u, t),
-            Op::Obj(o, op) => crate::prims::apply(self, u, o, op),
         };
         if let Err(e) = result {
             self.complete(u, Err(e));
