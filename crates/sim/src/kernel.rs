@@ -104,6 +104,9 @@ pub(crate) struct Unit {
     pub(crate) core: Option<u32>,
     pub(crate) display: Option<(State, Option<ObjId>, Option<u16>)>,
     pub(crate) span_start: Nanos,
+    /// Index of the unit's last recorded span, which a span in the same state that starts
+    /// where it ends continues.
+    pub(crate) last_span: Option<u32>,
     pub(crate) cvars: BTreeMap<ObjId, Value>,
     pub(crate) joiners: Vec<UnitId>,
     pub(crate) result: Option<PyResult<Value>>,
@@ -1065,6 +1068,7 @@ impl Sim {
             core: None,
             display: None,
             span_start: self.now,
+            last_span: None,
             cvars,
             joiners: Vec::new(),
             result: None,
@@ -1603,14 +1607,32 @@ impl Sim {
         if let Some((state, obj, core)) = unit.display.take()
             && unit.span_start < now
         {
-            self.trace.spans.push(Span {
-                unit: u,
-                start: unit.span_start,
-                end: now,
-                state,
-                obj,
-                core,
-            });
+            // A lane that leaves a state and comes back to it at the same instant (a compute,
+            // no time ready, the next compute) stays in one span: spans are maximal.
+            match unit
+                .last_span
+                .and_then(|i| self.trace.spans.get_mut(i as usize))
+            {
+                Some(last)
+                    if last.end == unit.span_start
+                        && last.state == state
+                        && last.obj == obj
+                        && last.core == core =>
+                {
+                    last.end = now;
+                }
+                _ => {
+                    unit.last_span = u32::try_from(self.trace.spans.len()).ok();
+                    self.trace.spans.push(Span {
+                        unit: u,
+                        start: unit.span_start,
+                        end: now,
+                        state,
+                        obj,
+                        core,
+                    });
+                }
+            }
         }
         unit.span_start = now;
     }

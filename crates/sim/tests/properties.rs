@@ -213,16 +213,26 @@ fn check_invariants(t: &Trace, permits: i64) -> Result<(), TestCaseError> {
             );
         }
     }
-    // Spans are well formed: positive length, in time order per unit, never overlapping.
-    let mut last_end: BTreeMap<UnitId, u64> = BTreeMap::new();
+    // Spans are well formed: positive length, in time order per unit, never overlapping,
+    // and maximal: a span never starts where the unit's last one ended in the same state.
+    let mut last: BTreeMap<UnitId, &Span> = BTreeMap::new();
     for s in &t.spans {
         prop_assert!(s.start < s.end);
-        let prev = last_end.insert(s.unit, s.end).unwrap_or(0);
-        prop_assert!(
-            s.start >= prev,
-            "overlapping spans on {}",
-            t.unit_name(s.unit)
-        );
+        if let Some(prev) = last.insert(s.unit, s) {
+            prop_assert!(
+                s.start >= prev.end,
+                "overlapping spans on {}",
+                t.unit_name(s.unit)
+            );
+            prop_assert!(
+                !(s.start == prev.end
+                    && (s.state, s.obj, s.core) == (prev.state, prev.obj, prev.core)),
+                "two touching {:?} spans on {} at {}",
+                s.state,
+                t.unit_name(s.unit),
+                s.start
+            );
+        }
     }
     Ok(())
 }
