@@ -20,7 +20,7 @@ use crate::error::{PyError, PyErrorKind, PyResult};
 use crate::ids::{ObjId, UnitId};
 use crate::prims::Obj;
 use crate::program::{
-    BoxFuture, Ctx, Deadline, Mailbox, Op, Program, Registry, Reply, Ret, SpawnKind,
+    Answer, BoxFuture, Ctx, Deadline, Mailbox, Op, Program, Registry, Reply, Ret, SpawnKind,
 };
 use crate::sched::{Candidate, Scheduler, SchedulerKind, below};
 use crate::time::{Nanos, fmt_nanos};
@@ -836,7 +836,9 @@ impl Sim {
             let unit = &mut self.units[u.index()];
             if unit.must_cancel && unit.in_task {
                 unit.must_cancel = false;
-                unit.mailbox.reply.set(Some(Err(PyError::cancelled())));
+                unit.mailbox
+                    .reply
+                    .set(Some(Answer::pack(Err(PyError::cancelled()))));
             }
         }
         loop {
@@ -883,7 +885,10 @@ impl Sim {
                         }
                         Some(op) if op.is_local() => {
                             let reply = self.local_op(u, op);
-                            self.units[u.index()].mailbox.reply.set(Some(reply));
+                            self.units[u.index()]
+                                .mailbox
+                                .reply
+                                .set(Some(Answer::pack(reply)));
                         }
                         Some(op) => {
                             self.dispatch(u, op);
@@ -1111,7 +1116,7 @@ impl Sim {
         if unit.status == Status::Done {
             return;
         }
-        if let Some(stale) = unit.mailbox.reply.replace(Some(reply)) {
+        if let Some(stale) = unit.mailbox.reply.replace(Some(Answer::pack(reply))) {
             drop(stale);
         }
         unit.epoch = unit.epoch.wrapping_add(1);

@@ -267,11 +267,44 @@ pub(crate) enum Ret {
 
 pub(crate) type Reply = PyResult<Ret>;
 
+/// A reply as the mailbox holds it. Nearly every reply is `None`, a flag or a number: those
+/// take two words here, where a whole [`Reply`] takes five. The kernel writes the reply and
+/// the program reads it back moments later; a five-word copy of data just written stalls the
+/// CPU (its stores are not yet in the cache), two scalar words do not. The rest is boxed.
+pub(crate) enum Answer {
+    None,
+    Bool(bool),
+    Int(i64),
+    Other(Box<Reply>),
+}
+
+impl Answer {
+    #[inline]
+    pub(crate) fn pack(reply: Reply) -> Answer {
+        match reply {
+            Ok(Ret::None) => Answer::None,
+            Ok(Ret::Bool(b)) => Answer::Bool(b),
+            Ok(Ret::Int(i)) => Answer::Int(i),
+            other => Answer::Other(Box::new(other)),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn unpack(self) -> Reply {
+        match self {
+            Answer::None => Ok(Ret::None),
+            Answer::Bool(b) => Ok(Ret::Bool(b)),
+            Answer::Int(i) => Ok(Ret::Int(i)),
+            Answer::Other(reply) => *reply,
+        }
+    }
+}
+
 /// One request slot and one reply slot per unit.
 #[derive(Default)]
 pub(crate) struct Mailbox {
     pub(crate) request: Cell<Option<Op>>,
-    pub(crate) reply: Cell<Option<Reply>>,
+    pub(crate) reply: Cell<Option<Answer>>,
     /// Set when a unit issued a second operation while one was outstanding.
     pub(crate) misuse: Cell<bool>,
     /// What the unit declared it waits for while it waits (lost-wakeup detection).
@@ -432,7 +465,7 @@ impl Future for OpFuture<'_> {
             return Poll::Pending;
         }
         match self.mailbox.reply.take() {
-            Some(reply) => Poll::Ready(reply),
+            Some(answer) => Poll::Ready(answer.unpack()),
             None => Poll::Pending,
         }
     }
@@ -628,5 +661,6 @@ mod tests {
     #[test]
     fn ops_stay_small() {
         assert_eq!(std::mem::size_of::<super::Op>(), 32);
+        assert_eq!(std::mem::size_of::<Option<super::Answer>>(), 16);
     }
 }
