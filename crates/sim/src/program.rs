@@ -444,50 +444,43 @@ impl fmt::Debug for Ctx {
     }
 }
 
-/// The future of one operation.
-pub(crate) struct OpFuture<'a> {
+/// The future of one operation: it builds its `Op` with `make` when first polled, hands it
+/// to the kernel through the mailbox, and converts the reply to `T` when the kernel answers.
+/// One future, not an `async fn` wrapped around another, on the simulator's hottest path; the
+/// conversion is a type parameter, so it inlines.
+///
+/// Building the op late matters: a future that held a whole op would write it when made and
+/// copy it out on its first poll, moments later, and copying data just written stalls the
+/// CPU. Most `make`s capture an id or a duration, which reads back as one word.
+pub(crate) struct OpFuture<'a, F, T> {
     mailbox: &'a Mailbox,
-    op: Option<Op>,
+    make: Option<F>,
+    _to: std::marker::PhantomData<fn() -> T>,
 }
 
-impl Future for OpFuture<'_> {
-    type Output = Reply;
+// The future never pins `make`: it moves it out and calls it. So it may move itself.
+impl<F, T> Unpin for OpFuture<'_, F, T> {}
+
+impl<F: FnOnce() -> Op, T: FromRet> Future for OpFuture<'_, F, T> {
+    type Output = PyResult<T>;
 
     #[inline(always)]
-    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Reply> {
-        if let Some(op) = self.op.take() {
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<PyResult<T>> {
+        if let Some(make) = self.make.take() {
             // Matching on the previous request, rather than dropping it whole, spares the
             // drop glue in the usual case: the slot was empty.
-            if let Some(previous) = self.mailbox.request.replace(Some(op)) {
+            if let Some(previous) = self.mailbox.request.replace(Some(make())) {
                 self.mailbox.misuse.set(true);
                 drop(previous);
             }
             return Poll::Pending;
         }
         match self.mailbox.reply.take() {
-            Some(answer) => Poll::Ready(answer.unpack()),
+            Some(answer) => Poll::Ready(match answer.unpack() {
+                Ok(r) => T::from_ret(r),
+                Err(e) => Err(e),
+            }),
             None => Poll::Pending,
-        }
-    }
-}
-
-/// An operation's future with its reply converted to the type the caller wants: one future,
-/// not an `async fn` wrapped around another, on the simulator's hottest path. The conversion
-/// is a type parameter, not a function pointer, so it inlines.
-pub(crate) struct Mapped<'a, T> {
-    inner: OpFuture<'a>,
-    _to: std::marker::PhantomData<fn() -> T>,
-}
-
-impl<T: FromRet> Future for Mapped<'_, T> {
-    type Output = PyResult<T>;
-
-    #[inline(always)]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<T>> {
-        match Pin::new(&mut self.inner).poll(cx) {
-            Poll::Ready(Ok(r)) => Poll::Ready(T::from_ret(r)),
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => Poll::Pending,
         }
     }
 }
@@ -495,6 +488,13 @@ impl<T: FromRet> Future for Mapped<'_, T> {
 /// A type an operation's reply converts to.
 pub(crate) trait FromRet: Sized {
     fn from_ret(r: Ret) -> PyResult<Self>;
+}
+
+impl FromRet for Ret {
+    #[inline]
+    fn from_ret(r: Ret) -> PyResult<Ret> {
+        Ok(r)
+    }
 }
 
 impl FromRet for () {
@@ -554,39 +554,33 @@ impl Ctx {
         self.unit
     }
 
-    pub(crate) fn op(&self, op: Op) -> OpFuture<'_> {
+    /// An operation whose reply converts to `T`, built by `make` when first polled.
+    fn request<F: FnOnce() -> Op, T: FromRet>(&self, make: F) -> OpFuture<'_, F, T> {
         OpFuture {
             mailbox: &self.mailbox,
-            op: Some(op),
-        }
-    }
-
-    pub(crate) fn op_unit(&self, op: Op) -> Mapped<'_, ()> {
-        Mapped {
-            inner: self.op(op),
+            make: Some(make),
             _to: std::marker::PhantomData,
         }
     }
 
-    pub(crate) fn op_bool(&self, op: Op) -> Mapped<'_, bool> {
-        Mapped {
-            inner: self.op(op),
-            _to: std::marker::PhantomData,
-        }
+    pub(crate) fn op<F: FnOnce() -> Op>(&self, make: F) -> OpFuture<'_, F, Ret> {
+        self.request(make)
     }
 
-    pub(crate) fn op_int(&self, op: Op) -> Mapped<'_, i64> {
-        Mapped {
-            inner: self.op(op),
-            _to: std::marker::PhantomData,
-        }
+    pub(crate) fn op_unit<F: FnOnce() -> Op>(&self, make: F) -> OpFuture<'_, F, ()> {
+        self.request(make)
     }
 
-    pub(crate) fn op_value(&self, op: Op) -> Mapped<'_, Value> {
-        Mapped {
-            inner: self.op(op),
-            _to: std::marker::PhantomData,
-        }
+    pub(crate) fn op_bool<F: FnOnce() -> Op>(&self, make: F) -> OpFuture<'_, F, bool> {
+        self.request(make)
+    }
+
+    pub(crate) fn op_int<F: FnOnce() -> Op>(&self, make: F) -> OpFuture<'_, F, i64> {
+        self.request(make)
+    }
+
+    pub(crate) fn op_value<F: FnOnce() -> Op>(&self, make: F) -> OpFuture<'_, F, Value> {
+        self.request(make)
     }
 
     pub(crate) fn new_obj(&self, name: impl Into<String>, init: ObjInit) -> ObjId {
@@ -597,40 +591,40 @@ impl Ctx {
 
     /// Runs Python code for `d` of CPU time. Needs a core, and the GIL when there is one.
     pub fn compute(&self, d: Nanos) -> impl Future<Output = PyResult<()>> + '_ {
-        self.op_unit(Op::Compute(d))
+        self.op_unit(move || Op::Compute(d))
     }
 
     /// `time.sleep(d)`: blocks the thread (and, inside a task, the whole event loop) and
     /// releases the GIL.
     pub fn sleep(&self, d: Nanos) -> impl Future<Output = PyResult<()>> + '_ {
-        self.op_unit(Op::Sleep(d))
+        self.op_unit(move || Op::Sleep(d))
     }
 
     /// A blocking system call that takes `d` (file, socket, child process). Releases the GIL.
     pub fn io(&self, d: Nanos) -> impl Future<Output = PyResult<()>> + '_ {
-        self.op_unit(Op::Io(d, None))
+        self.op_unit(move || Op::Io(d, None))
     }
 
     /// Like [`Ctx::io`] with a label shown on the lane, e.g. `"GET /a"`.
     pub async fn io_labelled(&self, d: Nanos, label: impl Into<String>) -> PyResult<()> {
-        self.op_unit(Op::Io(d, Some(label.into().into_boxed_str())))
+        self.op_unit(move || Op::Io(d, Some(label.into().into_boxed_str())))
             .await
     }
 
     /// `await asyncio.sleep(d)`: suspends only this task. Outside a task: `RuntimeError`.
     pub async fn asleep(&self, d: Nanos) -> PyResult<()> {
-        self.op_unit(Op::AsyncSleep(d)).await
+        self.op_unit(move || Op::AsyncSleep(d)).await
     }
 
     /// The current virtual time (`time.monotonic()` relative to the start).
     pub async fn now(&self) -> PyResult<Nanos> {
-        let t = self.op_int(Op::Now).await?;
+        let t = self.op_int(move || Op::Now).await?;
         Ok(u64::try_from(t).unwrap_or(0))
     }
 
     /// `print(...)`: recorded in the trace's output with the time and unit.
     pub async fn print(&self, line: impl Into<String>) -> PyResult<()> {
-        self.op_unit(Op::Print(line.into())).await
+        self.op_unit(move || Op::Print(line.into())).await
     }
 
     /// Records a named result of the program (shown under the timeline, asserted by tests).
@@ -639,13 +633,13 @@ impl Ctx {
         key: impl Into<String>,
         value: impl Into<Value>,
     ) -> PyResult<()> {
-        self.op_unit(Op::SetResult(Box::new((key.into(), value.into()))))
+        self.op_unit(move || Op::SetResult(Box::new((key.into(), value.into()))))
             .await
     }
 
     /// A number in `0..bound` from the run's seeded generator (`random.randrange(bound)`).
     pub async fn random_below(&self, bound: u64) -> PyResult<u64> {
-        let r = self.op_int(Op::Random(bound)).await?;
+        let r = self.op_int(move || Op::Random(bound)).await?;
         Ok(u64::try_from(r).unwrap_or(0))
     }
 }

@@ -110,7 +110,7 @@ impl Ctx {
         let id = self
             .registry
             .add_unit(name.to_string(), SpawnKind::Task, self.unit, main, false);
-        self.op_value(Op::RunLoop(id)).await
+        self.op_value(move || Op::RunLoop(id)).await
     }
 
     /// `asyncio.create_task(coro, name=name)`; outside a task: `RuntimeError`.
@@ -150,14 +150,14 @@ impl Ctx {
     /// `loop.call_later(delay, fn)`.
     pub async fn call_later(&self, delay: Nanos, name: &str, program: Program) -> PyResult<Handle> {
         let id = self.callback(name, program)?;
-        self.op_unit(Op::CallLater(id, delay)).await?;
+        self.op_unit(move || Op::CallLater(id, delay)).await?;
         Ok(Handle { id })
     }
 
     /// `loop.call_at(when, fn)`, `when` in loop time (virtual time since the start).
     pub async fn call_at(&self, when: Nanos, name: &str, program: Program) -> PyResult<Handle> {
         let id = self.callback(name, program)?;
-        self.op_unit(Op::CallAt(id, when)).await?;
+        self.op_unit(move || Op::CallAt(id, when)).await?;
         Ok(Handle { id })
     }
 
@@ -181,7 +181,7 @@ impl Ctx {
     ) -> PyResult<Vec<PyResult<Value>>> {
         let units = tasks.iter().map(|t| t.id).collect();
         match self
-            .op(Op::Gather {
+            .op(move || Op::Gather {
                 units,
                 return_exceptions,
             })
@@ -201,7 +201,7 @@ impl Ctx {
     ) -> PyResult<(Vec<Task>, Vec<Task>)> {
         let units = tasks.iter().map(|t| t.id).collect();
         let op = Op::WaitUnits(Box::new((units, Deadline::from_timeout(timeout), when)));
-        match self.op(op).await? {
+        match self.op(move || op).await? {
             Ret::Split(split) => {
                 let (done, pending) = *split;
                 Ok((
@@ -216,7 +216,7 @@ impl Ctx {
     /// `asyncio.wait_for(task, timeout)`: on timeout the task is cancelled and `TimeoutError`
     /// raised.
     pub async fn wait_for(&self, task: Task, timeout: Nanos) -> PyResult<Value> {
-        self.op_value(Op::WaitFor {
+        self.op_value(move || Op::WaitFor {
             unit: task.id,
             deadline: Deadline::In(timeout),
         })
@@ -249,7 +249,7 @@ impl Ctx {
             program,
             true,
         );
-        self.op_value(Op::ToThread(id)).await
+        self.op_value(move || Op::ToThread(id)).await
     }
 
     /// `threading.Timer(interval, fn)`, not started yet.
@@ -278,52 +278,54 @@ impl Ctx {
 
 impl Thread {
     pub async fn start(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(Op::Start(self.id)).await
+        cx.op_unit(move || Op::Start(self.id)).await
     }
 
     pub async fn join(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(Op::Join(self.id, Deadline::Never)).await
+        cx.op_unit(move || Op::Join(self.id, Deadline::Never)).await
     }
 
     pub async fn join_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<()> {
-        cx.op_unit(Op::Join(self.id, Deadline::In(timeout))).await
+        cx.op_unit(move || Op::Join(self.id, Deadline::In(timeout)))
+            .await
     }
 
     pub async fn is_alive(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::IsAlive(self.id)).await
+        cx.op_bool(move || Op::IsAlive(self.id)).await
     }
 
     /// `t.daemon = flag` (before `start()`).
     pub async fn set_daemon(&self, cx: &Ctx, flag: bool) -> PyResult<()> {
-        cx.op_unit(Op::SetDaemon(self.id, flag)).await
+        cx.op_unit(move || Op::SetDaemon(self.id, flag)).await
     }
 }
 
 impl Process {
     pub async fn start(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(Op::Start(self.id)).await
+        cx.op_unit(move || Op::Start(self.id)).await
     }
 
     pub async fn join(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(Op::Join(self.id, Deadline::Never)).await
+        cx.op_unit(move || Op::Join(self.id, Deadline::Never)).await
     }
 
     pub async fn join_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<()> {
-        cx.op_unit(Op::Join(self.id, Deadline::In(timeout))).await
+        cx.op_unit(move || Op::Join(self.id, Deadline::In(timeout)))
+            .await
     }
 
     pub async fn is_alive(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::IsAlive(self.id)).await
+        cx.op_bool(move || Op::IsAlive(self.id)).await
     }
 
     /// `terminate()`: SIGTERM; the exit code becomes -15.
     pub async fn terminate(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(Op::Terminate(self.id)).await
+        cx.op_unit(move || Op::Terminate(self.id)).await
     }
 
     /// `exitcode`: `None` while running.
     pub async fn exitcode(&self, cx: &Ctx) -> PyResult<Option<i64>> {
-        match cx.op(Op::ExitCode(self.id)).await? {
+        match cx.op(move || Op::ExitCode(self.id)).await? {
             Ret::Int(c) => Ok(Some(c)),
             Ret::None => Ok(None),
             other => Err(unexpected(&other)),
@@ -331,14 +333,14 @@ impl Process {
     }
 
     pub async fn set_daemon(&self, cx: &Ctx, flag: bool) -> PyResult<()> {
-        cx.op_unit(Op::SetDaemon(self.id, flag)).await
+        cx.op_unit(move || Op::SetDaemon(self.id, flag)).await
     }
 }
 
 impl Task {
     /// `await task`: its result, or its exception (`CancelledError` if it was cancelled).
     pub async fn wait(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(Op::AwaitUnit {
+        cx.op_value(move || Op::AwaitUnit {
             unit: self.id,
             shield: false,
         })
@@ -347,7 +349,7 @@ impl Task {
 
     /// `await asyncio.shield(task)`: cancelling the awaiting task leaves this one running.
     pub async fn wait_shielded(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(Op::AwaitUnit {
+        cx.op_value(move || Op::AwaitUnit {
             unit: self.id,
             shield: true,
         })
@@ -356,23 +358,23 @@ impl Task {
 
     /// `task.cancel()`: `False` if it already finished.
     pub async fn cancel(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Cancel(self.id)).await
+        cx.op_bool(move || Op::Cancel(self.id)).await
     }
 
     pub async fn done(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::UnitDone(self.id)).await
+        cx.op_bool(move || Op::UnitDone(self.id)).await
     }
 
     /// `task.result()`: `InvalidStateError` while it runs.
     pub async fn result(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(Op::UnitResult(self.id)).await
+        cx.op_value(move || Op::UnitResult(self.id)).await
     }
 }
 
 impl Handle {
     /// `handle.cancel()`: the callback will not run.
     pub async fn cancel(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_bool(Op::Cancel(self.id)).await.map(|_| ())
+        cx.op_bool(move || Op::Cancel(self.id)).await.map(|_| ())
     }
 }
 
@@ -394,10 +396,11 @@ impl Timer {
 impl ContextVar {
     /// `var.get()`: `LookupError` when unset and without a default.
     pub async fn get(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(Op::CvarGet(self.id)).await
+        cx.op_value(move || Op::CvarGet(self.id)).await
     }
 
     pub async fn set(&self, cx: &Ctx, v: impl Into<Value>) -> PyResult<()> {
-        cx.op_unit(Op::CvarSet(self.id, Box::new(v.into()))).await
+        cx.op_unit(move || Op::CvarSet(self.id, Box::new(v.into())))
+            .await
     }
 }

@@ -80,17 +80,19 @@ impl Barrier {
     }
 
     async fn wait_deadline(&self, cx: &Ctx, d: Deadline) -> PyResult<i64> {
-        match cx.op(Op::Obj(self.id, ObjOp::BarrierWait(d))).await? {
+        match cx
+            .op(move || Op::Obj(self.id, ObjOp::BarrierWait(d)))
+            .await?
+        {
             Ret::Int(i) => Ok(i),
             Ret::RunAction => {
                 let result = match &self.action {
                     Some(action) => action(cx.clone()).await.map(|_| ()),
                     None => Ok(()),
                 };
-                cx.op_int(Op::Obj(
-                    self.id,
-                    ObjOp::BarrierActionDone(result.map_err(Box::new)),
-                ))
+                cx.op_int(move || {
+                    Op::Obj(self.id, ObjOp::BarrierActionDone(result.map_err(Box::new)))
+                })
                 .await
             }
             other => Err(crate::program::unexpected(&other)),
@@ -98,19 +100,19 @@ impl Barrier {
     }
 
     pub async fn abort(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::Abort)).await
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::Abort)).await
     }
 
     pub async fn reset(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::Reset)).await
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::Reset)).await
     }
 
     pub async fn n_waiting(&self, cx: &Ctx) -> PyResult<i64> {
-        cx.op_int(Op::Obj(self.id, ObjOp::NWaiting)).await
+        cx.op_int(move || Op::Obj(self.id, ObjOp::NWaiting)).await
     }
 
     pub async fn broken(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Broken)).await
+        cx.op_bool(move || Op::Obj(self.id, ObjOp::Broken)).await
     }
 }
 

@@ -65,7 +65,7 @@ impl Condition {
 
     /// `wait()`.
     pub async fn wait(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Wait(Deadline::Never)))
+        cx.op_bool(move || Op::Obj(self.id, ObjOp::Wait(Deadline::Never)))
             .await
     }
 
@@ -86,7 +86,7 @@ impl Condition {
 
     /// `wait(timeout)`: `False` if it timed out.
     pub async fn wait_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Wait(Deadline::In(timeout))))
+        cx.op_bool(move || Op::Obj(self.id, ObjOp::Wait(Deadline::In(timeout))))
             .await
     }
 
@@ -128,7 +128,7 @@ impl Condition {
 
     /// `notify(n)`.
     pub async fn notify_n(&self, cx: &Ctx, n: usize) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::Notify(n))).await
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::Notify(n))).await
     }
 
     /// `notify()`: wakes one waiter.
@@ -137,7 +137,7 @@ impl Condition {
     }
 
     pub async fn notify_all(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::NotifyAll)).await
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::NotifyAll)).await
     }
 }
 

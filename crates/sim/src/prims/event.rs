@@ -31,26 +31,26 @@ impl Ctx {
 
 impl Event {
     pub async fn set(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::Set)).await
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::Set)).await
     }
 
     pub async fn clear(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::Clear)).await
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::Clear)).await
     }
 
     pub async fn is_set(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::IsSet)).await
+        cx.op_bool(move || Op::Obj(self.id, ObjOp::IsSet)).await
     }
 
     /// `wait()`: returns `True` once the flag is set.
     pub async fn wait(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Wait(Deadline::Never)))
+        cx.op_bool(move || Op::Obj(self.id, ObjOp::Wait(Deadline::Never)))
             .await
     }
 
     /// `wait(timeout)`: the flag when it returns.
     pub async fn wait_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Wait(Deadline::In(timeout))))
+        cx.op_bool(move || Op::Obj(self.id, ObjOp::Wait(Deadline::In(timeout))))
             .await
     }
 }

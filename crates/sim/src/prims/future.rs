@@ -30,32 +30,33 @@ impl Ctx {
 
 impl Future {
     pub async fn set_result(&self, cx: &Ctx, v: impl Into<Value>) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::SetResult(Box::new(v.into()))))
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::SetResult(Box::new(v.into()))))
             .await
     }
 
     pub async fn set_exception(&self, cx: &Ctx, e: PyError) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::SetException(Box::new(e))))
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::SetException(Box::new(e))))
             .await
     }
 
     /// `cancel()`: `False` if already done.
     pub async fn cancel(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Cancel)).await
+        cx.op_bool(move || Op::Obj(self.id, ObjOp::Cancel)).await
     }
 
     pub async fn done(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Done)).await
+        cx.op_bool(move || Op::Obj(self.id, ObjOp::Done)).await
     }
 
     /// `result()` without waiting.
     pub async fn result(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(Op::Obj(self.id, ObjOp::Result)).await
+        cx.op_value(move || Op::Obj(self.id, ObjOp::Result)).await
     }
 
     /// `await fut`.
     pub async fn wait(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(Op::Obj(self.id, ObjOp::AwaitFuture)).await
+        cx.op_value(move || Op::Obj(self.id, ObjOp::AwaitFuture))
+            .await
     }
 
     /// `add_done_callback(fn)`: `program` runs on the loop once the future is done.
@@ -72,7 +73,7 @@ impl Future {
             program,
             true,
         );
-        cx.op_unit(Op::Obj(self.id, ObjOp::AddDoneCallback(cb)))
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::AddDoneCallback(cb)))
             .await
     }
 }

@@ -58,48 +58,57 @@ impl Lock {
         &self,
         cx: &'a Ctx,
     ) -> impl std::future::Future<Output = PyResult<bool>> + use<'a> {
-        cx.op_bool(Op::Obj(
-            self.id,
-            ObjOp::Acquire {
-                blocking: true,
-                deadline: Deadline::Never,
-            },
-        ))
+        let id = self.id;
+        cx.op_bool(move || {
+            Op::Obj(
+                id,
+                ObjOp::Acquire {
+                    blocking: true,
+                    deadline: Deadline::Never,
+                },
+            )
+        })
     }
 
     /// `acquire(timeout=t)`: `False` if the lock could not be had in time.
     pub async fn acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(
-            self.id,
-            ObjOp::Acquire {
-                blocking: true,
-                deadline: Deadline::In(timeout),
-            },
-        ))
+        cx.op_bool(move || {
+            Op::Obj(
+                self.id,
+                ObjOp::Acquire {
+                    blocking: true,
+                    deadline: Deadline::In(timeout),
+                },
+            )
+        })
         .await
     }
 
     /// `acquire(blocking=False)`.
     pub async fn try_acquire(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(
-            self.id,
-            ObjOp::Acquire {
-                blocking: false,
-                deadline: Deadline::Never,
-            },
-        ))
+        cx.op_bool(move || {
+            Op::Obj(
+                self.id,
+                ObjOp::Acquire {
+                    blocking: false,
+                    deadline: Deadline::Never,
+                },
+            )
+        })
         .await
     }
 
     /// `acquire(blocking=False, timeout=t)`: always a `ValueError`, as in Python.
     pub async fn try_acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(
-            self.id,
-            ObjOp::Acquire {
-                blocking: false,
-                deadline: Deadline::In(timeout),
-            },
-        ))
+        cx.op_bool(move || {
+            Op::Obj(
+                self.id,
+                ObjOp::Acquire {
+                    blocking: false,
+                    deadline: Deadline::In(timeout),
+                },
+            )
+        })
         .await
     }
 
@@ -107,11 +116,12 @@ impl Lock {
         &self,
         cx: &'a Ctx,
     ) -> impl std::future::Future<Output = PyResult<()>> + use<'a> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::Release(1)))
+        let id = self.id;
+        cx.op_unit(move || Op::Obj(id, ObjOp::Release(1)))
     }
 
     pub async fn locked(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Locked)).await
+        cx.op_bool(move || Op::Obj(self.id, ObjOp::Locked)).await
     }
 
     /// `with lock: body` — releases on both success and error, like Python's `with`.

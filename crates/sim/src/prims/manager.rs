@@ -42,7 +42,7 @@ impl Ctx {
 }
 
 async fn call(cx: &Ctx, id: ObjId, op: ObjOp) -> PyResult<Value> {
-    cx.op_value(Op::Obj(id, op)).await
+    cx.op_value(move || Op::Obj(id, op)).await
 }
 
 impl DictProxy {

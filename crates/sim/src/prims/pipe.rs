@@ -51,22 +51,22 @@ impl Ctx {
 
 impl Conn {
     pub async fn send(&self, cx: &Ctx, v: impl Into<Value>) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::Send(Box::new(v.into()))))
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::Send(Box::new(v.into()))))
             .await
     }
 
     pub async fn recv(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(Op::Obj(self.id, ObjOp::Recv)).await
+        cx.op_value(move || Op::Obj(self.id, ObjOp::Recv)).await
     }
 
     /// `poll(timeout)`: whether `recv` would return without blocking.
     pub async fn poll(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Poll(Deadline::In(timeout))))
+        cx.op_bool(move || Op::Obj(self.id, ObjOp::Poll(Deadline::In(timeout))))
             .await
     }
 
     pub async fn close(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::Close)).await
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::Close)).await
     }
 }
 

@@ -77,7 +77,7 @@ impl Queue {
             block: true,
             deadline: Deadline::Never,
         }));
-        cx.op_unit(Op::Obj(self.id, op)).await
+        cx.op_unit(move || Op::Obj(self.id, op)).await
     }
 
     pub async fn put_timeout(
@@ -91,7 +91,7 @@ impl Queue {
             block: true,
             deadline: Deadline::In(timeout),
         }));
-        cx.op_unit(Op::Obj(self.id, op)).await
+        cx.op_unit(move || Op::Obj(self.id, op)).await
     }
 
     pub async fn put_nowait(&self, cx: &Ctx, item: impl Into<Value>) -> PyResult<()> {
@@ -100,60 +100,66 @@ impl Queue {
             block: false,
             deadline: Deadline::Never,
         }));
-        cx.op_unit(Op::Obj(self.id, op)).await
+        cx.op_unit(move || Op::Obj(self.id, op)).await
     }
 
     pub async fn get(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(Op::Obj(
-            self.id,
-            ObjOp::Get {
-                block: true,
-                deadline: Deadline::Never,
-            },
-        ))
+        cx.op_value(move || {
+            Op::Obj(
+                self.id,
+                ObjOp::Get {
+                    block: true,
+                    deadline: Deadline::Never,
+                },
+            )
+        })
         .await
     }
 
     pub async fn get_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<Value> {
-        cx.op_value(Op::Obj(
-            self.id,
-            ObjOp::Get {
-                block: true,
-                deadline: Deadline::In(timeout),
-            },
-        ))
+        cx.op_value(move || {
+            Op::Obj(
+                self.id,
+                ObjOp::Get {
+                    block: true,
+                    deadline: Deadline::In(timeout),
+                },
+            )
+        })
         .await
     }
 
     pub async fn get_nowait(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(Op::Obj(
-            self.id,
-            ObjOp::Get {
-                block: false,
-                deadline: Deadline::Never,
-            },
-        ))
+        cx.op_value(move || {
+            Op::Obj(
+                self.id,
+                ObjOp::Get {
+                    block: false,
+                    deadline: Deadline::Never,
+                },
+            )
+        })
         .await
     }
 
     pub async fn qsize(&self, cx: &Ctx) -> PyResult<i64> {
-        cx.op_int(Op::Obj(self.id, ObjOp::QSize)).await
+        cx.op_int(move || Op::Obj(self.id, ObjOp::QSize)).await
     }
 
     pub async fn empty(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Empty)).await
+        cx.op_bool(move || Op::Obj(self.id, ObjOp::Empty)).await
     }
 
     pub async fn full(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(self.id, ObjOp::Full)).await
+        cx.op_bool(move || Op::Obj(self.id, ObjOp::Full)).await
     }
 
     pub async fn task_done(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::TaskDone)).await
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::TaskDone)).await
     }
 
     pub async fn join(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::Join)).await
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::Join)).await
     }
 }
 

@@ -64,42 +64,49 @@ impl Ctx {
 
 impl Semaphore {
     pub async fn acquire(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(
-            self.id,
-            ObjOp::Acquire {
-                blocking: true,
-                deadline: Deadline::Never,
-            },
-        ))
+        cx.op_bool(move || {
+            Op::Obj(
+                self.id,
+                ObjOp::Acquire {
+                    blocking: true,
+                    deadline: Deadline::Never,
+                },
+            )
+        })
         .await
     }
 
     pub async fn acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(
-            self.id,
-            ObjOp::Acquire {
-                blocking: true,
-                deadline: Deadline::In(timeout),
-            },
-        ))
+        cx.op_bool(move || {
+            Op::Obj(
+                self.id,
+                ObjOp::Acquire {
+                    blocking: true,
+                    deadline: Deadline::In(timeout),
+                },
+            )
+        })
         .await
     }
 
     pub async fn try_acquire(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(Op::Obj(
-            self.id,
-            ObjOp::Acquire {
-                blocking: false,
-                deadline: Deadline::Never,
-            },
-        ))
+        cx.op_bool(move || {
+            Op::Obj(
+                self.id,
+                ObjOp::Acquire {
+                    blocking: false,
+                    deadline: Deadline::Never,
+                },
+            )
+        })
         .await
     }
 
     /// `release(n)`.
     pub async fn release_n(&self, cx: &Ctx, n: i64) -> PyResult<()> {
         let n = u32::try_from(n).unwrap_or(0);
-        cx.op_unit(Op::Obj(self.id, ObjOp::Release(n))).await
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::Release(n)))
+            .await
     }
 
     pub async fn release(&self, cx: &Ctx) -> PyResult<()> {
@@ -108,7 +115,7 @@ impl Semaphore {
 
     /// The current value (`_value`; `get_value()` in multiprocessing).
     pub async fn value(&self, cx: &Ctx) -> PyResult<i64> {
-        cx.op_int(Op::Obj(self.id, ObjOp::Value)).await
+        cx.op_int(move || Op::Obj(self.id, ObjOp::Value)).await
     }
 }
 

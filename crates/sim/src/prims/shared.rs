@@ -67,7 +67,8 @@ impl Var {
         &self,
         cx: &'a Ctx,
     ) -> impl std::future::Future<Output = PyResult<Value>> + use<'a> {
-        cx.op_value(Op::Obj(self.id, ObjOp::Read))
+        let id = self.id;
+        cx.op_value(move || Op::Obj(id, ObjOp::Read))
     }
 
     /// Reads an `int` (a `TypeError` for anything else).
@@ -80,7 +81,8 @@ impl Var {
         cx: &'a Ctx,
         v: V,
     ) -> impl std::future::Future<Output = PyResult<()>> + use<'a, V> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::Write(Box::new(v.into()))))
+        let id = self.id;
+        cx.op_unit(move || Op::Obj(id, ObjOp::Write(Box::new(v.into()))))
     }
 }
 
@@ -94,7 +96,7 @@ pub struct SharedValue {
 impl SharedValue {
     /// `.value` (for an `Array`, the whole list).
     pub async fn read(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(Op::Obj(self.id, ObjOp::Read)).await
+        cx.op_value(move || Op::Obj(self.id, ObjOp::Read)).await
     }
 
     pub async fn read_int(&self, cx: &Ctx) -> PyResult<i64> {
@@ -103,23 +105,24 @@ impl SharedValue {
 
     /// `.value = v`.
     pub async fn write(&self, cx: &Ctx, v: impl Into<Value>) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::Write(Box::new(v.into()))))
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::Write(Box::new(v.into()))))
             .await
     }
 
     /// `arr[i]` (negative indices count from the end).
     pub async fn read_at(&self, cx: &Ctx, i: i64) -> PyResult<Value> {
-        cx.op_value(Op::Obj(self.id, ObjOp::ReadAt(i))).await
+        cx.op_value(move || Op::Obj(self.id, ObjOp::ReadAt(i)))
+            .await
     }
 
     /// `arr[i] = v`.
     pub async fn write_at(&self, cx: &Ctx, i: i64, v: impl Into<Value>) -> PyResult<()> {
-        cx.op_unit(Op::Obj(self.id, ObjOp::WriteAt(Box::new((i, v.into())))))
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::WriteAt(Box::new((i, v.into())))))
             .await
     }
 
     pub async fn len(&self, cx: &Ctx) -> PyResult<i64> {
-        cx.op_int(Op::Obj(self.id, ObjOp::Len)).await
+        cx.op_int(move || Op::Obj(self.id, ObjOp::Len)).await
     }
 
     /// `get_lock()`; an `AttributeError` when created with `lock=False`.
