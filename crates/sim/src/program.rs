@@ -244,6 +244,11 @@ pub(crate) enum Op {
 }
 
 impl Op {
+    /// `acquire(blocking, timeout)` on the lock or semaphore `id`.
+    pub(crate) fn acquire(id: ObjId, blocking: bool, deadline: Deadline) -> Op {
+        Op::Obj(id, ObjOp::Acquire { blocking, deadline })
+    }
+
     /// Operations that touch only the unit's own state run inline without a scheduling
     /// decision.
     pub(crate) fn is_local(&self) -> bool {

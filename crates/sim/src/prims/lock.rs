@@ -59,57 +59,25 @@ impl Lock {
         cx: &'a Ctx,
     ) -> impl std::future::Future<Output = PyResult<bool>> + use<'a> {
         let id = self.id;
-        cx.op_bool(move || {
-            Op::Obj(
-                id,
-                ObjOp::Acquire {
-                    blocking: true,
-                    deadline: Deadline::Never,
-                },
-            )
-        })
+        cx.op_bool(move || Op::acquire(id, true, Deadline::Never))
     }
 
     /// `acquire(timeout=t)`: `False` if the lock could not be had in time.
     pub async fn acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(move || {
-            Op::Obj(
-                self.id,
-                ObjOp::Acquire {
-                    blocking: true,
-                    deadline: Deadline::In(timeout),
-                },
-            )
-        })
-        .await
+        cx.op_bool(move || Op::acquire(self.id, true, Deadline::In(timeout)))
+            .await
     }
 
     /// `acquire(blocking=False)`.
     pub async fn try_acquire(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(move || {
-            Op::Obj(
-                self.id,
-                ObjOp::Acquire {
-                    blocking: false,
-                    deadline: Deadline::Never,
-                },
-            )
-        })
-        .await
+        cx.op_bool(move || Op::acquire(self.id, false, Deadline::Never))
+            .await
     }
 
     /// `acquire(blocking=False, timeout=t)`: always a `ValueError`, as in Python.
     pub async fn try_acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(move || {
-            Op::Obj(
-                self.id,
-                ObjOp::Acquire {
-                    blocking: false,
-                    deadline: Deadline::In(timeout),
-                },
-            )
-        })
-        .await
+        cx.op_bool(move || Op::acquire(self.id, false, Deadline::In(timeout)))
+            .await
     }
 
     pub fn release<'a>(

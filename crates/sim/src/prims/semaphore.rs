@@ -64,42 +64,18 @@ impl Ctx {
 
 impl Semaphore {
     pub async fn acquire(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(move || {
-            Op::Obj(
-                self.id,
-                ObjOp::Acquire {
-                    blocking: true,
-                    deadline: Deadline::Never,
-                },
-            )
-        })
-        .await
+        cx.op_bool(move || Op::acquire(self.id, true, Deadline::Never))
+            .await
     }
 
     pub async fn acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(move || {
-            Op::Obj(
-                self.id,
-                ObjOp::Acquire {
-                    blocking: true,
-                    deadline: Deadline::In(timeout),
-                },
-            )
-        })
-        .await
+        cx.op_bool(move || Op::acquire(self.id, true, Deadline::In(timeout)))
+            .await
     }
 
     pub async fn try_acquire(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(move || {
-            Op::Obj(
-                self.id,
-                ObjOp::Acquire {
-                    blocking: false,
-                    deadline: Deadline::Never,
-                },
-            )
-        })
-        .await
+        cx.op_bool(move || Op::acquire(self.id, false, Deadline::Never))
+            .await
     }
 
     /// `release(n)`.
