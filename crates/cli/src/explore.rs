@@ -95,11 +95,7 @@ fn print_report(s: &Scenario, params: &Params, machine: &Machine, r: &Report, se
                     .obj
                     .map(|x| format!(" {}", t.obj_name(x)))
                     .unwrap_or_default();
-                let detail = e
-                    .detail
-                    .as_deref()
-                    .map(|d| format!(" ({d})"))
-                    .unwrap_or_default();
+                let detail = t.detail(i).map(|d| format!(" ({d})")).unwrap_or_default();
                 outln!(
                     "{:>4}. {:<14} {:?}{obj}{detail}",
                     i + 1,

@@ -93,9 +93,8 @@ fn rlock_reenters_and_a_plain_lock_deadlocks_on_itself() {
     assert_eq!(t.outcome, Some(Outcome::Completed));
     assert_eq!(int(&t, "total_items"), 0);
     assert!(
-        t.events
-            .iter()
-            .any(|e| e.detail.as_deref() == Some("re-entered, depth 2"))
+        t.events_with_details()
+            .any(|(_, d)| d == Some("re-entered, depth 2"))
     );
     let t = run("rlock", &[("lock", "lock")], seed(1));
     let Some(Outcome::Deadlock { cycle, .. }) = &t.outcome else {

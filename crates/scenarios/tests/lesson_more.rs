@@ -115,10 +115,9 @@ fn timer_fires_once_and_cannot_be_restarted() {
     let t = run("timer", &[("demo", "timer")], 1);
     assert_eq!(t.result["fired"], Value::Bool(true));
     assert_eq!(t.result["restart_error"], Value::from("RuntimeError"));
-    let ring = t
-        .events
-        .iter()
-        .find(|e| e.detail.as_deref() == Some("Time's up"))
+    let (ring, _) = t
+        .events_with_details()
+        .find(|(_, d)| *d == Some("Time's up"))
         .unwrap();
     assert_eq!(
         ring.time / 1_000_000,

@@ -70,13 +70,13 @@ pub fn to_chrome(trace: &Trace) -> Json {
             }
         }
     }
-    for e in &trace.events {
+    for (e, detail) in trace.events_with_details() {
         let (pid, tid, task) = place(trace, e.unit);
         let name = match e.obj {
             Some(o) => format!("{:?} {}", e.kind, trace.obj_name(o)).to_lowercase(),
             None => format!("{:?}", e.kind).to_lowercase(),
         };
-        let args = json!({"unit": trace.unit_name(e.unit), "detail": e.detail});
+        let args = json!({"unit": trace.unit_name(e.unit), "detail": detail});
         match task {
             Some(id) => events.push(
                 json!({"ph": "n", "cat": "task", "id": id, "name": name, "pid": pid,

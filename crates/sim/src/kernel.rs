@@ -25,8 +25,8 @@ use crate::program::{
 use crate::sched::{Candidate, Scheduler, SchedulerKind, below};
 use crate::time::{Nanos, fmt_nanos};
 use crate::trace::{
-    Counter, Detail, Event, EventKind, LimitKind, Link, LinkKind, Metrics, Outcome, Span, State,
-    Trace, UnitError, UnitInfo, UnitKind, UnitMetrics, WaitEdge,
+    Counter, Event, EventKind, LimitKind, Link, LinkKind, Metrics, Outcome, Span, State, Trace,
+    UnitError, UnitInfo, UnitKind, UnitMetrics, WaitEdge,
 };
 use crate::value::Value;
 
@@ -1651,15 +1651,15 @@ impl Sim {
         obj: Option<ObjId>,
         detail: Option<String>,
     ) -> u32 {
-        let ix = self.trace.events.len() as u32;
-        self.trace.events.push(Event {
-            time: self.now,
-            unit,
-            kind,
-            obj,
-            detail: detail.map(Detail::from),
-        });
-        ix
+        self.trace.record(
+            Event {
+                time: self.now,
+                unit,
+                kind,
+                obj,
+            },
+            detail,
+        )
     }
 
     #[inline]

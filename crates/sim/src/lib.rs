@@ -54,8 +54,8 @@ pub use program::{Ctx, Flavor, Program, QueueKind, ReturnWhen, err};
 pub use sched::{Candidate, Fifo, Pct, RandomSched, Replay, Schedule, Scheduler, SchedulerKind};
 pub use time::{Nanos, fmt_nanos, from_ms_f64, from_secs_f64, ms, secs, us};
 pub use trace::{
-    Counter, Detail, Event as TraceEvent, EventKind, LimitKind, Link, LinkKind, Metrics, ObjInfo,
-    Outcome, Span, State, Trace, UnitError, UnitInfo, UnitKind, UnitMetrics, WaitEdge,
+    Counter, Event as TraceEvent, EventKind, LimitKind, Link, LinkKind, Metrics, ObjInfo, Outcome,
+    Span, State, Trace, UnitError, UnitInfo, UnitKind, UnitMetrics, WaitEdge,
 };
 pub use units::{ContextVar, Handle, Process, Task, Thread, Timer};
 pub use value::Value;

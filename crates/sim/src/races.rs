@@ -155,7 +155,7 @@ pub fn find(t: &Trace, limit: usize) -> Vec<Race> {
             }
         }
         if e.kind == EventKind::Start
-            && let Some(name) = e.detail.as_deref()
+            && let Some(name) = t.detail(i)
             && let Some(child) = t.units.iter().find(|x| {
                 x.parent == Some(e.unit)
                     && x.name == name

@@ -149,7 +149,9 @@ pub enum EventKind {
     Print,
 }
 
-/// One marked moment on a lane.
+/// One marked moment on a lane. Its text, if any, is in [`Trace::details`]: most events
+/// have none, and without it an event is 24 bytes of plain data, which matters when a run
+/// records millions of them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub time: Nanos,
@@ -157,50 +159,6 @@ pub struct Event {
     pub kind: EventKind,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub obj: Option<ObjId>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub detail: Option<Detail>,
-}
-
-/// An event's free text ("re-entered, depth 2", "slept 5 ms"). Most events have none, so
-/// the text lives behind one thin pointer: `Option<Detail>` takes 8 bytes and an [`Event`]
-/// 32, which matters when a run records millions of them. Reads as a `str`; serialises as a
-/// plain string.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-// The extra box is the point: `Box<String>` is one pointer where `String` is three words.
-#[allow(clippy::box_collection)]
-pub struct Detail(Box<String>);
-
-impl std::ops::Deref for Detail {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for Detail {
-    fn from(s: String) -> Detail {
-        Detail(Box::new(s))
-    }
-}
-
-impl From<&str> for Detail {
-    fn from(s: &str) -> Detail {
-        Detail(Box::new(s.to_string()))
-    }
-}
-
-impl std::fmt::Debug for Detail {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl std::fmt::Display for Detail {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self)
-    }
 }
 
 /// Why one event caused another.
@@ -375,6 +333,11 @@ pub struct Trace {
     pub objects: Vec<ObjInfo>,
     pub spans: Vec<Span>,
     pub events: Vec<Event>,
+    /// The events' texts ("re-entered, depth 2", "slept 5 ms"): `(event index, text)` in
+    /// index order, for the few events that have one. Read them with [`Trace::detail`] or
+    /// [`Trace::events_with_details`]; add events with [`Trace::record`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<(u32, String)>,
     pub links: Vec<Link>,
     pub counters: Vec<Counter>,
     pub errors: Vec<UnitError>,
@@ -390,6 +353,37 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// Appends an event with its text, if any, and returns its index.
+    #[inline]
+    pub fn record(&mut self, event: Event, detail: Option<String>) -> u32 {
+        let ix = u32::try_from(self.events.len()).unwrap_or(u32::MAX);
+        self.events.push(event);
+        if let Some(text) = detail {
+            self.details.push((ix, text));
+        }
+        ix
+    }
+
+    /// The text of event `ix`, if it has one.
+    pub fn detail(&self, ix: usize) -> Option<&str> {
+        let ix = u32::try_from(ix).ok()?;
+        let i = self.details.binary_search_by_key(&ix, |d| d.0).ok()?;
+        Some(&self.details[i].1)
+    }
+
+    /// Every event in order with its text, if it has one.
+    pub fn events_with_details(&self) -> impl Iterator<Item = (&Event, Option<&str>)> {
+        let mut details = self.details.iter().peekable();
+        self.events.iter().enumerate().map(move |(i, e)| {
+            // Details are in index order: skip any that point nowhere, take this one's.
+            while details.next_if(|d| (d.0 as usize) < i).is_some() {}
+            (
+                e,
+                details.next_if(|d| d.0 as usize == i).map(|d| d.1.as_str()),
+            )
+        })
+    }
+
     /// A stable 64-bit FNV-1a hash of the trace's JSON form, equal on every platform for the
     /// same trace.
     pub fn hash(&self) -> u64 {
@@ -444,27 +438,36 @@ mod tests {
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn trace_records_stay_compact() {
-        assert_eq!(std::mem::size_of::<Event>(), 32);
+        assert_eq!(std::mem::size_of::<Event>(), 24);
         assert_eq!(std::mem::size_of::<Span>(), 32);
         assert_eq!(std::mem::size_of::<Link>(), 12);
     }
 
     #[test]
-    fn details_read_and_serialise_as_plain_strings() {
-        let e = Event {
+    fn details_are_found_by_event_index() {
+        let mut t = Trace::default();
+        let e = |kind| Event {
             time: 5,
             unit: UnitId(1),
-            kind: EventKind::Acquire,
+            kind,
             obj: Some(ObjId::new(2)),
-            detail: Some("re-entered, depth 2".into()),
         };
-        assert_eq!(e.detail.as_deref(), Some("re-entered, depth 2"));
-        let json = serde_json::to_string(&e).unwrap();
+        t.record(e(EventKind::Acquire), None);
+        t.record(e(EventKind::Acquire), Some("re-entered, depth 2".into()));
+        t.record(e(EventKind::Release), None);
+        t.record(e(EventKind::Release), Some("depth 1".into()));
+        assert_eq!(t.detail(0), None);
+        assert_eq!(t.detail(1), Some("re-entered, depth 2"));
+        assert_eq!(t.detail(3), Some("depth 1"));
+        assert_eq!(t.detail(9), None);
+        let texts: Vec<Option<&str>> = t.events_with_details().map(|(_, d)| d).collect();
         assert_eq!(
-            json,
-            r#"{"time":5,"unit":1,"kind":"acquire","obj":2,"detail":"re-entered, depth 2"}"#
+            texts,
+            [None, Some("re-entered, depth 2"), None, Some("depth 1")]
         );
-        assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
-        assert_eq!(format!("{:?}", e.detail), r#"Some("re-entered, depth 2")"#);
+        let json = serde_json::to_string(&t.events[1]).unwrap();
+        assert_eq!(json, r#"{"time":5,"unit":1,"kind":"acquire","obj":2}"#);
+        let back: Trace = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        assert_eq!(back.details, t.details);
     }
 }

@@ -375,13 +375,9 @@ fn daemonic_child_processes_are_terminated_when_the_parent_exits() {
     assert_completed(&t);
     assert!(output(&t).is_empty());
     let killed = t
-        .events
-        .iter()
-        .find(|e| e.kind == EventKind::Killed && t.unit_name(e.unit) == "child");
-    assert_eq!(
-        killed.and_then(|e| e.detail.as_deref()),
-        Some("exit code -15")
-    );
+        .events_with_details()
+        .find(|(e, _)| e.kind == EventKind::Killed && t.unit_name(e.unit) == "child");
+    assert_eq!(killed.and_then(|(_, d)| d), Some("exit code -15"));
     assert_eq!(exit_time(&t, "child"), exit_time(&t, "MainProcess"));
 }
 

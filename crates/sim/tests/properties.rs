@@ -182,13 +182,13 @@ fn check_invariants(t: &Trace, permits: i64) -> Result<(), TestCaseError> {
     );
     // Mutual exclusion: a lock is acquired only when free.
     let mut holder: BTreeMap<ObjId, UnitId> = BTreeMap::new();
-    for e in &t.events {
+    for (e, detail) in t.events_with_details() {
         let Some(o) = e.obj else { continue };
         if !t.obj_name(o).starts_with('L') && t.obj_name(o) != "C.lock" {
             continue;
         }
         match e.kind {
-            EventKind::Acquire if e.detail.is_none() => {
+            EventKind::Acquire if detail.is_none() => {
                 prop_assert!(
                     !holder.contains_key(&o),
                     "{} acquired {} held by {:?}",
@@ -198,7 +198,7 @@ fn check_invariants(t: &Trace, permits: i64) -> Result<(), TestCaseError> {
                 );
                 holder.insert(o, e.unit);
             }
-            EventKind::Release if e.detail.is_none() => {
+            EventKind::Release if detail.is_none() => {
                 holder.remove(&o);
             }
             _ => {}

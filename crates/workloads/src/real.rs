@@ -121,6 +121,7 @@ impl RealRun {
             }
         }
         t.spans.retain(|s| s.end > s.start);
+        let mut results: Vec<(TraceEvent, String)> = Vec::with_capacity(self.results.len());
         for (job, value) in self.results.iter().enumerate() {
             let end = self
                 .spans
@@ -129,21 +130,21 @@ impl RealRun {
                 .max_by_key(|s| s.end);
             let (unit, time) =
                 end.map_or((main, self.wall), |s| (UnitId(s.worker as u32 + 1), s.end));
-            t.events.push(TraceEvent {
-                time,
-                unit,
-                kind: EventKind::Result,
-                obj: None,
-                detail: Some(
-                    format!(
-                        "{} → {value}",
-                        self.labels.get(job).cloned().unwrap_or_default()
-                    )
-                    .into(),
-                ),
-            });
+            let label = self.labels.get(job).cloned().unwrap_or_default();
+            results.push((
+                TraceEvent {
+                    time,
+                    unit,
+                    kind: EventKind::Result,
+                    obj: None,
+                },
+                format!("{label} → {value}"),
+            ));
         }
-        t.events.sort_by_key(|e| (e.time, e.unit));
+        results.sort_by_key(|(e, _)| (e.time, e.unit));
+        for (e, text) in results {
+            t.record(e, Some(text));
+        }
         t.result
             .insert("answers".to_string(), Value::List(self.results.clone()));
         t.result.insert(

@@ -51,9 +51,8 @@ pub fn describe_event(trace: &Trace, i: usize) -> String {
         .and_then(|o| trace.objects.get(o.index()))
         .map(|o| format!(" {}", o.name))
         .unwrap_or_default();
-    let detail = e
-        .detail
-        .as_ref()
+    let detail = trace
+        .detail(i)
         .map(|d| format!(" — {d}"))
         .unwrap_or_default();
     let kind = serde_json::to_value(e.kind)

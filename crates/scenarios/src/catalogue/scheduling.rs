@@ -416,6 +416,8 @@ pub(crate) fn trace(p: &Params) -> Trace {
         name: "CPU".to_string(),
         kind: "cpu".to_string(),
     });
+    // Events with their texts, recorded in time order once every lane is built.
+    let mut events: Vec<(Event, &str)> = Vec::new();
     for (i, j) in jobs.iter().enumerate() {
         let id = UnitId(i as u32);
         tr.units.push(UnitInfo {
@@ -443,28 +445,35 @@ pub(crate) fn trace(p: &Params) -> Trace {
         };
         push(&mut tr, 0, j.arrival, State::Starting);
         at = at.max(j.arrival);
-        tr.events.push(Event {
-            time: j.arrival * TICK,
-            unit: id,
-            kind: EventKind::Start,
-            obj: None,
-            detail: Some("arrives".into()),
-        });
+        events.push((
+            Event {
+                time: j.arrival * TICK,
+                unit: id,
+                kind: EventKind::Start,
+                obj: None,
+            },
+            "arrives",
+        ));
         for s in slices.iter().filter(|s| s.job == i) {
             push(&mut tr, at, s.start, State::Ready);
             push(&mut tr, s.start, s.end, State::Running);
             at = s.end;
         }
-        tr.events.push(Event {
-            time: at * TICK,
-            unit: id,
-            kind: EventKind::Exit,
-            obj: None,
-            detail: Some("terminated".into()),
-        });
+        events.push((
+            Event {
+                time: at * TICK,
+                unit: id,
+                kind: EventKind::Exit,
+                obj: None,
+            },
+            "terminated",
+        ));
     }
     tr.spans.sort_by_key(|s| (s.start, s.unit));
-    tr.events.sort_by_key(|e| (e.time, e.unit));
+    events.sort_by_key(|(e, _)| (e.time, e.unit));
+    for (e, text) in events {
+        tr.record(e, Some(text.to_string()));
+    }
     tr.result = results(&jobs, &slices);
     let end = slices.iter().map(|s| s.end).max().unwrap_or(0);
     let busy: u64 = slices.iter().map(|s| s.end - s.start).sum();
