@@ -272,14 +272,16 @@ pub(crate) enum Ret {
 
 pub(crate) type Reply = PyResult<Ret>;
 
-/// A reply as the mailbox holds it. Nearly every reply is `None`, a flag or a number: those
-/// take two words here, where a whole [`Reply`] takes five. The kernel writes the reply and
-/// the program reads it back moments later; a five-word copy of data just written stalls the
-/// CPU (its stores are not yet in the cache), two scalar words do not. The rest is boxed.
+/// A reply as the mailbox holds it. Nearly every reply is `None`, a flag or a number (an
+/// answer, or an `int` value read or taken from a queue): those take two words here, where a
+/// whole [`Reply`] takes five. The kernel writes the reply and the program reads it back
+/// moments later; a five-word copy of data just written stalls the CPU (its stores are not
+/// yet in the cache), two scalar words do not. The rest is boxed.
 pub(crate) enum Answer {
     None,
     Bool(bool),
     Int(i64),
+    IntValue(i64),
     Other(Box<Reply>),
 }
 
@@ -290,6 +292,7 @@ impl Answer {
             Ok(Ret::None) => Answer::None,
             Ok(Ret::Bool(b)) => Answer::Bool(b),
             Ok(Ret::Int(i)) => Answer::Int(i),
+            Ok(Ret::Value(Value::Int(i))) => Answer::IntValue(i),
             other => Answer::Other(Box::new(other)),
         }
     }
@@ -300,6 +303,7 @@ impl Answer {
             Answer::None => Ok(Ret::None),
             Answer::Bool(b) => Ok(Ret::Bool(b)),
             Answer::Int(i) => Ok(Ret::Int(i)),
+            Answer::IntValue(i) => Ok(Ret::Value(Value::Int(i))),
             Answer::Other(reply) => *reply,
         }
     }
@@ -661,5 +665,24 @@ mod tests {
     fn ops_stay_small() {
         assert_eq!(std::mem::size_of::<super::Op>(), 32);
         assert_eq!(std::mem::size_of::<Option<super::Answer>>(), 16);
+    }
+
+    /// Every reply comes back from the mailbox as it went in.
+    #[test]
+    fn answers_keep_replies() {
+        use super::{Answer, Ret};
+        use crate::{PyError, Value};
+        let replies = [
+            Ok(Ret::None),
+            Ok(Ret::Bool(true)),
+            Ok(Ret::Int(-7)),
+            Ok(Ret::Value(Value::Int(42))),
+            Ok(Ret::Value(Value::from("text"))),
+            Ok(Ret::RunAction),
+            Err(PyError::runtime("boom")),
+        ];
+        for r in replies {
+            assert_eq!(Answer::pack(r.clone()).unpack(), r);
+        }
     }
 }
