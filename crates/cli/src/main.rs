@@ -12,6 +12,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use interleave_scenarios::{Lang, ParamKind, RunOptions, Scenario, catalogue, find, ids};
 use interleave_sim::{SchedulerKind, Trace, chrome};
 
+/// mimalloc rather than the system allocator: a run builds its trace in a few large vectors
+/// and frees everything at the end, and mimalloc keeps that memory for the next run instead of
+/// handing it back and faulting it in again (1.08–1.25× on the simulator bench).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `println!` that ends the program quietly when stdout is a closed pipe
 /// (`interleave list | head`) instead of panicking.
 macro_rules! outln {

@@ -9,6 +9,10 @@ use std::time::Instant;
 
 use interleave_sim::*;
 
+/// The allocator the CLI runs with (`crates/cli`), so these figures are the native build's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `units` threads each take a shared lock `iterations` times around 1 µs of work.
 fn contention(units: usize, iterations: usize) -> Program {
     Program::new(move |cx: Ctx| async move {
