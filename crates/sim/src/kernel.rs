@@ -161,7 +161,7 @@ pub(crate) struct ReadyQueue {
 
 impl ReadyQueue {
     /// Appends `u`, which must not be in any ready queue.
-    fn push(&mut self, units: &mut [Unit], u: UnitId) {
+    fn push(&mut self, units: &mut [Box<Unit>], u: UnitId) {
         let unit = &mut units[u.index()];
         unit.ready_prev = self.tail;
         unit.ready_next = None;
@@ -174,7 +174,7 @@ impl ReadyQueue {
     }
 
     /// Unlinks `u`, which must be in this queue.
-    fn remove(&mut self, units: &mut [Unit], u: UnitId) {
+    fn remove(&mut self, units: &mut [Box<Unit>], u: UnitId) {
         let unit = &mut units[u.index()];
         let (prev, next) = (unit.ready_prev.take(), unit.ready_next.take());
         match prev {
@@ -199,7 +199,7 @@ impl ReadyQueue {
     /// The runnable units with their ready sequence, oldest first.
     pub(crate) fn iter<'a>(
         &'a self,
-        units: &'a [Unit],
+        units: &'a [Box<Unit>],
     ) -> impl Iterator<Item = (u64, UnitId)> + 'a {
         std::iter::successors(self.head, move |u| units[u.index()].ready_next)
             .map(move |u| (units[u.index()].ready_seq, u))
@@ -249,7 +249,10 @@ pub struct Sim {
     pub(crate) machine: Machine,
     pub(crate) now: Nanos,
     steps: u64,
-    pub(crate) units: Vec<Unit>,
+    /// Boxed: a `Unit` is large, and a run that spawns thousands of them would otherwise
+    /// copy the whole table every time it grows.
+    #[allow(clippy::vec_box)]
+    pub(crate) units: Vec<Box<Unit>>,
     pub(crate) objs: Vec<Obj>,
     pub(crate) procs: Vec<Proc>,
     pub(crate) loops: Vec<EventLoop>,
@@ -1050,7 +1053,7 @@ impl Sim {
         } else if !in_task {
             self.procs[proc_ix].threads.push(spec.id);
         }
-        self.units.push(Unit {
+        self.units.push(Box::new(Unit {
             info,
             spawn_kind: spec.kind,
             status: Status::Created,
@@ -1086,7 +1089,7 @@ impl Sim {
             start_event: None,
             done_seq: 0,
             in_task,
-        });
+        }));
         self.event(spec.id, EventKind::Create, None, None);
         // A task created from inside a running loop is scheduled at once (create_task).
         if in_task
