@@ -839,9 +839,7 @@ impl Sim {
             let unit = &mut self.units[u.index()];
             if unit.must_cancel && unit.in_task {
                 unit.must_cancel = false;
-                unit.mailbox
-                    .reply
-                    .set(Some(Answer::pack(Err(PyError::cancelled()))));
+                unit.mailbox.put_reply(Err(PyError::cancelled()));
             }
         }
         loop {
@@ -888,10 +886,7 @@ impl Sim {
                         }
                         Some(op) if op.is_local() => {
                             let reply = self.local_op(u, op);
-                            self.units[u.index()]
-                                .mailbox
-                                .reply
-                                .set(Some(Answer::pack(reply)));
+                            self.units[u.index()].mailbox.put_reply(reply);
                         }
                         Some(op) => {
                             self.dispatch(u, op);
@@ -1114,14 +1109,21 @@ impl Sim {
     // ---- unit state transitions -------------------------------------------------------------
 
     /// Gives `u` the reply to its current operation and makes it runnable.
+    #[inline(always)]
     pub(crate) fn complete(&mut self, u: UnitId, reply: Reply) {
+        // Three scalars, passed in registers: a packed answer passed by reference would be
+        // written to the stack and read back at once, which stalls (see `Answer`).
+        let (kind, word, other) = Answer::pack(reply).into_words();
+        self.answer(u, kind, word, other);
+    }
+
+    /// `complete` with the reply in the words the mailbox holds.
+    pub(crate) fn answer(&mut self, u: UnitId, kind: u64, word: u64, other: Option<Box<Reply>>) {
         let unit = &mut self.units[u.index()];
         if unit.status == Status::Done {
             return;
         }
-        if let Some(stale) = unit.mailbox.reply.replace(Some(Answer::pack(reply))) {
-            drop(stale);
-        }
+        unit.mailbox.put(kind, word, other);
         unit.epoch = unit.epoch.wrapping_add(1);
         // The usual case: a thread's operation finished at once, so it never stopped being
         // runnable and its lane already shows it ready. Nothing else changes. (The last test

@@ -272,11 +272,12 @@ pub(crate) enum Ret {
 
 pub(crate) type Reply = PyResult<Ret>;
 
-/// A reply as the mailbox holds it. Nearly every reply is `None`, a flag or a number (an
-/// answer, or an `int` value read or taken from a queue): those take two words here, where a
-/// whole [`Reply`] takes five. The kernel writes the reply and the program reads it back
-/// moments later; a five-word copy of data just written stalls the CPU (its stores are not
-/// yet in the cache), two scalar words do not. The rest is boxed.
+/// A reply on its way through the mailbox. Nearly every reply is `None`, a flag or a number
+/// (an answer, or an `int` value read or taken from a queue): those travel as two plain
+/// words, a kind and a number; the rest is boxed. The kernel writes the reply and the program
+/// reads it back moments later, and reading a value just written field by field with one
+/// wide load stalls the CPU (the load cannot be served from the narrow stores still in
+/// flight). Whole words written and read back as whole words do not.
 pub(crate) enum Answer {
     None,
     Bool(bool),
@@ -285,16 +286,30 @@ pub(crate) enum Answer {
     Other(Box<Reply>),
 }
 
+// The `kind` word of a reply in the mailbox. `NO_REPLY`: none is waiting.
+const NO_REPLY: u64 = 0;
+const REPLY_NONE: u64 = 1;
+const REPLY_BOOL: u64 = 2;
+const REPLY_INT: u64 = 3;
+const REPLY_INT_VALUE: u64 = 4;
+const REPLY_OTHER: u64 = 5;
+
 impl Answer {
-    #[inline]
+    /// Inlined, so that a reply the caller spells out (`Ok(Ret::None)`) folds to its answer.
+    #[inline(always)]
     pub(crate) fn pack(reply: Reply) -> Answer {
         match reply {
             Ok(Ret::None) => Answer::None,
             Ok(Ret::Bool(b)) => Answer::Bool(b),
             Ok(Ret::Int(i)) => Answer::Int(i),
             Ok(Ret::Value(Value::Int(i))) => Answer::IntValue(i),
-            other => Answer::Other(Box::new(other)),
+            other => Answer::boxed(other),
         }
+    }
+
+    #[inline(never)]
+    fn boxed(reply: Reply) -> Answer {
+        Answer::Other(Box::new(reply))
     }
 
     #[inline(always)]
@@ -307,17 +322,66 @@ impl Answer {
             Answer::Other(reply) => *reply,
         }
     }
+
+    /// The kind word, the number word and the boxed reply the answer travels as.
+    #[inline(always)]
+    pub(crate) fn into_words(self) -> (u64, u64, Option<Box<Reply>>) {
+        match self {
+            Answer::None => (REPLY_NONE, 0, None),
+            Answer::Bool(b) => (REPLY_BOOL, u64::from(b), None),
+            Answer::Int(i) => (REPLY_INT, i as u64, None),
+            Answer::IntValue(i) => (REPLY_INT_VALUE, i as u64, None),
+            Answer::Other(reply) => (REPLY_OTHER, 0, Some(reply)),
+        }
+    }
 }
 
 /// One request slot and one reply slot per unit.
 #[derive(Default)]
 pub(crate) struct Mailbox {
     pub(crate) request: Cell<Option<Op>>,
-    pub(crate) reply: Cell<Option<Answer>>,
+    /// The reply waiting for the program, as [`Answer::into_words`] gives it.
+    reply_kind: Cell<u64>,
+    reply_word: Cell<u64>,
+    reply_other: Cell<Option<Box<Reply>>>,
     /// Set when a unit issued a second operation while one was outstanding.
     pub(crate) misuse: Cell<bool>,
     /// What the unit declared it waits for while it waits (lost-wakeup detection).
     pub(crate) awaiting: RefCell<Option<crate::wakeup::Awaiting>>,
+}
+
+impl Mailbox {
+    /// Leaves a reply for the program, in the words [`Answer::into_words`] gives. A reply
+    /// still waiting is replaced.
+    #[inline(always)]
+    pub(crate) fn put(&self, kind: u64, word: u64, other: Option<Box<Reply>>) {
+        if other.is_some() {
+            self.reply_other.set(other);
+        }
+        self.reply_kind.set(kind);
+        self.reply_word.set(word);
+    }
+
+    pub(crate) fn put_reply(&self, reply: Reply) {
+        let (kind, word, other) = Answer::pack(reply).into_words();
+        self.put(kind, word, other);
+    }
+
+    /// Takes the waiting reply, if there is one.
+    #[inline(always)]
+    pub(crate) fn take_answer(&self) -> Option<Answer> {
+        let word = self.reply_word.get();
+        Some(match self.reply_kind.replace(NO_REPLY) {
+            NO_REPLY => return None,
+            REPLY_NONE => Answer::None,
+            REPLY_BOOL => Answer::Bool(word != 0),
+            REPLY_INT => Answer::Int(word as i64),
+            REPLY_INT_VALUE => Answer::IntValue(word as i64),
+            _ => Answer::Other(self.reply_other.take().unwrap_or_else(|| {
+                Box::new(Err(PyError::runtime("internal error: a reply was lost")))
+            })),
+        })
+    }
 }
 
 /// What kind of unit a spawn request creates.
@@ -484,7 +548,7 @@ impl<F: FnOnce() -> Op, T: FromRet> Future for OpFuture<'_, F, T> {
             }
             return Poll::Pending;
         }
-        match self.mailbox.reply.take() {
+        match self.mailbox.take_answer() {
             Some(answer) => Poll::Ready(match answer.unpack() {
                 Ok(r) => T::from_ret(r),
                 Err(e) => Err(e),
@@ -660,29 +724,46 @@ pub fn err<T>(kind: PyErrorKind, message: impl Into<String>) -> PyResult<T> {
 
 #[cfg(test)]
 mod tests {
-    /// Ops and replies move through the mailbox on every step: keep them at four words.
+    /// Ops move through the mailbox on every step: keep them at four words.
     #[test]
     fn ops_stay_small() {
         assert_eq!(std::mem::size_of::<super::Op>(), 32);
-        assert_eq!(std::mem::size_of::<Option<super::Answer>>(), 16);
     }
 
-    /// Every reply comes back from the mailbox as it went in.
+    /// Every reply comes back from the mailbox as it went in, once.
     #[test]
-    fn answers_keep_replies() {
-        use super::{Answer, Ret};
+    fn mailbox_keeps_replies() {
+        use super::{Answer, Mailbox, Ret};
         use crate::{PyError, Value};
         let replies = [
             Ok(Ret::None),
             Ok(Ret::Bool(true)),
+            Ok(Ret::Bool(false)),
             Ok(Ret::Int(-7)),
-            Ok(Ret::Value(Value::Int(42))),
+            Ok(Ret::Value(Value::Int(i64::MIN))),
             Ok(Ret::Value(Value::from("text"))),
             Ok(Ret::RunAction),
             Err(PyError::runtime("boom")),
         ];
+        let mailbox = Mailbox::default();
+        assert!(mailbox.take_answer().is_none());
         for r in replies {
-            assert_eq!(Answer::pack(r.clone()).unpack(), r);
+            mailbox.put_reply(r.clone());
+            assert_eq!(mailbox.take_answer().map(Answer::unpack), Some(r));
+            assert!(mailbox.take_answer().is_none());
         }
+        // A newer reply replaces one the program never took, boxed or not.
+        mailbox.put_reply(Err(PyError::runtime("stale")));
+        mailbox.put_reply(Ok(Ret::Int(3)));
+        assert_eq!(
+            mailbox.take_answer().map(Answer::unpack),
+            Some(Ok(Ret::Int(3)))
+        );
+        mailbox.put_reply(Ok(Ret::Int(4)));
+        mailbox.put_reply(Err(PyError::runtime("new")));
+        assert_eq!(
+            mailbox.take_answer().map(Answer::unpack),
+            Some(Err(PyError::runtime("new")))
+        );
     }
 }

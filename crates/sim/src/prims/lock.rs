@@ -167,6 +167,7 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
     }
 }
 
+#[inline(always)]
 fn acquire(
     sim: &mut Sim,
     u: UnitId,
@@ -242,6 +243,7 @@ fn acquire(
 }
 
 /// Records an acquisition and links it to the release that made it possible.
+#[inline(always)]
 fn took(sim: &mut Sim, u: UnitId, o: ObjId) {
     let ev = sim.event(u, EventKind::Acquire, Some(o), None);
     let from = sim.objs[o.index()].last_release.take();
@@ -249,6 +251,7 @@ fn took(sim: &mut Sim, u: UnitId, o: ObjId) {
 }
 
 /// Releases one level of the lock for `u` and wakes a waiter. Shared with `Condition.wait`.
+#[inline(always)]
 pub(crate) fn release(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
     let me = owner_id(sim, u, o);
     let flavor = sim.objs[o.index()].flavor;
