@@ -81,6 +81,7 @@ pub(crate) struct MultiWait {
 }
 
 pub(crate) struct Unit {
+    /// The unit's entry in `Trace::units`, without the name (read it with `Sim::name`).
     pub(crate) info: UnitInfo,
     pub(crate) spawn_kind: SpawnKind,
     pub(crate) status: Status,
@@ -273,6 +274,8 @@ pub struct Sim {
     excluded: Vec<Candidate>,
     /// A reusable buffer for lists of units built on hot paths.
     scratch: Vec<UnitId>,
+    /// The spawn list the registry does not hold (see `drain_registry_slow`).
+    spec_buf: Vec<crate::program::UnitSpec>,
     outcome: Option<Outcome>,
     gil_switches: u64,
     context_switches: u64,
@@ -334,6 +337,7 @@ impl Sim {
             cands: Vec::new(),
             excluded: Vec::new(),
             scratch: Vec::new(),
+            spec_buf: Vec::new(),
             outcome: None,
             gil_switches: 0,
             context_switches: 0,
@@ -744,7 +748,7 @@ impl Sim {
         };
         WaitEdge {
             unit: u,
-            unit_name: unit.info.name.clone(),
+            unit_name: self.name(u),
             waits_for,
             obj,
             holder,
@@ -934,10 +938,14 @@ impl Sim {
 
     #[cold]
     fn drain_registry_slow(&mut self) {
-        let specs = std::mem::take(&mut *self.registry.units.borrow_mut());
-        for spec in specs {
+        // The registry's list and `spec_buf` trade places, so that spawning does not
+        // allocate a fresh list every time.
+        let mut specs = std::mem::take(&mut self.spec_buf);
+        std::mem::swap(&mut specs, &mut *self.registry.units.borrow_mut());
+        for spec in specs.drain(..) {
             self.add_unit(spec);
         }
+        self.spec_buf = specs;
         let objs = std::mem::take(&mut *self.registry.objs.borrow_mut());
         for spec in objs {
             let proc = self
@@ -1026,7 +1034,16 @@ impl Sim {
             host,
             created: self.now,
         };
-        self.trace.units.push(info.clone());
+        // The trace keeps the name; the kernel's copy goes without (no second allocation per
+        // unit), and `Sim::name` reads it from the trace.
+        let info = {
+            let copy = UnitInfo {
+                name: String::new(),
+                ..info
+            };
+            self.trace.units.push(info);
+            copy
+        };
         if kind == UnitKind::Process {
             self.procs.push(Proc {
                 main: spec.id,
@@ -1687,9 +1704,10 @@ impl Sim {
     }
 
     pub(crate) fn name(&self, u: UnitId) -> String {
-        self.units
+        self.trace
+            .units
             .get(u.index())
-            .map_or_else(|| format!("#{}", u.0), |x| x.info.name.clone())
+            .map_or_else(|| format!("#{}", u.0), |x| x.name.clone())
     }
 
     pub(crate) fn obj_name(&self, o: ObjId) -> String {
