@@ -212,6 +212,16 @@ struct Core {
     last: Option<UnitId>,
 }
 
+/// What `Sim::quick_pick` decided.
+enum Quick {
+    /// Run this unit, one of this many candidates.
+    Run(UnitId, usize),
+    /// No unit can run now.
+    Nobody,
+    /// Not decided: list the candidates.
+    Ask,
+}
+
 /// What one step did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {
@@ -452,7 +462,16 @@ impl Sim {
             // Timers already due (a zero sleep, a zero timeout) fire before anyone runs, so
             // their units compete with the rest.
             self.fire_due();
-            self.collect_candidates();
+            match self.quick_pick() {
+                Quick::Run(unit, n) => {
+                    if n > 1 {
+                        self.choices.push(0);
+                    }
+                    return Some(self.run_step(unit, n));
+                }
+                Quick::Nobody => self.cands.clear(),
+                Quick::Ask => self.collect_candidates(),
+            }
             if !self.cands.is_empty() {
                 let n = self.cands.len();
                 let ix = if n == 1 {
@@ -470,16 +489,7 @@ impl Sim {
                     self.choices.push(ix as u32);
                 }
                 let unit = self.cands[ix].unit;
-                self.sched.observe(unit);
-                self.steps += 1;
-                let first_event = self.trace.events.len();
-                self.exec(unit);
-                return Some(Step {
-                    unit,
-                    time: self.now,
-                    candidates: n,
-                    events: first_event..self.trace.events.len(),
-                });
+                return Some(self.run_step(unit, n));
             }
             if self.outcome.is_some() {
                 return None;
@@ -496,6 +506,62 @@ impl Sim {
                 return None;
             }
             self.now = self.now.max(t);
+        }
+    }
+
+    /// Runs the chosen `unit`, one of `n` candidates.
+    #[inline(always)]
+    fn run_step(&mut self, unit: UnitId, n: usize) -> Step {
+        if !self.oldest_only {
+            self.sched.observe(unit);
+        }
+        self.steps += 1;
+        let first_event = self.trace.events.len();
+        self.exec(unit);
+        Step {
+            unit,
+            time: self.now,
+            candidates: n,
+            events: first_event..self.trace.events.len(),
+        }
+    }
+
+    /// The commonest shapes of a program (one process, no event loop), decided without
+    /// listing candidates: no free core, nobody runs; with a GIL, its holder runs if it can
+    /// (the one candidate), nobody otherwise; without, for a scheduler that takes the oldest,
+    /// the oldest runnable thread runs. Exactly what `collect_candidates` and the scheduler
+    /// would decide, with `n` the number of candidates it would have listed.
+    #[inline(always)]
+    fn quick_pick(&self) -> Quick {
+        if self.busy_cores >= self.machine.cores {
+            return Quick::Nobody;
+        }
+        if !self.loops.is_empty() {
+            return Quick::Ask;
+        }
+        let [p] = &self.procs[..] else {
+            return Quick::Ask;
+        };
+        if self.machine.gil {
+            return match p.gil_holder {
+                Some(h) if self.units[h.index()].in_runnable => Quick::Run(h, 1),
+                Some(_) => Quick::Nobody,
+                None => Quick::Ask,
+            };
+        }
+        if !self.oldest_only {
+            return Quick::Ask;
+        }
+        match p.runnable.head {
+            Some(head) => {
+                let n = if self.units[head.index()].ready_next.is_some() {
+                    2
+                } else {
+                    1
+                };
+                Quick::Run(head, n)
+            }
+            None => Quick::Nobody,
         }
     }
 

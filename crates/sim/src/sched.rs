@@ -26,7 +26,8 @@ pub trait Scheduler {
     fn choose(&mut self, step: u64, candidates: &[Candidate]) -> Result<usize, String>;
 
     /// True for a scheduler that always takes the first (oldest) candidate: the kernel then
-    /// need not list every candidate. Asked once, when the simulation is created.
+    /// need not list every candidate, nor tell it what ran (`observe`). Asked once, when the
+    /// simulation is created.
     fn oldest_only(&self) -> bool {
         false
     }
