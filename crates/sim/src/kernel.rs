@@ -1686,48 +1686,51 @@ impl Sim {
         }
     }
 
+    /// Closes the lane's current span (recording it, or extending the last one) and opens
+    /// one in `new` (`None`: no span, the unit is done).
     #[inline(never)]
     fn change_display(&mut self, u: UnitId, new: Option<(State, Option<ObjId>, Option<u16>)>) {
-        self.close_span(u);
-        let unit = &mut self.units[u.index()];
-        unit.display = new;
-        unit.span_start = self.now;
-    }
-
-    fn close_span(&mut self, u: UnitId) {
         let now = self.now;
         let unit = &mut self.units[u.index()];
-        if let Some((state, obj, core)) = unit.display.take()
-            && unit.span_start < now
+        let old = std::mem::replace(&mut unit.display, new);
+        let start = std::mem::replace(&mut unit.span_start, now);
+        let Some((state, obj, core)) = old else {
+            return;
+        };
+        if start >= now {
+            return;
+        }
+        // A lane that leaves a state and comes back to it at the same instant (a compute, no
+        // time ready, the next compute) stays in one span: spans are maximal.
+        match unit
+            .last_span
+            .and_then(|i| self.trace.spans.get_mut(i as usize))
         {
-            // A lane that leaves a state and comes back to it at the same instant (a compute,
-            // no time ready, the next compute) stays in one span: spans are maximal.
-            match unit
-                .last_span
-                .and_then(|i| self.trace.spans.get_mut(i as usize))
+            Some(last)
+                if last.end == start
+                    && last.state == state
+                    && last.obj == obj
+                    && last.core == core =>
             {
-                Some(last)
-                    if last.end == unit.span_start
-                        && last.state == state
-                        && last.obj == obj
-                        && last.core == core =>
-                {
-                    last.end = now;
-                }
-                _ => {
-                    unit.last_span = u32::try_from(self.trace.spans.len()).ok();
-                    self.trace.spans.push(Span {
-                        unit: u,
-                        start: unit.span_start,
-                        end: now,
-                        state,
-                        obj,
-                        core,
-                    });
-                }
+                last.end = now;
+            }
+            _ => {
+                unit.last_span = u32::try_from(self.trace.spans.len()).ok();
+                self.trace.spans.push(Span {
+                    unit: u,
+                    start,
+                    end: now,
+                    state,
+                    obj,
+                    core,
+                });
             }
         }
-        unit.span_start = now;
+    }
+
+    /// Ends the lane's current span.
+    fn close_span(&mut self, u: UnitId) {
+        self.change_display(u, None);
     }
 
     /// Records an event and returns its index.
