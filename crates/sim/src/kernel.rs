@@ -824,6 +824,20 @@ impl Sim {
     // ---- executing a unit -------------------------------------------------------------------
 
     fn exec(&mut self, u: UnitId) {
+        // The usual step: a thread (no event loop to update) resuming its program (nothing
+        // pending), read off the unit once.
+        let unit = &self.units[u.index()];
+        if !unit.in_task && unit.pending.is_none() {
+            if self.machine.gil {
+                let (process, pix) = (unit.info.process, unit.proc_ix);
+                self.touch(Resource::Gil(process), true);
+                if self.procs[pix].gil_holder != Some(u) {
+                    self.take_gil(u);
+                }
+            }
+            self.resume(u);
+            return;
+        }
         let host = self.os_thread(u);
         if self.machine.gil {
             let process = self.units[host.index()].info.process;
