@@ -1214,7 +1214,9 @@ impl Sim {
         self.answer(u, kind, word, other);
     }
 
-    /// `complete` with the reply in the words the mailbox holds.
+    /// `complete` with the reply in the words the mailbox holds. Inlined: it runs after
+    /// nearly every operation and usually ends at the first test below.
+    #[inline(always)]
     pub(crate) fn answer(&mut self, u: UnitId, kind: u64, word: u64, other: Option<Box<Reply>>) {
         let unit = &mut self.units[u.index()];
         if unit.status == Status::Done {
@@ -1236,6 +1238,13 @@ impl Sim {
         {
             return;
         }
+        self.wake(u);
+    }
+
+    /// The rest of `answer`: the unit was waiting, or its lane shows another state.
+    #[inline(never)]
+    fn wake(&mut self, u: UnitId) {
+        let unit = &mut self.units[u.index()];
         unit.wait = None;
         unit.multi = None;
         self.make_runnable(u);
