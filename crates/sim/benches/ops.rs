@@ -2,11 +2,12 @@
 //! quantum. Run with `cargo bench -p interleave-sim --bench ops`.
 #![allow(clippy::unwrap_used)]
 use interleave_sim::*;
+use std::time::Instant;
 
 /// The allocator the CLI runs with (`crates/cli`), so these figures are the native build's.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use std::time::Instant;
+
 fn main() {
     for (name, prog) in [
         (

@@ -153,6 +153,8 @@ fn broken_error() -> PyError {
     PyError::new(PyErrorKind::BrokenBarrierError, "")
 }
 
+// Out of line, so that `prims::apply` stays a small dispatcher with a cheap entry.
+#[inline(never)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     match op {
         ObjOp::BarrierWait(deadline) => {

@@ -148,6 +148,8 @@ fn lock_of(sim: &Sim, o: ObjId) -> PyResult<ObjId> {
     }
 }
 
+// Out of line, so that `prims::apply` stays a small dispatcher with a cheap entry.
+#[inline(never)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     let l = lock_of(sim, o)?;
     match op {

@@ -62,6 +62,8 @@ fn flag(sim: &mut Sim, o: ObjId) -> PyResult<&mut bool> {
     }
 }
 
+// Out of line, so that `prims::apply` stays a small dispatcher with a cheap entry.
+#[inline(never)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     match op {
         ObjOp::Set => {

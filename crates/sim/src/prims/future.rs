@@ -111,6 +111,8 @@ fn state(sim: &mut Sim, o: ObjId) -> PyResult<&mut FutState> {
     }
 }
 
+// Out of line, so that `prims::apply` stays a small dispatcher with a cheap entry.
+#[inline(never)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     match op {
         ObjOp::SetResult(_) | ObjOp::SetException(_) if state(sim, o)?.done() => Err(PyError::new(

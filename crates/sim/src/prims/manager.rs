@@ -141,6 +141,8 @@ fn method(op: &ObjOp) -> &'static str {
     }
 }
 
+// Out of line, so that `prims::apply` stays a small dispatcher with a cheap entry.
+#[inline(never)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     if let ObjOp::ProxyApply(inner) = op {
         let reply = apply_now(sim, o, *inner)?;

@@ -102,6 +102,8 @@ fn closed_error() -> PyError {
     PyError::new(PyErrorKind::OSError, "handle is closed")
 }
 
+// Out of line, so that `prims::apply` stays a small dispatcher with a cheap entry.
+#[inline(never)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     match op {
         ObjOp::Send(v) => {

@@ -258,6 +258,8 @@ fn copy_cost(sim: &Sim, flavor: Flavor, v: &Value) -> Nanos {
     }
 }
 
+// Out of line, so that `prims::apply` stays a small dispatcher with a cheap entry.
+#[inline(never)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     match op {
         ObjOp::Put(args) => {

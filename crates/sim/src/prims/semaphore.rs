@@ -109,6 +109,8 @@ fn state(sim: &mut Sim, o: ObjId) -> PyResult<&mut SemState> {
     }
 }
 
+// Out of line, so that `prims::apply` stays a small dispatcher with a cheap entry.
+#[inline(never)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     match op {
         ObjOp::Acquire { blocking, deadline } => acquire(sim, u, o, blocking, deadline),

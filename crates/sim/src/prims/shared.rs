@@ -216,6 +216,8 @@ impl VarState {
     }
 }
 
+// Out of line, so that `prims::apply` stays a small dispatcher with a cheap entry.
+#[inline(never)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     let proc = sim.units[u.index()].info.process;
     let (me, children) = match (&sim.objs[o.index()].state, &op) {
