@@ -646,28 +646,20 @@ impl Sim {
         }
         let gil = self.machine.gil;
         let per_proc = if self.oldest_only { 2 } else { usize::MAX };
-        // The common shape of a program: one process, no event loop. With a GIL held, the
-        // holder is the only candidate if it is runnable, and nobody is otherwise; without a
-        // GIL, the candidates are the oldest runnable threads, already in ready order. The
-        // general scan below finds the same, at a higher price on every step.
-        if self.loops.is_empty()
+        // One process, no event loop, no GIL (`quick_pick` already decided the same shape
+        // with a GIL held, or for a FIFO scheduler): the candidates are the runnable threads,
+        // already in ready order. The general scan below finds the same, at a higher price.
+        if !gil
+            && self.loops.is_empty()
             && let [p] = &self.procs[..]
         {
-            if !gil {
-                for (seq, u) in p.runnable.iter(&self.units).take(per_proc) {
-                    self.cands.push(Candidate {
-                        unit: u,
-                        ready_seq: seq,
-                    });
-                }
-                return;
+            for (seq, u) in p.runnable.iter(&self.units).take(per_proc) {
+                self.cands.push(Candidate {
+                    unit: u,
+                    ready_seq: seq,
+                });
             }
-            if let Some(h) = p.gil_holder {
-                if let Some(c) = self.holder_candidate(h) {
-                    self.cands.push(c);
-                }
-                return;
-            }
+            return;
         }
         for p in &self.procs {
             if p.runnable.is_empty() {
@@ -824,27 +816,22 @@ impl Sim {
     // ---- executing a unit -------------------------------------------------------------------
 
     fn exec(&mut self, u: UnitId) {
-        // The usual step: a thread (no event loop to update) resuming its program (nothing
-        // pending), read off the unit once.
-        let unit = &self.units[u.index()];
-        if !unit.in_task && unit.pending.is_none() {
-            if self.machine.gil {
-                let (process, pix) = (unit.info.process, unit.proc_ix);
-                self.touch(Resource::Gil(process), true);
-                if self.procs[pix].gil_holder != Some(u) {
-                    self.take_gil(u);
-                }
-            }
-            self.resume(u);
-            return;
-        }
-        let host = self.os_thread(u);
+        // Most steps are a thread (no event loop) resuming its program (nothing pending) while
+        // it holds its GIL already: each of those is one test here, and handing the GIL over
+        // is out of line.
+        let idle = self.units[u.index()].pending.is_none();
+        let task_loop = self.task_loop(u);
         if self.machine.gil {
-            let process = self.units[host.index()].info.process;
+            // A task runs on its loop's thread, which holds the GIL for it.
+            let os = self.os_thread(u);
+            let host = &self.units[os.index()];
+            let (process, pix) = (host.info.process, host.proc_ix);
             self.touch(Resource::Gil(process), true);
-            self.take_gil(host);
+            if self.procs[pix].gil_holder != Some(os) {
+                self.hand_gil(pix, os);
+            }
         }
-        if let Some(l) = self.task_loop(u) {
+        if let Some(l) = task_loop {
             self.touch(Resource::Loop(l as u32), true);
             let lp = &mut self.loops[l];
             if lp.current != Some(u) {
@@ -857,9 +844,9 @@ impl Sim {
                 self.refresh_loop_display(l);
             }
         }
-        // Usually nothing is pending: test before taking, so the common case does not copy
+        // Usually nothing is pending: tested before taking, so the common case does not copy
         // the whole empty slot out and back.
-        if self.units[u.index()].pending.is_none() {
+        if idle {
             self.resume(u);
         } else {
             match self.units[u.index()].pending.take() {
@@ -1591,11 +1578,8 @@ impl Sim {
         if unit.in_task { unit.loop_ix } else { None }
     }
 
-    fn take_gil(&mut self, os: UnitId) {
-        let pix = self.units[os.index()].proc_ix;
-        if self.procs[pix].gil_holder == Some(os) {
-            return;
-        }
+    /// Gives the GIL of process `pix` to `os`, which does not hold it.
+    fn hand_gil(&mut self, pix: usize, os: UnitId) {
         let p = &mut self.procs[pix];
         p.gil_holder = Some(os);
         p.gil_since = self.now;
