@@ -421,7 +421,9 @@ impl Sim {
 
     /// Runs to the end and returns the finished trace.
     pub fn run(mut self) -> Trace {
-        while self.step().is_some() {}
+        // The step loop inlined, so that a whole run makes no call per step and builds no
+        // `Step` it would throw away.
+        while self.step_inline().is_some() {}
         self.finish()
     }
 
@@ -451,6 +453,12 @@ impl Sim {
 
     /// Makes one scheduling decision. Returns `None` once the run has ended.
     pub fn step(&mut self) -> Option<Step> {
+        self.step_inline()
+    }
+
+    /// `step`, inlined into its two callers.
+    #[inline(always)]
+    fn step_inline(&mut self) -> Option<Step> {
         if self.outcome.is_some() {
             return None;
         }
@@ -618,7 +626,20 @@ impl Sim {
     }
 
     /// Fires every timer due now, so that everything waking at one instant competes fairly.
+    /// Only the test for a due timer is inline: most passes of the step loop find none.
+    #[inline(always)]
     fn fire_due(&mut self) {
+        if self
+            .timers
+            .peek()
+            .is_some_and(|&Reverse((t, ..))| t <= self.now)
+        {
+            self.fire_all_due();
+        }
+    }
+
+    #[inline(never)]
+    fn fire_all_due(&mut self) {
         while let Some(&Reverse((t, _, unit, epoch))) = self.timers.peek() {
             if t > self.now {
                 break;
@@ -815,6 +836,7 @@ impl Sim {
 
     // ---- executing a unit -------------------------------------------------------------------
 
+    #[inline(always)]
     fn exec(&mut self, u: UnitId) {
         // Most steps are a thread (no event loop) resuming its program (nothing pending) while
         // it holds its GIL already: each of those is one test here, and handing the GIL over
