@@ -1292,7 +1292,7 @@ impl Sim {
         self.set_display(u, d, None, None);
     }
 
-    #[inline]
+    #[inline(always)]
     fn remove_runnable(&mut self, u: UnitId) {
         let unit = &mut self.units[u.index()];
         if unit.in_runnable {
