@@ -905,18 +905,15 @@ impl Sim {
             in_task: unit.in_task,
         };
         unit.fut = Some((program.0)(cx));
-        let starters: Vec<UnitId> = self.units[u.index()]
-            .joiners
-            .iter()
-            .copied()
-            .filter(|&j| self.units[j.index()].wait == Some(Wait::Started(u)))
-            .collect();
-        if !starters.is_empty() {
-            self.units[u.index()]
-                .joiners
-                .retain(|j| !starters.contains(j));
-            for j in starters {
+        // Wake whoever waits in `start()` for this unit to run, in the order they came.
+        // Waking one does not touch this unit's list, so it is walked in place.
+        let mut i = 0;
+        while let Some(&j) = self.units[u.index()].joiners.get(i) {
+            if self.units[j.index()].wait == Some(Wait::Started(u)) {
+                self.units[u.index()].joiners.remove(i);
                 self.complete(j, Ok(Ret::None));
+            } else {
+                i += 1;
             }
         }
         self.resume(u);
