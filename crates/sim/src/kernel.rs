@@ -1110,9 +1110,11 @@ impl Sim {
         } else {
             None
         };
+        // The trace keeps the name; the kernel's copy goes without (no second allocation per
+        // unit), and `Sim::name` reads it from the trace.
         let info = UnitInfo {
             id: spec.id,
-            name: spec.name,
+            name: String::new(),
             kind,
             process,
             parent,
@@ -1120,16 +1122,10 @@ impl Sim {
             host,
             created: self.now,
         };
-        // The trace keeps the name; the kernel's copy goes without (no second allocation per
-        // unit), and `Sim::name` reads it from the trace.
-        let info = {
-            let copy = UnitInfo {
-                name: String::new(),
-                ..info
-            };
-            self.trace.units.push(info);
-            copy
-        };
+        self.trace.units.push(UnitInfo {
+            name: spec.name,
+            ..info.clone()
+        });
         if kind == UnitKind::Process {
             self.procs.push(Proc {
                 main: spec.id,
