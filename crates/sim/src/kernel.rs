@@ -1835,11 +1835,7 @@ impl Sim {
             self.note_footprint(&op);
         }
         match op {
-            Op::Obj(o, op) => {
-                if let Err(e) = crate::prims::apply(self, u, o, op) {
-                    self.complete(u, Err(e));
-                }
-            }
+            Op::Obj(o, op) => crate::prims::apply(self, u, o, op),
             Op::Compute(d) => {
                 // Owns nothing: forgetting it spares the out-of-line drop of the whole `Op`.
                 std::mem::forget(op);

@@ -143,9 +143,17 @@ fn owner(sim: &Sim, u: UnitId, asyncio: bool) -> UnitId {
     if asyncio { u } else { sim.os_thread(u) }
 }
 
-// Out of line, so that `prims::apply` stays a small dispatcher with a cheap entry.
+/// A lock operation; an error becomes the unit's reply. Out of line, so that `prims::apply`
+/// stays a small dispatcher with a cheap entry.
 #[inline(never)]
-pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
+pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) {
+    if let Err(e) = apply_op(sim, u, o, op) {
+        sim.complete(u, Err(e));
+    }
+}
+
+#[inline(always)]
+fn apply_op(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     // The lock's own operations own nothing: forgetting them spares an out-of-line drop of
     // the whole `ObjOp` on every acquire and release.
     match op {

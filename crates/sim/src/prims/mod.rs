@@ -291,13 +291,49 @@ fn wrong_kind(sim: &Sim, o: ObjId, what: &str) -> PyError {
     )
 }
 
-/// Applies one object operation for unit `u`.
-pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
-    access(sim, u, o)?;
-    // Matching on the state alone, not on a (state, op) pair, hands the op on without moving
-    // it into a temporary first: this runs on every object operation.
-    match &sim.objs[o.index()].state {
+/// Applies one object operation for unit `u`; an error becomes the unit's reply.
+///
+/// Only the checks every operation passes are inline here, and each way out is a call in
+/// tail position: so the commonest operations (a thread's lock) pay for no frame of their
+/// own here, and the errors and the other kinds are out of line.
+#[inline(always)]
+pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) {
+    let Some(obj) = sim.objs.get(o.index()) else {
+        return refuse(sim, u, o);
+    };
+    match obj.flavor {
+        Some(Flavor::Threading) if obj.proc != sim.units[u.index()].info.process => {
+            return refuse(sim, u, o);
+        }
+        Some(Flavor::Asyncio) => return apply_other(sim, u, o, op),
+        _ => {}
+    }
+    match obj.state {
         ObjState::Lock(_) => lock::apply(sim, u, o, op),
+        _ => apply_other(sim, u, o, op),
+    }
+}
+
+/// `u` may not use `o` (or there is no such object): the error is the reply.
+#[cold]
+#[inline(never)]
+fn refuse(sim: &mut Sim, u: UnitId, o: ObjId) {
+    if let Err(e) = access(sim, u, o) {
+        sim.complete(u, Err(e));
+    }
+}
+
+/// Every object operation but a threading lock's, after the access check.
+#[inline(never)]
+fn apply_other(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) {
+    if let Err(e) = access(sim, u, o) {
+        sim.complete(u, Err(e));
+        return;
+    }
+    // Matching on the state alone, not on a (state, op) pair, hands the op on without moving
+    // it into a temporary first.
+    let r = match &sim.objs[o.index()].state {
+        ObjState::Lock(_) => return lock::apply(sim, u, o, op),
         ObjState::Semaphore(_) => semaphore::apply(sim, u, o, op),
         ObjState::Event { .. } => event::apply(sim, u, o, op),
         ObjState::Condition { .. } => condition::apply(sim, u, o, op),
@@ -308,6 +344,9 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
         ObjState::Dict(_) | ObjState::List(_) => manager::apply(sim, u, o, op),
         ObjState::Future(_) => future::apply(sim, u, o, op),
         ObjState::ContextVar { .. } => Err(wrong_kind(sim, o, "operation")),
+    };
+    if let Err(e) = r {
+        sim.complete(u, Err(e));
     }
 }
 
