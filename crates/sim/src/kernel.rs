@@ -462,7 +462,9 @@ impl Sim {
         if self.outcome.is_some() {
             return None;
         }
-        loop {
+        // The unit to run, how many could have, and whether `quick_pick` chose it (see
+        // `exec`).
+        let (unit, n, settled) = loop {
             if self.steps >= self.machine.limits.max_steps {
                 self.end_step_limit();
                 return None;
@@ -475,7 +477,7 @@ impl Sim {
                     if n > 1 {
                         self.choices.push(0);
                     }
-                    return Some(self.run_step(unit, n));
+                    break (unit, n, true);
                 }
                 Quick::Nobody => self.cands.clear(),
                 Quick::Ask => self.collect_candidates(),
@@ -496,8 +498,7 @@ impl Sim {
                 if n > 1 {
                     self.choices.push(ix as u32);
                 }
-                let unit = self.cands[ix].unit;
-                return Some(self.run_step(unit, n));
+                break (self.cands[ix].unit, n, false);
             }
             if self.outcome.is_some() {
                 return None;
@@ -514,24 +515,19 @@ impl Sim {
                 return None;
             }
             self.now = self.now.max(t);
-        }
-    }
-
-    /// Runs the chosen `unit`, one of `n` candidates.
-    #[inline(always)]
-    fn run_step(&mut self, unit: UnitId, n: usize) -> Step {
+        };
         if !self.oldest_only {
             self.sched.observe(unit);
         }
         self.steps += 1;
         let first_event = self.trace.events.len();
-        self.exec(unit);
-        Step {
+        self.exec(unit, settled);
+        Some(Step {
             unit,
             time: self.now,
             candidates: n,
             events: first_event..self.trace.events.len(),
-        }
+        })
     }
 
     /// The commonest shapes of a program (one process, no event loop), decided without
@@ -836,12 +832,38 @@ impl Sim {
 
     // ---- executing a unit -------------------------------------------------------------------
 
+    /// Runs `u` to its next operation and applies it. `settled`: `quick_pick` chose `u`, so
+    /// no event loop exists and, with a GIL, `u` holds its own; nothing here need change.
     #[inline(always)]
-    fn exec(&mut self, u: UnitId) {
-        // Most steps are a thread (no event loop) resuming its program (nothing pending) while
-        // it holds its GIL already: each of those is one test here, and handing the GIL over
-        // is out of line.
+    fn exec(&mut self, u: UnitId, settled: bool) {
+        // Most steps are a thread that `quick_pick` chose resuming its program (nothing
+        // pending): a few tests here, and the rest of entering a unit is out of line.
         let idle = self.units[u.index()].pending.is_none();
+        if settled {
+            if self.machine.gil && self.footprint.is_some() {
+                let process = self.units[u.index()].info.process;
+                self.touch(Resource::Gil(process), true);
+            }
+        } else {
+            self.exec_enter(u);
+        }
+        // Usually nothing is pending: tested before taking, so the common case does not copy
+        // the whole empty slot out and back.
+        if idle {
+            self.resume(u);
+        } else {
+            match self.units[u.index()].pending.take() {
+                Some(Op::Begin) => self.begin(u),
+                Some(op) => self.dispatch(u, op),
+                None => {}
+            }
+        }
+    }
+
+    /// Before a unit that the scheduler chose runs: its thread takes the GIL, and a task
+    /// becomes its loop's current one.
+    #[inline(never)]
+    fn exec_enter(&mut self, u: UnitId) {
         let task_loop = self.task_loop(u);
         if self.machine.gil {
             // A task runs on its loop's thread, which holds the GIL for it.
@@ -864,17 +886,6 @@ impl Sim {
                 }
                 lp.current = Some(u);
                 self.refresh_loop_display(l);
-            }
-        }
-        // Usually nothing is pending: tested before taking, so the common case does not copy
-        // the whole empty slot out and back.
-        if idle {
-            self.resume(u);
-        } else {
-            match self.units[u.index()].pending.take() {
-                Some(Op::Begin) => self.begin(u),
-                Some(op) => self.dispatch(u, op),
-                None => {}
             }
         }
     }
@@ -1489,30 +1500,50 @@ impl Sim {
             let os = self.os_thread(u);
             let pix = self.units[os.index()].proc_ix;
             let held = self.now.saturating_sub(self.procs[pix].gil_since);
-            if held >= self.machine.switch_interval && self.gil_waiters(pix, os) {
-                // The switch interval elapsed with another thread waiting: hand the GIL over.
-                self.drop_gil(os);
-                self.procs[pix].forced_out = Some(os);
+            if held >= self.machine.switch_interval {
+                self.switch_interval_elapsed(pix, os);
             }
         }
         if more {
-            self.units[u.index()].pending = Some(Op::ContinueCompute);
-            // Goes to the back of the ready queue, so the OS can run another thread.
-            if self.task_loop(u).is_some() {
-                self.seq += 1;
-                self.units[u.index()].ready_seq = self.seq;
-            }
-            self.make_runnable(u);
-        } else {
-            match self.units[u.index()].after.take() {
-                None => self.complete(u, Ok(Ret::None)),
-                Some(After::Reply(r)) => self.complete(u, r),
-                Some(After::Op(op)) => {
-                    self.units[u.index()].pending = Some(op);
-                    self.make_runnable(u);
-                }
+            self.compute_continues(u);
+            return;
+        }
+        // Tested before taking: a plain `compute` has nothing after it, and taking would copy
+        // the whole slot out and write it back empty.
+        if self.units[u.index()].after.is_none() {
+            self.complete(u, Ok(Ret::None));
+            return;
+        }
+        match self.units[u.index()].after.take() {
+            None => self.complete(u, Ok(Ret::None)),
+            Some(After::Reply(r)) => self.complete(u, r),
+            Some(After::Op(op)) => {
+                self.units[u.index()].pending = Some(op);
+                self.make_runnable(u);
             }
         }
+    }
+
+    /// `os` has held its GIL for the switch interval: if another thread waits for it, it
+    /// must hand it over.
+    #[inline(never)]
+    fn switch_interval_elapsed(&mut self, pix: usize, os: UnitId) {
+        if self.gil_waiters(pix, os) {
+            self.drop_gil(os);
+            self.procs[pix].forced_out = Some(os);
+        }
+    }
+
+    /// A chunk of a longer compute ended: the rest waits its turn.
+    #[inline(never)]
+    fn compute_continues(&mut self, u: UnitId) {
+        self.units[u.index()].pending = Some(Op::ContinueCompute);
+        // Goes to the back of the ready queue, so the OS can run another thread.
+        if self.task_loop(u).is_some() {
+            self.seq += 1;
+            self.units[u.index()].ready_seq = self.seq;
+        }
+        self.make_runnable(u);
     }
 
     /// Whether some thread of process `pix` other than `holder` wants the GIL.
@@ -1530,6 +1561,8 @@ impl Sim {
             })
     }
 
+    // Out of line: `fire` ends far more computes than waits.
+    #[inline(never)]
     fn timeout(&mut self, u: UnitId) {
         let Some(wait) = self.units[u.index()].wait.clone() else {
             return;
