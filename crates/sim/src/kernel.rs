@@ -1275,18 +1275,14 @@ impl Sim {
     }
 
     pub(crate) fn make_runnable(&mut self, u: UnitId) {
-        self.units[u.index()].status = Status::Runnable;
-        if let Some(l) = self.task_loop(u) {
-            let lp = &mut self.loops[l];
-            if lp.current != Some(u) && !lp.ready.contains(&u) {
-                lp.ready.push_back(u);
-                self.seq += 1;
-                self.units[u.index()].ready_seq = self.seq;
-            }
-            self.refresh_loop_display(l);
-        } else if !self.units[u.index()].in_runnable {
+        let unit = &mut self.units[u.index()];
+        unit.status = Status::Runnable;
+        if unit.in_task
+            && let Some(l) = unit.loop_ix
+        {
+            self.make_task_ready(u, l);
+        } else if !unit.in_runnable {
             self.seq += 1;
-            let unit = &mut self.units[u.index()];
             unit.ready_seq = self.seq;
             unit.in_runnable = true;
             let pix = unit.proc_ix;
@@ -1294,6 +1290,18 @@ impl Sim {
         }
         let d = self.runnable_display(u);
         self.set_display(u, d, None, None);
+    }
+
+    /// `make_runnable` for a task of loop `l`: it joins the loop's ready queue.
+    #[inline(never)]
+    fn make_task_ready(&mut self, u: UnitId, l: usize) {
+        let lp = &mut self.loops[l];
+        if lp.current != Some(u) && !lp.ready.contains(&u) {
+            lp.ready.push_back(u);
+            self.seq += 1;
+            self.units[u.index()].ready_seq = self.seq;
+        }
+        self.refresh_loop_display(l);
     }
 
     #[inline(always)]
@@ -1403,7 +1411,13 @@ impl Sim {
         }
         let unit = &mut self.units[u.index()];
         unit.compute_left = d;
-        unit.after = after;
+        // Usually nothing comes after, and nothing is left from before (a chunk's end takes
+        // it): then there is nothing to write, nor an old value to drop.
+        if after.is_some() || unit.after.is_some() {
+            unit.after = after;
+        } else {
+            std::mem::forget(after);
+        }
         self.run_chunk(u);
     }
 
@@ -1734,10 +1748,18 @@ impl Sim {
     ) {
         // Cores number at most 64 (`Machine::validate`), so the index fits a span's 16 bits.
         let new = Some((state, obj, core.map(|c| c as u16)));
-        // Most calls repeat the state the lane already shows: that test stays inline, and
-        // only a change pays for the call that closes the span.
-        if self.units[u.index()].display != new {
-            self.change_display(u, new);
+        // Most calls repeat the state the lane already shows, or leave a state entered at
+        // this same instant, which records nothing: those tests stay inline, and only a
+        // change that closes a span pays for the call.
+        let now = self.now;
+        let unit = &mut self.units[u.index()];
+        if unit.display != new {
+            if unit.span_start >= now {
+                unit.display = new;
+                unit.span_start = now;
+            } else {
+                self.change_display(u, new);
+            }
         }
     }
 
