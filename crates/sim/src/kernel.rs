@@ -1026,15 +1026,14 @@ impl Sim {
     /// Moves units and objects that programs created into the kernel's arenas.
     #[inline]
     fn drain_registry(&mut self) {
-        if self.registry.next_unit.get() as usize != self.units.len()
-            || self.registry.next_obj.get() as usize != self.objs.len()
-        {
+        if self.registry.fresh.get() {
             self.drain_registry_slow();
         }
     }
 
     #[cold]
     fn drain_registry_slow(&mut self) {
+        self.registry.fresh.set(false);
         // The registry's list and `spec_buf` trade places, so that spawning does not
         // allocate a fresh list every time.
         let mut specs = std::mem::take(&mut self.spec_buf);

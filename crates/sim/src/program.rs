@@ -466,6 +466,9 @@ pub(crate) struct ObjSpec {
 pub(crate) struct Registry {
     pub(crate) next_unit: Cell<u32>,
     pub(crate) next_obj: Cell<u32>,
+    /// Something was registered since the kernel last drained the lists: one flag to test
+    /// after every poll.
+    pub(crate) fresh: Cell<bool>,
     pub(crate) units: RefCell<Vec<UnitSpec>>,
     pub(crate) objs: RefCell<Vec<ObjSpec>>,
 }
@@ -481,6 +484,7 @@ impl Registry {
     ) -> UnitId {
         let id = UnitId(self.next_unit.get());
         self.next_unit.set(id.0.saturating_add(1));
+        self.fresh.set(true);
         self.units.borrow_mut().push(UnitSpec {
             id,
             name,
@@ -495,6 +499,7 @@ impl Registry {
     pub(crate) fn add_obj(&self, name: String, init: ObjInit, creator: UnitId) -> ObjId {
         let id = ObjId::new(self.next_obj.get());
         self.next_obj.set(id.number().saturating_add(1));
+        self.fresh.set(true);
         self.objs.borrow_mut().push(ObjSpec {
             id,
             name,
