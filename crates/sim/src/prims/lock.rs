@@ -143,13 +143,29 @@ fn owner(sim: &Sim, u: UnitId, asyncio: bool) -> UnitId {
     if asyncio { u } else { sim.os_thread(u) }
 }
 
-/// A lock operation; an error becomes the unit's reply. Out of line, so that `prims::apply`
-/// stays a small dispatcher with a cheap entry.
+/// A lock operation; an error becomes the unit's reply. `prims::apply` sends a threading
+/// or multiprocessing lock's `acquire()` and `release()` straight to `acquire_op` and
+/// `release_op`: small functions, each reached by a jump.
 #[inline(never)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) {
     if let Err(e) = apply_op(sim, u, o, op) {
         sim.complete(u, Err(e));
     }
+}
+
+/// `acquire()` (blocking, any timeout).
+#[inline(never)]
+pub(crate) fn acquire_op(sim: &mut Sim, u: UnitId, o: ObjId, blocking: bool, deadline: Deadline) {
+    if let Err(e) = acquire(sim, u, o, blocking, deadline, 1, true) {
+        sim.complete(u, Err(e));
+    }
+}
+
+/// `release()`.
+#[inline(never)]
+pub(crate) fn release_op(sim: &mut Sim, u: UnitId, o: ObjId) {
+    let r = release(sim, u, o).map(|()| Ret::None);
+    sim.complete(u, r);
 }
 
 #[inline(always)]

@@ -308,8 +308,16 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) {
         Some(Flavor::Asyncio) => return apply_other(sim, u, o, op),
         _ => {}
     }
-    match obj.state {
-        ObjState::Lock(_) => lock::apply(sim, u, o, op),
+    match (&obj.state, &op) {
+        (ObjState::Lock(_), &ObjOp::Acquire { blocking, deadline }) => {
+            // The lock's own operations own nothing: forgetting spares an out-of-line drop.
+            std::mem::forget(op);
+            lock::acquire_op(sim, u, o, blocking, deadline)
+        }
+        (ObjState::Lock(_), ObjOp::Release(_)) => {
+            std::mem::forget(op);
+            lock::release_op(sim, u, o)
+        }
         _ => apply_other(sim, u, o, op),
     }
 }
