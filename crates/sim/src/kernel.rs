@@ -557,14 +557,7 @@ impl Sim {
             return Quick::Ask;
         }
         match p.runnable.head {
-            Some(head) => {
-                let n = if self.units[head.index()].ready_next.is_some() {
-                    2
-                } else {
-                    1
-                };
-                Quick::Run(head, n)
-            }
+            Some(head) => Quick::Run(head, p.runnable.len().min(2)),
             None => Quick::Nobody,
         }
     }
