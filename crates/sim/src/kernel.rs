@@ -408,7 +408,7 @@ impl Sim {
     }
 
     #[inline]
-    fn touch(&mut self, r: Resource, write: bool) {
+    pub(crate) fn touch(&mut self, r: Resource, write: bool) {
         if let Some(f) = self.footprint.as_mut() {
             f.push((r, write));
         }
@@ -844,7 +844,7 @@ impl Sim {
         // the whole empty slot out and back.
         if idle {
             self.resume(u);
-        } else {
+        } else if !crate::prims::lock::wait_again(self, u) {
             match self.units[u.index()].pending.take() {
                 Some(Op::Begin) => self.begin(u),
                 Some(op) => self.dispatch(u, op),

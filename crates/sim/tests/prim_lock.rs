@@ -189,6 +189,79 @@ fn blocked_acquire_proceeds_when_the_holder_releases() {
     assert_eq!(result_int(&t, "acquired_at"), released);
 }
 
+/// `threading.Lock` is not fair: a release wakes the oldest waiter only to try again, and a
+/// thread that releases and acquires at once takes the lock back first. The woken waiter then
+/// waits again, leaving no mark: no event, and its lane stays in one blocked span.
+#[test]
+fn a_woken_waiter_that_loses_the_lock_waits_again_without_a_trace() {
+    let t = run_with(
+        free_threaded(2),
+        0,
+        SchedulerKind::Fifo,
+        Program::new(|cx: Ctx| async move {
+            let lock = cx.lock("l");
+            let greedy = cx
+                .spawn_thread(
+                    "Greedy",
+                    Program::new(move |cx: Ctx| async move {
+                        for _ in 0..3 {
+                            lock.acquire(&cx).await?;
+                            cx.compute(ms(1)).await?;
+                            lock.release(&cx).await?;
+                        }
+                        Ok(())
+                    }),
+                )
+                .await?;
+            let patient = cx
+                .spawn_thread(
+                    "Patient",
+                    Program::new(move |cx: Ctx| async move {
+                        lock.acquire(&cx).await?;
+                        cx.set_result("patient_at", cx.now().await? as i64).await?;
+                        lock.release(&cx).await
+                    }),
+                )
+                .await?;
+            greedy.join(&cx).await?;
+            patient.join(&cx).await
+        }),
+    );
+    assert_completed(&t);
+    let name = |u: UnitId| t.units[u.index()].name.as_str();
+    let acquirers: Vec<&str> = t
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Acquire)
+        .map(|e| name(e.unit))
+        .collect();
+    assert_eq!(acquirers, ["Greedy", "Greedy", "Greedy", "Patient"]);
+    assert!(!t.events.iter().any(|e| e.kind == EventKind::AcquireTimeout));
+    // Woken by each of the first two releases, it lost the lock each time, then took it
+    // after the last one, which the causal link names.
+    let releases: Vec<usize> = (0..t.events.len())
+        .filter(|&i| t.events[i].kind == EventKind::Release)
+        .collect();
+    let patient_acquire = (0..t.events.len())
+        .find(|&i| t.events[i].kind == EventKind::Acquire && name(t.events[i].unit) == "Patient")
+        .unwrap();
+    assert!(t.links.iter().any(|l| l.kind == LinkKind::Unlock
+        && l.from as usize == releases[2]
+        && l.to as usize == patient_acquire));
+    let patient = t.units.iter().find(|u| u.name == "Patient").unwrap().id;
+    let blocked: Vec<&Span> = t
+        .spans
+        .iter()
+        .filter(|s| s.unit == patient && s.state == State::Blocked)
+        .collect();
+    assert_eq!(blocked.len(), 1, "{blocked:?}");
+    assert_eq!(blocked[0].end, result_int(&t, "patient_at") as u64);
+    assert!(
+        blocked[0].end - blocked[0].start >= 2 * ms(1),
+        "{blocked:?}"
+    );
+}
+
 #[test]
 fn plain_lock_may_be_released_by_another_thread() {
     let t = run(Program::new(|cx: Ctx| async move {

@@ -14,7 +14,7 @@
 
 use crate::error::{PyError, PyErrorKind, PyResult};
 use crate::ids::{ObjId, UnitId};
-use crate::kernel::{Sim, Wait};
+use crate::kernel::{Resource, Sim, Wait};
 use crate::prims::{ObjState, is_async, need_task, wrong_kind};
 use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, Ret};
 use crate::time::Nanos;
@@ -346,6 +346,48 @@ fn wake_oldest(sim: &mut Sim, o: ObjId) {
     } else {
         sim.retry(w);
     }
+}
+
+/// A woken waiter's `acquire()` of a threading or multiprocessing `Lock` that is still held
+/// (another thread took it first: the lock is not fair). It waits again at once, exactly as
+/// the acquire would: no event, at the back of the queue, with the same operation pending,
+/// which stays in place instead of being taken out and put back. Returns whether it did;
+/// anything else (another operation, a timeout, an RLock, asyncio, a task) goes the usual
+/// way.
+#[inline(always)]
+pub(crate) fn wait_again(sim: &mut Sim, u: UnitId) -> bool {
+    let unit = &sim.units[u.index()];
+    let Some(Op::Obj(
+        o,
+        ObjOp::Acquire {
+            blocking: true,
+            deadline: Deadline::Never,
+        },
+    )) = unit.pending
+    else {
+        return false;
+    };
+    let Some(obj) = sim.objs.get(o.index()) else {
+        return false;
+    };
+    let held = matches!(&obj.state, ObjState::Lock(l) if l.locked && !l.reentrant);
+    let usable = match obj.flavor {
+        Some(Flavor::Threading) => obj.proc == unit.info.process,
+        Some(Flavor::Multiprocessing) => true,
+        _ => false,
+    };
+    if !held || !usable || unit.in_task {
+        return false;
+    }
+    block_again(sim, u, o);
+    true
+}
+
+#[inline(never)]
+fn block_again(sim: &mut Sim, u: UnitId, o: ObjId) {
+    sim.touch(Resource::Obj(o), true);
+    sim.objs[o.index()].waiters.push_back(u);
+    sim.block(u, Wait::Obj(o), None, false);
 }
 
 /// The owner's depth, after checking that `u` owns (or, for a plain lock, that someone holds)
