@@ -1252,7 +1252,7 @@ impl Sim {
         let unit = &mut self.units[u.index()];
         unit.wait = None;
         unit.multi = None;
-        self.make_runnable(u);
+        self.runnable_now(u);
     }
 
     /// Makes a woken `u` try its pending operation again.
@@ -1267,6 +1267,13 @@ impl Sim {
     }
 
     pub(crate) fn make_runnable(&mut self, u: UnitId) {
+        self.runnable_now(u);
+    }
+
+    /// `make_runnable`, inlined into `wake`: most units become runnable there, at the end of
+    /// a compute or a wait.
+    #[inline(always)]
+    fn runnable_now(&mut self, u: UnitId) {
         let unit = &mut self.units[u.index()];
         unit.status = Status::Runnable;
         if unit.in_task
