@@ -145,10 +145,28 @@ fn owner(sim: &Sim, u: UnitId, asyncio: bool) -> UnitId {
 
 /// A lock operation; an error becomes the unit's reply. `prims::apply` sends a threading
 /// or multiprocessing lock's `acquire()` and `release()` straight to `acquire_op` and
-/// `release_op`: small functions, each reached by a jump.
+/// `release_op`: small functions, each reached by a jump. The rest (asyncio locks, the
+/// other methods) come here.
 #[inline(never)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) {
-    if let Err(e) = apply_op(sim, u, o, op) {
+    // The lock's own operations own nothing: forgetting them spares an out-of-line drop of
+    // the whole `ObjOp`.
+    let r = match op {
+        ObjOp::Acquire { blocking, deadline } => {
+            std::mem::forget(op);
+            return acquire_op(sim, u, o, blocking, deadline);
+        }
+        ObjOp::Release(_) => {
+            std::mem::forget(op);
+            return release_op(sim, u, o);
+        }
+        ObjOp::Reacquire { depth, ret } => acquire(sim, u, o, true, Deadline::Never, depth, ret),
+        ObjOp::Locked => state(sim, o)
+            .map(|l| l.locked)
+            .map(|l| sim.complete(u, Ok(Ret::Bool(l)))),
+        _ => Err(wrong_kind(sim, o, "this method")),
+    };
+    if let Err(e) = r {
         sim.complete(u, Err(e));
     }
 }
@@ -166,31 +184,6 @@ pub(crate) fn acquire_op(sim: &mut Sim, u: UnitId, o: ObjId, blocking: bool, dea
 pub(crate) fn release_op(sim: &mut Sim, u: UnitId, o: ObjId) {
     let r = release(sim, u, o).map(|()| Ret::None);
     sim.complete(u, r);
-}
-
-#[inline(always)]
-fn apply_op(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
-    // The lock's own operations own nothing: forgetting them spares an out-of-line drop of
-    // the whole `ObjOp` on every acquire and release.
-    match op {
-        ObjOp::Acquire { blocking, deadline } => {
-            std::mem::forget(op);
-            acquire(sim, u, o, blocking, deadline, 1, true)
-        }
-        ObjOp::Reacquire { depth, ret } => acquire(sim, u, o, true, Deadline::Never, depth, ret),
-        ObjOp::Release(_) => {
-            std::mem::forget(op);
-            release(sim, u, o)?;
-            sim.complete(u, Ok(Ret::None));
-            Ok(())
-        }
-        ObjOp::Locked => {
-            let l = state(sim, o)?.locked;
-            sim.complete(u, Ok(Ret::Bool(l)));
-            Ok(())
-        }
-        _ => Err(wrong_kind(sim, o, "this method")),
-    }
 }
 
 #[inline(always)]
