@@ -967,15 +967,14 @@ impl Sim {
                         );
                         return;
                     }
-                    let request = self.units[u.index()].mailbox.request.take();
-                    match request {
+                    let (head, word) = self.units[u.index()].mailbox.take_words();
+                    if head != crate::program::REQ_OP {
+                        self.dispatch_words(u, head, word);
+                        return;
+                    }
+                    match self.units[u.index()].mailbox.take_op() {
                         None => {
-                            self.finish_unit(
-                                u,
-                                Err(PyError::runtime(
-                                    "a unit awaited something that is not a simulator operation",
-                                )),
-                            );
+                            self.not_an_op(u);
                             return;
                         }
                         Some(op) if op.is_local() => {
@@ -1879,6 +1878,49 @@ impl Sim {
     }
 
     // ---- applying operations ----------------------------------------------------------------
+
+    /// Applies a request that came as words (see [`Op::into_words`]). The commonest kinds go
+    /// straight to their operation, without an `Op` in between.
+    #[inline(always)]
+    fn dispatch_words(&mut self, u: UnitId, head: u64, word: u64) {
+        use crate::program::{Deadline, ObjOp, REQ_ACQUIRE, REQ_COMPUTE, REQ_FLAG, REQ_RELEASE};
+        if self.footprint.is_some() {
+            return self.dispatch_other_words(u, head, word);
+        }
+        let obj = ObjId::new((head >> 32) as u32);
+        match head & 0xff {
+            REQ_COMPUTE => self.start_compute(u, word, None),
+            REQ_ACQUIRE => crate::prims::apply(
+                self,
+                u,
+                obj,
+                ObjOp::Acquire {
+                    blocking: head & REQ_FLAG != 0,
+                    deadline: Deadline::from_words(head, word),
+                },
+            ),
+            REQ_RELEASE => crate::prims::apply(self, u, obj, ObjOp::Release(word as u32)),
+            _ => self.dispatch_other_words(u, head, word),
+        }
+    }
+
+    #[inline(never)]
+    fn dispatch_other_words(&mut self, u: UnitId, head: u64, word: u64) {
+        match Op::from_words(head, word) {
+            Some(op) => self.dispatch(u, op),
+            None => self.not_an_op(u),
+        }
+    }
+
+    #[cold]
+    fn not_an_op(&mut self, u: UnitId) {
+        self.finish_unit(
+            u,
+            Err(PyError::runtime(
+                "a unit awaited something that is not a simulator operation",
+            )),
+        );
+    }
 
     /// Applies `op` for `u`. The two operations that dominate every program (object
     /// operations and `compute`) go straight to their handlers; `apply`, one big match for

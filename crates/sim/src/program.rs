@@ -256,6 +256,105 @@ impl Op {
     }
 }
 
+// The `kind` byte of a request in the mailbox, as for replies (see [`Answer`]): the
+// commonest operations travel as two plain words, the kind with flags and an id, and a
+// number; the rest as a whole `Op` in `Mailbox::request`. An `Op` written field by field
+// and copied out with wide loads moments later stalls the CPU on every step.
+pub(crate) const REQ_NONE: u64 = 0;
+pub(crate) const REQ_OP: u64 = 1;
+pub(crate) const REQ_COMPUTE: u64 = 2;
+pub(crate) const REQ_SLEEP: u64 = 3;
+pub(crate) const REQ_ACQUIRE: u64 = 4;
+pub(crate) const REQ_RELEASE: u64 = 5;
+pub(crate) const REQ_WAIT: u64 = 6;
+pub(crate) const REQ_GET: u64 = 7;
+
+// The head word: the kind in bits 0–7, a flag (`blocking`, `block`) in bit 8, the
+// deadline's kind in bits 9–10 (its time is the number word), an object's index in the
+// high half.
+pub(crate) const REQ_FLAG: u64 = 1 << 8;
+const REQ_DEADLINE_SHIFT: u32 = 9;
+
+impl Deadline {
+    #[inline(always)]
+    fn into_words(self) -> (u64, u64) {
+        match self {
+            Deadline::Never => (0, 0),
+            Deadline::In(t) => (1 << REQ_DEADLINE_SHIFT, t),
+            Deadline::At(t) => (2 << REQ_DEADLINE_SHIFT, t),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn from_words(head: u64, t: Nanos) -> Deadline {
+        match (head >> REQ_DEADLINE_SHIFT) & 3 {
+            0 => Deadline::Never,
+            1 => Deadline::In(t),
+            _ => Deadline::At(t),
+        }
+    }
+}
+
+impl Op {
+    /// The request as the mailbox's head and number words, or the op itself when it does
+    /// not fit them. Inlined, so that an op the caller spells out folds to its words.
+    #[inline(always)]
+    fn into_words(self) -> Result<(u64, u64), Op> {
+        let obj = |o: &ObjId| u64::from(o.number()) << 32;
+        let words = match &self {
+            Op::Compute(d) => (REQ_COMPUTE, *d),
+            Op::Sleep(d) => (REQ_SLEEP, *d),
+            Op::Obj(o, ObjOp::Acquire { blocking, deadline }) => {
+                let (dk, t) = deadline.into_words();
+                let flag = if *blocking { REQ_FLAG } else { 0 };
+                (REQ_ACQUIRE | flag | dk | obj(o), t)
+            }
+            Op::Obj(o, ObjOp::Release(n)) => (REQ_RELEASE | obj(o), u64::from(*n)),
+            Op::Obj(o, ObjOp::Wait(deadline)) => {
+                let (dk, t) = deadline.into_words();
+                (REQ_WAIT | dk | obj(o), t)
+            }
+            Op::Obj(o, ObjOp::Get { block, deadline }) => {
+                let (dk, t) = deadline.into_words();
+                let flag = if *block { REQ_FLAG } else { 0 };
+                (REQ_GET | flag | dk | obj(o), t)
+            }
+            _ => return Err(self),
+        };
+        // The kinds with words own nothing: forgetting the op spares its drop glue.
+        std::mem::forget(self);
+        Ok(words)
+    }
+
+    /// The op [`Op::into_words`] gave `head` and `word` for (`None`: not such a kind).
+    #[inline(always)]
+    pub(crate) fn from_words(head: u64, word: u64) -> Option<Op> {
+        let obj = ObjId::new((head >> 32) as u32);
+        let flag = head & REQ_FLAG != 0;
+        Some(match head & 0xff {
+            REQ_COMPUTE => Op::Compute(word),
+            REQ_SLEEP => Op::Sleep(word),
+            REQ_ACQUIRE => Op::Obj(
+                obj,
+                ObjOp::Acquire {
+                    blocking: flag,
+                    deadline: Deadline::from_words(head, word),
+                },
+            ),
+            REQ_RELEASE => Op::Obj(obj, ObjOp::Release(word as u32)),
+            REQ_WAIT => Op::Obj(obj, ObjOp::Wait(Deadline::from_words(head, word))),
+            REQ_GET => Op::Obj(
+                obj,
+                ObjOp::Get {
+                    block: flag,
+                    deadline: Deadline::from_words(head, word),
+                },
+            ),
+            _ => return None,
+        })
+    }
+}
+
 /// The kernel's answer to an operation.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Ret {
@@ -343,7 +442,11 @@ impl Answer {
 /// One request slot and one reply slot per unit.
 #[derive(Default)]
 pub(crate) struct Mailbox {
-    pub(crate) request: Cell<Option<Op>>,
+    /// The request waiting for the kernel, as [`Op::into_words`] gives it: the head word
+    /// (`REQ_NONE`: none), the number word, and the op itself when it has no words.
+    req_head: Cell<u64>,
+    req_word: Cell<u64>,
+    request: Cell<Option<Op>>,
     /// The reply waiting for the program, as [`Answer::into_words`] gives it.
     reply_kind: Cell<u64>,
     reply_word: Cell<u64>,
@@ -355,6 +458,41 @@ pub(crate) struct Mailbox {
 }
 
 impl Mailbox {
+    /// Hands `op` to the kernel. A request still waiting (a unit that awaits two operations
+    /// at once) is misuse: flagged, and the newer request stays.
+    #[inline(always)]
+    pub(crate) fn submit(&self, op: Op) {
+        if self.req_head.get() != REQ_NONE {
+            self.misuse.set(true);
+        }
+        match op.into_words() {
+            Ok((head, word)) => {
+                self.req_head.set(head);
+                self.req_word.set(word);
+            }
+            Err(op) => {
+                self.req_head.set(REQ_OP);
+                // Matching on the previous request, rather than dropping it whole, spares
+                // the drop glue in the usual case: the slot was empty.
+                if let Some(previous) = self.request.replace(Some(op)) {
+                    drop(previous);
+                }
+            }
+        }
+    }
+
+    /// Takes the waiting request's head and number words (`REQ_NONE`: none is waiting;
+    /// `REQ_OP`: the op is in [`Mailbox::take_op`]).
+    #[inline(always)]
+    pub(crate) fn take_words(&self) -> (u64, u64) {
+        (self.req_head.replace(REQ_NONE), self.req_word.get())
+    }
+
+    /// Takes the waiting request that had no words.
+    pub(crate) fn take_op(&self) -> Option<Op> {
+        self.request.take()
+    }
+
     /// Leaves a reply for the program, in the words [`Answer::into_words`] gives. A reply
     /// still waiting is replaced.
     #[inline(always)]
@@ -549,12 +687,7 @@ impl<F: FnOnce() -> Op, T: FromRet> Future for OpFuture<'_, F, T> {
     #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<PyResult<T>> {
         if let Some(make) = self.make.take() {
-            // Matching on the previous request, rather than dropping it whole, spares the
-            // drop glue in the usual case: the slot was empty.
-            if let Some(previous) = self.mailbox.request.replace(Some(make())) {
-                self.mailbox.misuse.set(true);
-                drop(previous);
-            }
+            self.mailbox.submit(make());
             return Poll::Pending;
         }
         match self.mailbox.take_answer() {
@@ -774,5 +907,67 @@ mod tests {
             mailbox.take_answer().map(Answer::unpack),
             Some(Err(PyError::runtime("new")))
         );
+    }
+
+    /// Every request that travels as words comes back as the same op, and the mailbox hands
+    /// words and whole ops back in the order of the protocol.
+    #[test]
+    fn requests_round_trip_through_the_mailbox() {
+        use super::{Deadline, Mailbox, ObjOp, Op, REQ_NONE, REQ_OP};
+        use crate::ObjId;
+        let o = ObjId::new(7);
+        let big = ObjId::new(u32::MAX - 1);
+        let deadlines = [
+            Deadline::Never,
+            Deadline::In(0),
+            Deadline::In(u64::MAX),
+            Deadline::At(12_345),
+        ];
+        let mut ops = vec![
+            Op::Compute(0),
+            Op::Compute(u64::MAX),
+            Op::Sleep(17),
+            Op::Obj(o, ObjOp::Release(1)),
+            Op::Obj(big, ObjOp::Release(u32::MAX)),
+        ];
+        for d in deadlines {
+            for flag in [false, true] {
+                ops.push(Op::acquire(o, flag, d));
+                ops.push(Op::acquire(big, flag, d));
+                ops.push(Op::Obj(
+                    o,
+                    ObjOp::Get {
+                        block: flag,
+                        deadline: d,
+                    },
+                ));
+            }
+            ops.push(Op::Obj(big, ObjOp::Wait(d)));
+        }
+        let mailbox = Mailbox::default();
+        for op in ops {
+            let want = format!("{op:?}");
+            let (head, word) = op.clone().into_words().expect("travels as words");
+            let back = Op::from_words(head, word).expect("a kind with words");
+            assert_eq!(format!("{back:?}"), want);
+            mailbox.submit(op);
+            let (head, word) = mailbox.take_words();
+            assert_eq!(
+                format!("{:?}", Op::from_words(head, word)),
+                format!("Some({want})")
+            );
+            assert_eq!(mailbox.take_words().0, REQ_NONE);
+        }
+        // An op without words travels whole.
+        mailbox.submit(Op::Print("hi".into()));
+        assert_eq!(mailbox.take_words().0, REQ_OP);
+        assert!(matches!(mailbox.take_op(), Some(Op::Print(s)) if s == "hi"));
+        assert!(!mailbox.misuse.get());
+        // A second request while one waits is misuse, whichever way each travels.
+        mailbox.submit(Op::Compute(1));
+        mailbox.submit(Op::Print("again".into()));
+        assert!(mailbox.misuse.get());
+        assert!(Op::from_words(REQ_NONE, 0).is_none());
+        assert!(Op::from_words(REQ_OP, 0).is_none());
     }
 }
