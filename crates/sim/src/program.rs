@@ -258,8 +258,8 @@ impl Op {
 
 // The `kind` byte of a request in the mailbox, as for replies (see [`Answer`]): the
 // commonest operations travel as two plain words, the kind with flags and an id, and a
-// number; the rest as a whole `Op` in `Mailbox::request`. An `Op` written field by field
-// and copied out with wide loads moments later stalls the CPU on every step.
+// number; the rest as a whole `Op` in `Mailbox::request`. The common ones then cost no
+// `Op` to build, copy out of the slot and drop (3-9 % of the events bench).
 pub(crate) const REQ_NONE: u64 = 0;
 pub(crate) const REQ_OP: u64 = 1;
 pub(crate) const REQ_COMPUTE: u64 = 2;
