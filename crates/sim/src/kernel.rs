@@ -1686,6 +1686,17 @@ impl Sim {
     }
 
     fn refresh_gil_displays(&mut self, pix: usize) {
+        if self.loops.is_empty() {
+            // No event loop: only the ready queue, walked in place (a display change leaves
+            // it as it is), with no list to collect first.
+            let mut next = self.procs[pix].runnable.head;
+            while let Some(t) = next {
+                next = self.units[t.index()].ready_next;
+                let d = self.runnable_display(t);
+                self.set_display(t, d, None, None);
+            }
+            return;
+        }
         let mut ids = std::mem::take(&mut self.scratch);
         ids.clear();
         ids.extend(self.procs[pix].runnable.iter(&self.units).map(|(_, u)| u));
