@@ -1894,23 +1894,17 @@ impl Sim {
     /// straight to their operation, without an `Op` in between.
     #[inline(always)]
     fn dispatch_words(&mut self, u: UnitId, head: u64, word: u64) {
-        use crate::program::{Deadline, ObjOp, REQ_ACQUIRE, REQ_COMPUTE, REQ_FLAG, REQ_RELEASE};
+        use crate::program::{ObjOp, REQ_ACQUIRE, REQ_COMPUTE, REQ_RELEASE, obj_from_words};
         if self.footprint.is_some() {
             return self.dispatch_other_words(u, head, word);
         }
-        let obj = ObjId::new((head >> 32) as u32);
+        let obj = obj_from_words(head);
         match head & 0xff {
             REQ_COMPUTE => self.start_compute(u, word, None),
-            REQ_ACQUIRE => crate::prims::apply(
-                self,
-                u,
-                obj,
-                ObjOp::Acquire {
-                    blocking: head & REQ_FLAG != 0,
-                    deadline: Deadline::from_words(head, word),
-                },
-            ),
-            REQ_RELEASE => crate::prims::apply(self, u, obj, ObjOp::Release(word as u32)),
+            REQ_ACQUIRE => {
+                crate::prims::apply(self, u, obj, ObjOp::acquire_from_words(head, word));
+            }
+            REQ_RELEASE => crate::prims::apply(self, u, obj, ObjOp::release_from_words(word)),
             _ => self.dispatch_other_words(u, head, word),
         }
     }

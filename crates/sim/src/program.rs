@@ -272,7 +272,7 @@ pub(crate) const REQ_GET: u64 = 7;
 // The head word: the kind in bits 0–7, a flag (`blocking`, `block`) in bit 8, the
 // deadline's kind in bits 9–10 (its time is the number word), an object's index in the
 // high half.
-pub(crate) const REQ_FLAG: u64 = 1 << 8;
+const REQ_FLAG: u64 = 1 << 8;
 const REQ_DEADLINE_SHIFT: u32 = 9;
 
 impl Deadline {
@@ -286,7 +286,7 @@ impl Deadline {
     }
 
     #[inline(always)]
-    pub(crate) fn from_words(head: u64, t: Nanos) -> Deadline {
+    fn from_words(head: u64, t: Nanos) -> Deadline {
         match (head >> REQ_DEADLINE_SHIFT) & 3 {
             0 => Deadline::Never,
             1 => Deadline::In(t),
@@ -329,19 +329,13 @@ impl Op {
     /// The op [`Op::into_words`] gave `head` and `word` for (`None`: not such a kind).
     #[inline(always)]
     pub(crate) fn from_words(head: u64, word: u64) -> Option<Op> {
-        let obj = ObjId::new((head >> 32) as u32);
+        let obj = obj_from_words(head);
         let flag = head & REQ_FLAG != 0;
         Some(match head & 0xff {
             REQ_COMPUTE => Op::Compute(word),
             REQ_SLEEP => Op::Sleep(word),
-            REQ_ACQUIRE => Op::Obj(
-                obj,
-                ObjOp::Acquire {
-                    blocking: flag,
-                    deadline: Deadline::from_words(head, word),
-                },
-            ),
-            REQ_RELEASE => Op::Obj(obj, ObjOp::Release(word as u32)),
+            REQ_ACQUIRE => Op::Obj(obj, ObjOp::acquire_from_words(head, word)),
+            REQ_RELEASE => Op::Obj(obj, ObjOp::release_from_words(word)),
             REQ_WAIT => Op::Obj(obj, ObjOp::Wait(Deadline::from_words(head, word))),
             REQ_GET => Op::Obj(
                 obj,
@@ -352,6 +346,29 @@ impl Op {
             ),
             _ => return None,
         })
+    }
+}
+
+/// The object a request's head word names.
+#[inline(always)]
+pub(crate) fn obj_from_words(head: u64) -> ObjId {
+    ObjId::new((head >> 32) as u32)
+}
+
+impl ObjOp {
+    /// The `acquire` a `REQ_ACQUIRE` request's words carry.
+    #[inline(always)]
+    pub(crate) fn acquire_from_words(head: u64, word: u64) -> ObjOp {
+        ObjOp::Acquire {
+            blocking: head & REQ_FLAG != 0,
+            deadline: Deadline::from_words(head, word),
+        }
+    }
+
+    /// The `release` a `REQ_RELEASE` request's number word carries.
+    #[inline(always)]
+    pub(crate) fn release_from_words(word: u64) -> ObjOp {
+        ObjOp::Release(word as u32)
     }
 }
 
