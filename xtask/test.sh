@@ -25,8 +25,8 @@ else
     say "python3 not found: fidelity check skipped"
 fi
 
-say "the simulator builds for wasm32-unknown-unknown on stable"
-cargo build -p interleave-sim --target wasm32-unknown-unknown --locked --release
+say "the simulator and the Python interpreter build for wasm32-unknown-unknown on stable"
+cargo build -p interleave-sim -p interleave-py --target wasm32-unknown-unknown --locked --release
 
 say "wasm in headless Chrome: the same traces and answers as natively"
 for crate in sim scenarios workloads; do

@@ -51,6 +51,8 @@ fn stdout_failed(e: &std::io::Error) -> ! {
 mod bench;
 mod explore;
 mod fidelity;
+mod pybench;
+mod pyrun;
 mod real;
 mod render;
 
@@ -112,6 +114,12 @@ enum Command {
         /// Real mode, primes: reference, faithful, fast or miller-rabin.
         #[arg(long, default_value = "faithful")]
         kernel: String,
+        /// Python programs: which CPython's switching to follow (3.11, 3.9 or 3.13t).
+        #[arg(long)]
+        python: Option<String>,
+        /// Python programs: stop after this many instructions (default 200 000 000).
+        #[arg(long)]
+        max_instructions: Option<u64>,
     },
     /// Time a real workload every way side by side (and CPython, when python3 exists).
     Bench {
@@ -216,6 +224,9 @@ enum Format {
     Text,
     Json,
     Chrome,
+    /// Python programs only: exactly what the program printed (stdout, and stderr for
+    /// tracebacks), to compare with `python3 FILE.py`.
+    Output,
 }
 
 /// A user error: exit status 2 with one line.
@@ -290,7 +301,45 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             mode,
             workers,
             kernel,
+            python,
+            max_instructions,
         } => {
+            let scheduler_kind = match (&replay, scheduler) {
+                (Some(r), _) => {
+                    interleave_sim::Schedule::decode(r).map_err(usage)?;
+                    SchedulerKind::Replay {
+                        schedule: r.clone(),
+                    }
+                }
+                (None, Sched::Fifo) => SchedulerKind::Fifo,
+                (None, Sched::Random) => SchedulerKind::Random,
+                (None, Sched::Pct) => SchedulerKind::Pct {
+                    depth: 3,
+                    expected_steps: 1000,
+                },
+            };
+            if pyrun::is_python_path(&id) {
+                if gil.is_some() {
+                    return Err(usage(
+                        "--gil is for scenarios; a Python program takes --python 3.11, 3.9 or 3.13t",
+                    ));
+                }
+                return pyrun::run(pyrun::PyRunArgs {
+                    path: &id,
+                    seed,
+                    cores,
+                    python: python.as_deref(),
+                    scheduler: scheduler_kind,
+                    format,
+                    out: out.as_deref(),
+                    max_instructions,
+                });
+            }
+            if python.is_some() || format == Format::Output {
+                return Err(usage(
+                    "--python and --format output are for Python programs (FILE.py)",
+                ));
+            }
             let s = scenario(&id)?;
             let params = s.validate(&pairs(&set)?).map_err(|e| usage(e.message))?;
             if let Some(c) = cores
@@ -375,6 +424,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 }
                 Format::Json => json_output(&s, &params, &trace)?,
                 Format::Chrome => serde_json::to_string(&chrome::to_chrome(&trace))? + "\n",
+                Format::Output => unreachable_output(),
             };
             emit(&text, out.as_deref())?;
             Ok(ExitCode::SUCCESS)
@@ -442,12 +492,15 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             if workers == Some(0) || workers.is_some_and(|w| w > 256) {
                 return Err(usage("--workers must be from 1 to 256"));
             }
-            if !["primes", "factorize", "life"].contains(&id.as_str()) {
+            if !["primes", "factorize", "life", "python"].contains(&id.as_str()) {
                 return Err(usage(format!(
-                    "no benchmark for {id:?}; benchmarks exist for primes, factorize, life"
+                    "no benchmark for {id:?}; benchmarks exist for primes, factorize, life, python"
                 )));
             }
             let python = (python != "none").then_some(python.as_str());
+            if id == "python" {
+                return pybench::run(runs, python);
+            }
             bench::run(
                 &id,
                 workers.unwrap_or_else(real::default_workers),
@@ -499,6 +552,11 @@ fn pairs(set: &[String]) -> Result<Vec<(String, String)>> {
                 .ok_or_else(|| usage(format!("--set takes name=value, got {kv:?}")))
         })
         .collect()
+}
+
+/// `--format output` was refused above for scenarios; this arm cannot be reached.
+fn unreachable_output() -> String {
+    String::new()
 }
 
 fn emit(text: &str, out: Option<&std::path::Path>) -> Result<()> {

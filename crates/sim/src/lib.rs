@@ -58,4 +58,4 @@ pub use trace::{
     Span, State, Trace, UnitError, UnitInfo, UnitKind, UnitMetrics, WaitEdge,
 };
 pub use units::{ContextVar, Handle, Process, Task, Thread, Timer};
-pub use value::Value;
+pub use value::{Opaque, Value};

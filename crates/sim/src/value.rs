@@ -22,6 +22,26 @@ pub enum Value {
     Float(f64),
     Str(String),
     List(Vec<Value>),
+    /// An object of an interpreted Python program that the simulator carries without looking
+    /// inside (an instance, a tuple, a sentinel): the interpreter keeps the object itself and
+    /// gives the simulator its handle, its text and its size.
+    Opaque(Box<Opaque>),
+}
+
+/// What the simulator knows of an interpreter's object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Opaque {
+    /// The interpreter's handle for the object.
+    pub id: u64,
+    /// Python's `repr` of it, for event texts.
+    pub repr: String,
+    /// Python's type name, for error messages.
+    pub type_name: String,
+    /// The estimated pickled size in bytes.
+    pub size: u64,
+    /// For a tuple, its items: what ordering (`PriorityQueue`) compares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<Value>>,
 }
 
 impl Value {
@@ -58,6 +78,7 @@ impl Value {
             Value::Float(_) => "float",
             Value::Str(_) => "str",
             Value::List(_) => "list",
+            Value::Opaque(_) => "object",
         }
     }
 
@@ -70,6 +91,7 @@ impl Value {
             Value::Float(f) => *f != 0.0,
             Value::Str(s) => !s.is_empty(),
             Value::List(v) => !v.is_empty(),
+            Value::Opaque(_) => true,
         }
     }
 
@@ -80,6 +102,7 @@ impl Value {
             Value::Int(_) | Value::Float(_) => 12,
             Value::Str(s) => 8 + s.len() as u64,
             Value::List(v) => 8 + v.iter().map(Value::pickled_size).sum::<u64>(),
+            Value::Opaque(o) => o.size,
         }
     }
 
@@ -92,7 +115,17 @@ impl Value {
             Float(f) => Some(*f),
             _ => Option::None,
         };
+        let type_name = |v: &Value| match v {
+            Opaque(o) => o.type_name.clone(),
+            other => other.type_name().to_string(),
+        };
         match (self, other) {
+            (Opaque(a), Opaque(b)) if a.items.is_some() && b.items.is_some() => {
+                let (Some(x), Some(y)) = (&a.items, &b.items) else {
+                    return Ok(Ordering::Equal);
+                };
+                Value::List(x.clone()).py_cmp(&Value::List(y.clone()))
+            }
             (Int(a), Int(b)) => Ok(a.cmp(b)),
             (Str(a), Str(b)) => Ok(a.cmp(b)),
             (List(a), List(b)) => {
@@ -112,8 +145,8 @@ impl Value {
                     PyErrorKind::TypeError,
                     format!(
                         "'<' not supported between instances of '{}' and '{}'",
-                        self.type_name(),
-                        other.type_name()
+                        type_name(self),
+                        type_name(other)
                     ),
                 )),
             },
@@ -141,6 +174,7 @@ impl fmt::Display for Value {
                 }
                 f.write_str("]")
             }
+            Value::Opaque(o) => f.write_str(&o.repr),
         }
     }
 }

@@ -1,0 +1,141 @@
+# Built-ins written in Python, used when their argument is a generator or a user iterator:
+# iterating in Python keeps every step on the interpreter's own frame stack, so a generator
+# that blocks (on a queue, a lock, a sleep) works inside list(), sum(), sorted() ...
+
+
+def _list(it):
+    out = []
+    for x in it:
+        out.append(x)
+    return out
+
+
+def _tuple(it):
+    return tuple(_list(it))
+
+
+def _set(it):
+    return set(_list(it))
+
+
+def _dict(it, **kw):
+    d = {}
+    for k, v in it:
+        d[k] = v
+    d.update(kw)
+    return d
+
+
+def _sum(it, start=0):
+    total = start
+    for x in it:
+        total = total + x
+    return total
+
+
+def _any(it):
+    for x in it:
+        if x:
+            return True
+    return False
+
+
+def _all(it):
+    for x in it:
+        if not x:
+            return False
+    return True
+
+
+def _min(it, **kw):
+    return min(_list(it), **kw)
+
+
+def _max(it, **kw):
+    return max(_list(it), **kw)
+
+
+def _sorted(it, **kw):
+    return sorted(_list(it), **kw)
+
+
+def _join(sep, it):
+    return sep.join(_list(it))
+
+
+def _extend(lst, it):
+    for x in it:
+        lst.append(x)
+
+
+def _enumerate(it, start=0):
+    n = start
+    for x in it:
+        yield (n, x)
+        n += 1
+
+
+def _zip(*its):
+    iters = [iter(i) for i in its]
+    if not iters:
+        return
+    while True:
+        row = []
+        for i in iters:
+            try:
+                row.append(next(i))
+            except StopIteration:
+                return
+        yield tuple(row)
+
+
+def _map(f, *its):
+    if len(its) == 1:
+        for x in its[0]:
+            yield f(x)
+    else:
+        for args in _zip(*its):
+            yield f(*args)
+
+
+def _filter(f, it):
+    for x in it:
+        if (x if f is None else f(x)):
+            yield x
+
+
+def _iter_call(f, sentinel):
+    while True:
+        v = f()
+        if v == sentinel:
+            return
+        yield v
+
+
+def _seq_iter(obj):
+    i = 0
+    while True:
+        try:
+            v = obj[i]
+        except (IndexError, StopIteration):
+            return
+        yield v
+        i += 1
+
+
+def _cond_wait_for(cond, predicate, timeout=None):
+    import time
+    end = None
+    waittime = timeout
+    result = predicate()
+    while not result:
+        if waittime is not None:
+            if end is None:
+                end = time.monotonic() + waittime
+            else:
+                waittime = end - time.monotonic()
+                if waittime <= 0:
+                    break
+        cond.wait(waittime)
+        result = predicate()
+    return result

@@ -1,0 +1,494 @@
+//! Running a program: compile once ([`Compiled`]), then build a fresh simulator [`Program`]
+//! per run. Each simulated thread is a unit whose body drives a [`Vm`]: it charges the CPU time
+//! the VM reports at eval-breaker points with `Ctx::compute`, performs the blocking calls the
+//! VM hands out, and resumes it with their replies. Uncaught exceptions print as CPython prints
+//! them.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use interleave_sim::{Ctx, Program, PyError, PyErrorKind, Value};
+
+use crate::code::Code;
+use crate::error::SourceError;
+use crate::natives::{self, Reply};
+use crate::obj::*;
+use crate::vm::{Args, Exit, Vm};
+use crate::world::{Console, Model, PyCosts, Shared, World};
+
+/// Settings of one run of a program.
+#[derive(Clone, Debug)]
+pub struct PyOptions {
+    pub model: Model,
+    pub costs: PyCosts,
+    /// Charge CPU time in pieces of at least this much (virtual ns).
+    pub flush_ns: u64,
+    pub max_instructions: u64,
+    pub max_items: usize,
+    pub filename: String,
+    pub seed: u64,
+    pub cores: u32,
+    pub switch_interval_s: f64,
+}
+
+impl Default for PyOptions {
+    fn default() -> Self {
+        PyOptions {
+            model: Model::Py311,
+            costs: PyCosts::default(),
+            flush_ns: 50_000,
+            max_instructions: 200_000_000,
+            max_items: 10_000_000,
+            filename: "main.py".to_string(),
+            seed: 0,
+            cores: 2,
+            switch_interval_s: 0.005,
+        }
+    }
+}
+
+impl PyOptions {
+    /// The machine a program runs on by default: the model decides the GIL.
+    pub fn machine(&self) -> interleave_sim::Machine {
+        interleave_sim::Machine {
+            gil: self.model.gil(),
+            cores: self.cores,
+            ..interleave_sim::Machine::default()
+        }
+    }
+}
+
+/// Everything one run produced.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    pub trace: interleave_sim::Trace,
+    pub stdout: String,
+    pub stderr: String,
+    pub exit_code: i32,
+    /// Bytecode instructions executed by all threads.
+    pub instructions: u64,
+}
+
+/// Why a program did not run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunError {
+    /// It does not parse, or uses a construct the playground does not run.
+    Source(SourceError),
+    /// The machine or scheduler settings were refused.
+    Settings(String),
+}
+
+/// Compiles and runs a program once on `machine` (see [`PyOptions::machine`]).
+pub fn run_program(
+    src: &str,
+    opts: &PyOptions,
+    machine: interleave_sim::Machine,
+    scheduler: &interleave_sim::SchedulerKind,
+) -> Result<RunResult, RunError> {
+    let compiled = compile(src, &opts.filename).map_err(RunError::Source)?;
+    compiled
+        .run(opts, machine, scheduler)
+        .map_err(RunError::Settings)
+}
+
+/// A parsed and compiled program, ready to run any number of times.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub code: Rc<Code>,
+    pub source: Rc<Vec<String>>,
+}
+
+/// Parses and compiles a program.
+pub fn compile(src: &str, filename: &str) -> Result<Compiled, SourceError> {
+    let module = crate::lower::parse(src)?;
+    let code = crate::compile::compile_module(&module, "<module>", filename)?;
+    Ok(Compiled {
+        code,
+        source: Rc::new(src.lines().map(str::to_string).collect()),
+    })
+}
+
+/// What a run printed, readable after the simulation ends.
+#[derive(Debug, Clone, Default)]
+pub struct RunOutput {
+    pub console: Rc<RefCell<Console>>,
+    /// 0, or 1 after an uncaught exception in the main thread, or `sys.exit`'s code.
+    pub exit_code: Rc<Cell<i32>>,
+    /// Instructions executed by all threads (read after the run).
+    pub instructions: Rc<Cell<u64>>,
+}
+
+impl Compiled {
+    /// Runs the program once.
+    pub fn run(
+        &self,
+        opts: &PyOptions,
+        machine: interleave_sim::Machine,
+        scheduler: &interleave_sim::SchedulerKind,
+    ) -> Result<RunResult, String> {
+        let (program, out) = self.program(opts);
+        let trace = interleave_sim::simulate(machine, opts.seed, scheduler, program)?;
+        let instructions = out.instructions.get();
+        let console = out.console.borrow().clone();
+        let mut exit_code = out.exit_code.get();
+        if !matches!(trace.outcome, Some(interleave_sim::Outcome::Completed)) && exit_code == 0 {
+            exit_code = 1;
+        }
+        Ok(RunResult {
+            trace,
+            stdout: console.stdout,
+            stderr: console.stderr,
+            exit_code,
+            instructions,
+        })
+    }
+
+    /// A fresh program for one run, and the handle to its output.
+    pub fn program(&self, opts: &PyOptions) -> (Program, RunOutput) {
+        let shared = Rc::new(Shared {
+            types: crate::world::all_types(),
+            model: opts.model,
+            costs: opts.costs,
+            flush_ns: opts.flush_ns.max(1),
+            console: RefCell::new(Console::default()),
+            max_instructions: opts.max_instructions,
+            max_items: opts.max_items,
+            filename: Rc::from(opts.filename.as_str()),
+            source: self.source.clone(),
+            next_pid: Cell::new(1001),
+            cores: opts.cores,
+            objects: RefCell::new(BTreeMap::new()),
+            next_object: Cell::new(1),
+            instructions: Rc::new(Cell::new(0)),
+            exit_code: Rc::new(Cell::new(0)),
+        });
+        let out = RunOutput {
+            console: Rc::new(RefCell::new(Console::default())),
+            exit_code: shared.exit_code.clone(),
+            instructions: shared.instructions.clone(),
+        };
+        let code = self.code.clone();
+        let console = out.console.clone();
+        let seed = opts.seed;
+        let switch = opts.switch_interval_s;
+        let program = Program::new(move |cx: Ctx| async move {
+            let world = Rc::new(World::new(shared.clone(), 1000, 999, seed, switch));
+            let main = world.main.clone();
+            let mut vm = Vm::new(world.clone(), cx.clone(), Val::None);
+            vm.start_module(code, main);
+            let r = drive(&cx, &mut vm).await;
+            if let Err(e) = r {
+                report_main_error(&mut vm, &e);
+            }
+            run_atexit(&cx, &mut vm).await;
+            *console.borrow_mut() = shared.console.borrow().clone();
+            Ok(Value::None)
+        });
+        (program, out)
+    }
+}
+
+/// The unit body of a thread started with `Thread.start()`: runs `run` (the bound method).
+pub fn thread_program(world: Rc<World>, run: Val, thread: Val) -> Program {
+    Program::new(move |cx: Ctx| async move {
+        let mut vm = Vm::new(world.clone(), cx.clone(), thread.clone());
+        let r = match vm.start(run, Args::default()) {
+            Some(Exit::Done(ns, v)) => {
+                charge(&cx, ns).await;
+                Ok(v)
+            }
+            Some(Exit::Error(ns, e)) => {
+                charge(&cx, ns).await;
+                Err(e)
+            }
+            Some(Exit::Sim(ns, call)) => {
+                charge(&cx, ns).await;
+                let reply = perform(&cx, &vm, call).await;
+                vm.resume(reply);
+                drive(&cx, &mut vm).await
+            }
+            Some(Exit::Charge(ns)) => {
+                charge(&cx, ns).await;
+                drive(&cx, &mut vm).await
+            }
+            None => drive(&cx, &mut vm).await,
+        };
+        if let Err(e) = r {
+            report_thread_error(&cx, &mut vm, &thread, e).await;
+        }
+        Ok(Value::None)
+    })
+}
+
+async fn charge(cx: &Ctx, ns: u64) {
+    if ns > 0 {
+        let _ = cx.compute(ns).await;
+    }
+}
+
+async fn perform(cx: &Ctx, vm: &Vm, call: natives::SimCall) -> Result<Val, Val> {
+    match call.perform(cx.clone()).await {
+        Ok(Reply::Val(v)) => Ok(v),
+        Ok(Reply::Sim(v)) => Ok(natives::from_sim(vm, v)),
+        Err(e) => Err(natives::exc_from_sim(vm, e)),
+    }
+}
+
+/// Runs the VM to its end, serving its requests.
+pub async fn drive(cx: &Ctx, vm: &mut Vm) -> Result<Val, Val> {
+    loop {
+        let before = vm.instructions;
+        let exit = vm.run();
+        let shared = &vm.world.shared;
+        shared
+            .instructions
+            .set(shared.instructions.get() + (vm.instructions - before));
+        if shared.instructions.get() > shared.max_instructions {
+            let e = vm.limit_exceeded();
+            vm.frames.clear();
+            return Err(e);
+        }
+        match exit {
+            Exit::Charge(ns) => {
+                if let Err(e) = cx.compute(ns).await {
+                    vm.resume(Err(natives::exc_from_sim(vm, e)));
+                }
+            }
+            Exit::Sim(ns, call) => {
+                if ns > 0
+                    && let Err(e) = cx.compute(ns).await
+                {
+                    vm.resume(Err(natives::exc_from_sim(vm, e)));
+                    continue;
+                }
+                let reply = perform(cx, vm, call).await;
+                vm.resume(reply);
+            }
+            Exit::Done(ns, v) => {
+                charge(cx, ns).await;
+                return Ok(v);
+            }
+            Exit::Error(ns, e) => {
+                charge(cx, ns).await;
+                return Err(e);
+            }
+        }
+    }
+}
+
+fn exit_code_of(vm: &mut Vm, e: &Val) -> Option<i32> {
+    if !vm.world.is_instance_of(e, "SystemExit") {
+        return None;
+    }
+    let args = vm.world.exc_data(e, |d| d.args.clone()).unwrap_or_default();
+    Some(match args.first() {
+        None | Some(Val::None) => 0,
+        Some(Val::Int(i)) => *i as i32,
+        Some(other) => {
+            let text = vm.str_of(other).unwrap_or_default();
+            vm.world
+                .shared
+                .console
+                .borrow_mut()
+                .stderr
+                .push_str(&format!("{text}\n"));
+            1
+        }
+    })
+}
+
+fn report_main_error(vm: &mut Vm, e: &Val) {
+    if let Some(code) = exit_code_of(vm, e) {
+        vm.world.shared.exit_code.set(code);
+        return;
+    }
+    let text = format_exception(vm, e);
+    vm.world.shared.console.borrow_mut().stderr.push_str(&text);
+    vm.world.shared.exit_code.set(1);
+}
+
+async fn report_thread_error(cx: &Ctx, vm: &mut Vm, thread: &Val, e: Val) {
+    if vm.world.is_instance_of(&e, "SystemExit") {
+        return;
+    }
+    // A program's own threading.excepthook gets the exception instead of the default report.
+    let hook = match vm.world.modules.borrow().get("threading") {
+        Some(Val::Module(m)) => m
+            .get("excepthook")
+            .filter(|h| !h.is(&m.get("__excepthook__").unwrap_or_default())),
+        _ => None,
+    };
+    if let Some(hook) = hook {
+        let args_cls = match vm.world.modules.borrow().get("threading") {
+            Some(Val::Module(m)) => m.get("ExceptHookArgs"),
+            _ => None,
+        };
+        if let Some(cls) = args_cls {
+            let exc_type = Val::Class(vm.world.class_of(&e));
+            let made = vm.call_nested(
+                cls,
+                Args::new(vec![exc_type, e.clone(), Val::None, thread.clone()]),
+            );
+            if let Ok(args) = made {
+                vm.frames.clear();
+                if let Some(exit) = vm.start(hook, Args::new(vec![args])) {
+                    if let Exit::Error(_, e2) = exit {
+                        let text = format_exception(vm, &e2);
+                        vm.world.shared.console.borrow_mut().stderr.push_str(&text);
+                    }
+                    return;
+                }
+                if let Err(e2) = drive(cx, vm).await {
+                    let text = format_exception(vm, &e2);
+                    vm.world.shared.console.borrow_mut().stderr.push_str(&text);
+                }
+                return;
+            }
+        }
+    }
+    let name = match vm.getattr(thread, "name") {
+        Ok(Val::Str(s)) => s.to_string(),
+        _ => cx_name(cx),
+    };
+    let mut text = format!("Exception in thread {name}:\n");
+    text.push_str(&format_exception_in_thread(vm, &e));
+    vm.world.shared.console.borrow_mut().stderr.push_str(&text);
+    let _ = cx;
+}
+
+fn cx_name(cx: &Ctx) -> String {
+    format!("Thread-{}", cx.id().0)
+}
+
+async fn run_atexit(cx: &Ctx, vm: &mut Vm) {
+    let callbacks: Vec<(Val, Vec<Val>)> = std::mem::take(&mut *vm.world.atexit.borrow_mut());
+    for (f, args) in callbacks.into_iter().rev() {
+        vm.frames.clear();
+        let r = match vm.start(f, Args::new(args)) {
+            Some(Exit::Error(_, e)) => Err(e),
+            Some(_) => Ok(Val::None),
+            None => drive(cx, vm).await,
+        };
+        if let Err(e) = r {
+            let text = format!(
+                "Exception ignored in atexit callback:\n{}",
+                format_exception(vm, &e)
+            );
+            vm.world.shared.console.borrow_mut().stderr.push_str(&text);
+        }
+    }
+}
+
+/// The name CPython prints for an exception's class.
+fn exc_type_name(vm: &Vm, e: &Val) -> String {
+    let c = vm.world.class_of(e);
+    match &*c.module {
+        "builtins" | "__main__" => c.qualname.to_string(),
+        m => format!("{m}.{}", c.qualname),
+    }
+}
+
+fn exc_line(vm: &mut Vm, e: &Val) -> String {
+    let name = exc_type_name(vm, e);
+    let msg = vm.str_of(e).unwrap_or_default();
+    if msg.is_empty() {
+        format!("{name}\n")
+    } else {
+        format!("{name}: {msg}\n")
+    }
+}
+
+fn source_line(vm: &Vm, file: &str, line: u32) -> Option<String> {
+    if file == &*vm.world.shared.filename {
+        let l = vm.world.shared.source.get(line.checked_sub(1)? as usize)?;
+        let t = l.trim();
+        if t.is_empty() {
+            return None;
+        }
+        return Some(t.to_string());
+    }
+    None
+}
+
+/// Formats an exception with its traceback (and chained exceptions) as CPython does.
+pub fn format_exception(vm: &mut Vm, e: &Val) -> String {
+    format_chain(vm, e, false, 0)
+}
+
+fn format_exception_in_thread(vm: &mut Vm, e: &Val) -> String {
+    format_chain(vm, e, true, 0)
+}
+
+fn format_chain(vm: &mut Vm, e: &Val, in_thread: bool, depth: usize) -> String {
+    let mut out = String::new();
+    if depth < 10 {
+        let (cause, context, suppress) = vm
+            .world
+            .exc_data(e, |d| {
+                (d.cause.clone(), d.context.clone(), d.suppress_context)
+            })
+            .unwrap_or((None, None, false));
+        if let Some(c) = cause {
+            out.push_str(&format_chain(vm, &c, in_thread, depth + 1));
+            out.push_str(
+                "\nThe above exception was the direct cause of the following exception:\n\n",
+            );
+        } else if let (Some(c), false) = (context, suppress) {
+            out.push_str(&format_chain(vm, &c, in_thread, depth + 1));
+            out.push_str(
+                "\nDuring handling of the above exception, another exception occurred:\n\n",
+            );
+        }
+    }
+    let tb = vm
+        .world
+        .exc_data(e, |d| d.traceback.clone())
+        .unwrap_or_default();
+    if !tb.is_empty() || in_thread {
+        out.push_str("Traceback (most recent call last):\n");
+    }
+    let mut entries: Vec<(String, u32, String, Option<String>)> = Vec::new();
+    for entry in &tb {
+        let file = entry.file.to_string();
+        let name = entry.name.to_string();
+        let text = source_line(vm, &file, entry.line);
+        entries.push((file, entry.line, name, text));
+    }
+    if in_thread && depth == 0 {
+        // CPython's frames of a thread's start-up (threading.py, 3.11.7's line numbers).
+        let mut fixed = vec![(
+            "<stdlib>/threading.py".to_string(),
+            1045,
+            "_bootstrap_inner".to_string(),
+            Some("self.run()".to_string()),
+        )];
+        for e in entries.drain(..) {
+            if e.0 == "<stdlib>/threading.py" && e.2 == "run" {
+                fixed.push((
+                    e.0,
+                    982,
+                    e.2,
+                    Some("self._target(*self._args, **self._kwargs)".to_string()),
+                ));
+            } else {
+                fixed.push(e);
+            }
+        }
+        entries = fixed;
+    }
+    for (file, line, name, text) in entries {
+        out.push_str(&format!("  File \"{file}\", line {line}, in {name}\n"));
+        if let Some(t) = text {
+            out.push_str(&format!("    {t}\n"));
+        }
+    }
+    out.push_str(&exc_line(vm, e));
+    out
+}
+
+/// The simulator error a unit's body returns when Python code failed in a way the trace
+/// should show (not used for ordinary uncaught exceptions, which CPython only prints).
+pub fn sim_error(msg: &str) -> PyError {
+    PyError::new(PyErrorKind::RuntimeError, msg)
+}

@@ -1,0 +1,157 @@
+//! The corpus: every program in `tests/corpus/` runs under the interpreter and must print
+//! exactly what CPython 3.11 printed (stdout byte for byte; stderr without the `^~~~` marker
+//! lines of CPython's fine-grained error locations, which the interpreter does not draw; the
+//! exit code). Programs that need a level not built yet are listed in `PENDING` with the
+//! reason; the test also checks that they still fail, so the list cannot go stale.
+
+use std::path::Path;
+
+use interleave_py::{PyOptions, run_program};
+use interleave_sim::SchedulerKind;
+
+/// Programs that need what the interpreter does not have yet, with the reason.
+const PENDING: &[(&str, &str)] = &[
+    ("014_sets", "frozenset is printed as a set"),
+    (
+        "051_queue_join",
+        "Queue.unfinished_tasks needs a simulator query",
+    ),
+    ("055_mp_process", "multiprocessing (level 2, processes)"),
+    ("056_mp_queue", "multiprocessing"),
+    ("057_mp_pipe", "multiprocessing"),
+    ("058_mp_value_array", "multiprocessing"),
+    ("059_mp_subclass", "multiprocessing"),
+    ("062_async_basic", "asyncio (level 3)"),
+    ("063_async_tasks", "asyncio"),
+    ("064_gather", "asyncio"),
+    ("065_wait_for", "asyncio"),
+    ("066_async_queue", "asyncio"),
+    ("067_async_lock_event", "asyncio"),
+    ("068_async_semaphore", "asyncio"),
+    ("069_as_completed", "asyncio"),
+    ("070_task_names", "asyncio"),
+    ("071_blocking_loop", "asyncio"),
+    ("073_async_cancel", "asyncio"),
+    ("074_async_iter_ctx", "asyncio"),
+    ("075_pool_map", "multiprocessing.Pool (level 4)"),
+    ("076_thread_pool", "concurrent.futures (level 4)"),
+    ("077_process_pool", "concurrent.futures (level 4)"),
+    (
+        "078_functools_itertools",
+        "functools.lru_cache's cache_info",
+    ),
+    ("079_collections", "namedtuple is not a tuple subclass"),
+    ("080_manager", "multiprocessing.Manager (level 4)"),
+    ("081_contextvars", "contextvars (level 4)"),
+    ("082_to_thread", "asyncio.to_thread (level 3)"),
+];
+
+fn without_markers(s: &str) -> String {
+    s.lines()
+        .filter(|l| {
+            let t = l.trim();
+            t.is_empty() || !t.chars().all(|c| c == '^' || c == '~')
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+struct Outcome {
+    name: String,
+    ok: bool,
+    why: String,
+}
+
+fn check(path: &Path) -> Outcome {
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let src = std::fs::read_to_string(path).unwrap_or_default();
+    let expect = |ext: &str| std::fs::read_to_string(path.with_extension(ext)).ok();
+    let want_out = expect("out").unwrap_or_default();
+    let want_err = expect("err").unwrap_or_default();
+    let want_code: i32 = expect("code")
+        .and_then(|c| c.trim().parse().ok())
+        .unwrap_or(0);
+    let opts = PyOptions {
+        filename: format!("{name}.py"),
+        seed: 1,
+        ..PyOptions::default()
+    };
+    let r = match run_program(&src, &opts, opts.machine(), &SchedulerKind::Random) {
+        Ok(r) => r,
+        Err(e) => {
+            return Outcome {
+                name,
+                ok: false,
+                why: format!("did not run: {e:?}"),
+            };
+        }
+    };
+    let mut why = String::new();
+    if r.stdout != want_out {
+        why.push_str(&format!(
+            "stdout differs:\n--- got\n{}--- want\n{}",
+            r.stdout, want_out
+        ));
+    }
+    if without_markers(&r.stderr) != without_markers(&want_err) {
+        why.push_str(&format!(
+            "stderr differs:\n--- got\n{}--- want\n{}",
+            r.stderr, want_err
+        ));
+    }
+    if r.exit_code != want_code {
+        why.push_str(&format!("exit code {} (want {want_code})\n", r.exit_code));
+    }
+    Outcome {
+        name,
+        ok: why.is_empty(),
+        why,
+    }
+}
+
+#[test]
+fn corpus_matches_cpython() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut programs: Vec<_> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "py")
+                && p.file_name().is_some_and(|n| n != "expect.py")
+        })
+        .collect();
+    programs.sort();
+    assert!(
+        programs.len() >= 60,
+        "the corpus has {} programs",
+        programs.len()
+    );
+    let mut failures = Vec::new();
+    let mut stale = Vec::new();
+    let mut passed = 0;
+    for p in &programs {
+        let o = check(p);
+        let pending = PENDING.iter().any(|(n, _)| *n == o.name);
+        match (o.ok, pending) {
+            (true, false) => passed += 1,
+            (true, true) => stale.push(o.name),
+            (false, false) => failures.push(format!("{}:\n{}", o.name, o.why)),
+            (false, true) => {}
+        }
+    }
+    println!(
+        "corpus: {passed} match CPython, {} pending, of {}",
+        PENDING.len(),
+        programs.len()
+    );
+    assert!(
+        stale.is_empty(),
+        "these now match CPython: remove them from PENDING: {stale:?}"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

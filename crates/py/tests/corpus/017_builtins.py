@@ -1,0 +1,27 @@
+# level: 1 — iteration builtins: enumerate, zip, sorted, reversed, min/max, sum, any, all, map, filter
+names = ["delta", "alpha", "charlie", "bravo"]
+scores = [72, 95, 88, 95]
+for i, name in enumerate(names, start=1):
+    print(i, name)
+print(list(zip(names, scores)))
+print(list(zip("ab", range(10))), dict(zip(names, scores)))
+print(sorted(names), sorted(names, reverse=True), sorted(names, key=len))
+print(sorted(zip(scores, names), reverse=True))
+print(sorted(names, key=lambda n: (-len(n), n)))
+print(list(reversed(names)), list(reversed(range(4))))
+print(min(scores), max(scores), min(names, key=len), max(names, key=lambda n: n[-1]))
+print(max(zip(scores, names)), min([], default="empty"), max(3, 9, 2))
+print(sum(scores), sum(scores, 100), sum([0.5, 0.25]), sum(range(101)))
+print(any([0, "", None]), any([0, 1]), all([]), all([1, "x", [0]]), all([1, 0]))
+print(list(map(str.upper, names)), list(map(lambda a, b: a * b, [1, 2, 3], [4, 5, 6])))
+print(list(filter(lambda s: s > 80, scores)), list(filter(None, [0, 1, "", "a", None])))
+print(abs(-3), abs(2.5), isinstance(3, int), isinstance(True, int), isinstance("x", (int, str)))
+print(len(names), len("four"), len({}), len(range(0, 10, 3)))
+best = max(range(len(scores)), key=lambda i: scores[i])
+print("first best index:", best, names[best])
+unzipped = list(zip(*[(1, "a"), (2, "b"), (3, "c")]))
+print(unzipped)
+print(callable(len), callable(5), callable(lambda: 0))
+ranking = sorted(enumerate(scores), key=lambda p: p[1], reverse=True)
+print(ranking, [names[i] for i, _ in ranking])
+print(pow(2, 8), divmod(100, 7), round(7 / 2), chr(ord("a") + 1), sorted("banana"))
