@@ -187,6 +187,10 @@ enum Command {
         /// The Python interpreter.
         #[arg(long, default_value = "python3")]
         python: String,
+        /// Compare CPython with the scenario's Python program run by Interleave's own
+        /// interpreter, instead of with the scenario's simulated model.
+        #[arg(long)]
+        interpreted: bool,
     },
 }
 
@@ -522,6 +526,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             seeds,
             only,
             python,
+            interpreted,
         } => {
             let only: Option<Vec<String>> =
                 only.map(|o| o.split(',').map(|s| s.trim().to_string()).collect());
@@ -530,7 +535,12 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                     scenario(id)?;
                 }
             }
-            fidelity::run(&python, runs, seeds, only.as_deref())
+            let against = if interpreted {
+                fidelity::Against::Interpreter
+            } else {
+                fidelity::Against::Simulator
+            };
+            fidelity::run(&python, runs, seeds, only.as_deref(), against)
         }
     }
 }

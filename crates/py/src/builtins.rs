@@ -39,6 +39,7 @@ fn new_class(
         dict: RefCell::new(Attrs::default()),
         builtin,
         ctor,
+        has_props: std::cell::Cell::new(false),
     });
     let mut mro = vec![cls.clone()];
     if let Some(b) = bases.first() {

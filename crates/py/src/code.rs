@@ -191,6 +191,20 @@ pub struct Code {
     pub is_generator: bool,
     pub is_coroutine: bool,
     pub first_line: u32,
+    /// Where each global name was last found, per name: checked against the dicts' identity
+    /// and version before use, so a stale entry is never read.
+    pub global_cache: std::cell::RefCell<Vec<GlobalSlot>>,
+}
+
+/// A cached global lookup: the module's globals (by address) at a version, and where the
+/// name was: in the globals at a position, or in the builtins at a position and version.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GlobalSlot {
+    pub globals: usize,
+    pub version: u64,
+    pub pos: usize,
+    /// `Some(builtins version)` when the name came from the builtins.
+    pub builtins: Option<u64>,
 }
 
 impl Code {

@@ -684,9 +684,11 @@ impl<'a> Compiler<'a> {
                 is_generator: false,
                 is_coroutine: false,
                 first_line: 1,
+                global_cache: Default::default(),
             });
         };
         let sc = &self.table.scopes[u.scope];
+        let nnames = u.names.len();
         let cell_params = u
             .cellvars
             .iter()
@@ -715,6 +717,7 @@ impl<'a> Compiler<'a> {
             is_generator: sc.is_generator,
             is_coroutine: sc.is_async,
             first_line: u.first_line,
+            global_cache: std::cell::RefCell::new(vec![Default::default(); nnames]),
         })
     }
 

@@ -246,7 +246,11 @@ pub fn install_threading(t: &mut Types) {
         set(&c, "__enter__", sem_acquire);
         set(&c, "release", sem_release);
         set(&c, "__exit__", sem_exit);
-        set(&c, "_value", sem_value);
+        c.dict.borrow_mut().set(
+            Rc::from("_value"),
+            Val::Property(Rc::new([native("_value", sem_value), Val::None, Val::None])),
+        );
+        c.has_props.set(true);
         t.by_name.insert(name, c);
     }
     let ev = native_class(t, "Event", "threading");
@@ -282,6 +286,7 @@ pub fn install_threading(t: &mut Types) {
             Val::None,
         ])),
     );
+    bar.has_props.set(true);
     bar.dict.borrow_mut().set(
         Rc::from("broken"),
         Val::Property(Rc::new([

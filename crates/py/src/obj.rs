@@ -186,6 +186,29 @@ impl Dict {
         self.entries.get(i)?.as_ref().map(|e| &e.2)
     }
 
+    /// The raw position of a key's entry (stable until `version` changes).
+    pub fn position(&self, key: &Key) -> Option<usize> {
+        self.index.get(key).copied()
+    }
+
+    /// The value at a raw position from [`Dict::position`].
+    #[inline]
+    pub fn value_at(&self, pos: usize) -> Option<&Val> {
+        self.entries.get(pos)?.as_ref().map(|e| &e.2)
+    }
+
+    /// Replaces the value at a raw position (the key stays).
+    #[inline]
+    pub fn set_value_at(&mut self, pos: usize, v: Val) -> bool {
+        match self.entries.get_mut(pos) {
+            Some(Some(e)) => {
+                e.2 = v;
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub fn get_str(&self, key: &str) -> Option<&Val> {
         self.get(&Key::Str(Rc::from(key)))
     }
@@ -368,6 +391,9 @@ pub struct Class {
     pub builtin: Builtin,
     /// A built-in type's constructor (`int(...)`, `list(...)`); called with the class first.
     pub ctor: Option<crate::vm::NativeFn>,
+    /// Whether the class or a base has a property: only then must attribute loads consult
+    /// the class before the instance (data descriptors win), which is the slow order.
+    pub has_props: std::cell::Cell<bool>,
 }
 
 impl Class {

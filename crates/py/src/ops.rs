@@ -1405,6 +1405,11 @@ impl Vm {
     pub fn getattr(&mut self, obj: &Val, name: &str) -> Res<Val> {
         match obj {
             Val::Obj(o) => {
+                if !o.class.has_props.get() {
+                    if let Some(v) = o.attrs.borrow().get(name) {
+                        return Ok(v.clone());
+                    }
+                }
                 let class_attr = o.class.lookup(name);
                 // Data descriptors (properties) win over the instance dict.
                 if let Some(Val::Property(p)) = &class_attr {
@@ -1644,7 +1649,12 @@ impl Vm {
     pub fn setattr(&mut self, obj: &Val, name: Rc<str>, v: Val) -> Res<Next> {
         match obj {
             Val::Obj(o) => {
-                if let Some(Val::Property(p)) = o.class.lookup(&name) {
+                let prop = if o.class.has_props.get() {
+                    o.class.lookup(&name)
+                } else {
+                    None
+                };
+                if let Some(Val::Property(p)) = prop {
                     let setter = p[1].clone();
                     if matches!(setter, Val::None) {
                         return Err(self.exc(
@@ -1672,6 +1682,10 @@ impl Vm {
                     self.world.set_cause(obj, c);
                     return Ok(Next::Continue);
                 }
+                if !o.class.has_props.get() {
+                    o.attrs.borrow_mut().set(name, v);
+                    return Ok(Next::Continue);
+                }
                 if let Some(sa) = o.class.lookup("__setattr__")
                     && !matches!(sa, Val::Native(_))
                 {
@@ -1691,6 +1705,9 @@ impl Vm {
                         "cannot set '{name}' attribute of immutable type '{}'",
                         c.name
                     )));
+                }
+                if matches!(v, Val::Property(_)) {
+                    c.has_props.set(true);
                 }
                 c.dict.borrow_mut().set(name, v);
                 Ok(Next::Continue)

@@ -11,6 +11,7 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
+use crate::ast::BinOp;
 use crate::code::{Code, Op};
 use crate::natives::SimCall;
 use crate::obj::*;
@@ -595,13 +596,31 @@ impl Vm {
                 });
             }
             Op::LoadGlobal(i) => {
-                let name = self.name(top, i);
-                let v = self.load_global(top, &name)?;
+                let v = self.load_global_cached(top, i)?;
                 self.push(v);
             }
             Op::StoreGlobal(i) => {
-                let name = self.name(top, i);
                 let v = self.pop();
+                let frame = &self.frames[top];
+                let g = &frame.globals;
+                let slot = frame
+                    .code
+                    .global_cache
+                    .borrow()
+                    .get(i as usize)
+                    .copied()
+                    .unwrap_or_default();
+                let mut d = g.dict.borrow_mut();
+                let here = Rc::as_ptr(g) as usize;
+                if slot.globals == here
+                    && slot.version == d.version
+                    && slot.builtins.is_none()
+                    && d.set_value_at(slot.pos, v.clone())
+                {
+                    return Ok(Next::Continue);
+                }
+                drop(d);
+                let name = self.name(top, i);
                 let g = self.frames[top].globals.clone();
                 g.dict
                     .borrow_mut()
@@ -665,17 +684,12 @@ impl Vm {
                 let obj = self.pop();
                 // A property's getter runs as a call (a frame, or a blocking native).
                 if let Val::Obj(o) = &obj {
-                    if !o.attrs.borrow().0.is_empty() || o.class.builtin == Builtin::Native {
+                    if o.class.has_props.get() {
                         if let Some(Val::Property(p)) = o.class.lookup(&name) {
                             let getter = p[0].clone();
                             if !matches!(getter, Val::None) {
                                 return self.call_op(getter, Args::new(vec![obj]));
                             }
-                        }
-                    } else if let Some(Val::Property(p)) = o.class.lookup(&name) {
-                        let getter = p[0].clone();
-                        if !matches!(getter, Val::None) {
-                            return self.call_op(getter, Args::new(vec![obj]));
                         }
                     }
                 }
@@ -709,15 +723,22 @@ impl Vm {
                 let obj = self.pop();
                 return self.delete_subscr(obj, idx);
             }
-            Op::Binary(b) => {
+            Op::Binary(b) | Op::Inplace(b) => {
                 let r = self.pop();
                 let l = self.pop();
-                return self.binary(l, b, r, false);
-            }
-            Op::Inplace(b) => {
-                let r = self.pop();
-                let l = self.pop();
-                return self.binary(l, b, r, true);
+                if let (Val::Int(x), Val::Int(y)) = (&l, &r) {
+                    let fast = match b {
+                        BinOp::Add => x.checked_add(*y),
+                        BinOp::Sub => x.checked_sub(*y),
+                        BinOp::Mult => x.checked_mul(*y),
+                        _ => None,
+                    };
+                    if let Some(v) = fast {
+                        self.push(Val::Int(v));
+                        return Ok(Next::Continue);
+                    }
+                }
+                return self.binary(l, b, r, matches!(op, Op::Inplace(_)));
             }
             Op::Unary(u) => {
                 let v = self.pop();
@@ -763,6 +784,42 @@ impl Vm {
                 return self.push_or_call(it);
             }
             Op::ForIter(t) => {
+                // The common iterators step here without cloning the iterator.
+                if let Some(Val::Iter(cell)) = self.stack.last() {
+                    let mut st = cell.borrow_mut();
+                    let next = match &mut *st {
+                        Iter::Range { next, stop, step } => {
+                            if (*step > 0 && *next < *stop) || (*step < 0 && *next > *stop) {
+                                let v = *next;
+                                *next = next.saturating_add(*step);
+                                Some(Some(Val::Int(v)))
+                            } else {
+                                Some(None)
+                            }
+                        }
+                        Iter::List(l, i) => {
+                            let v = l.borrow().get(*i).cloned();
+                            if v.is_some() {
+                                *i += 1;
+                            }
+                            Some(v)
+                        }
+                        _ => None,
+                    };
+                    drop(st);
+                    match next {
+                        Some(Some(v)) => {
+                            self.push(v);
+                            return Ok(Next::Continue);
+                        }
+                        Some(None) => {
+                            self.pop();
+                            self.jump(top, t);
+                            return Ok(Next::Continue);
+                        }
+                        None => {}
+                    }
+                }
                 let it = self.peek(0);
                 return self.for_iter(it, top, t);
             }
@@ -1221,6 +1278,68 @@ impl Vm {
             .unwrap_or_else(|| Rc::from("?"))
     }
 
+    /// `LoadGlobal`: through the code object's cache while the dicts are unchanged.
+    #[inline]
+    fn load_global_cached(&self, top: usize, i: u32) -> Res<Val> {
+        let frame = &self.frames[top];
+        let g = &frame.globals;
+        let here = Rc::as_ptr(g) as usize;
+        let slot = frame
+            .code
+            .global_cache
+            .borrow()
+            .get(i as usize)
+            .copied()
+            .unwrap_or_default();
+        if slot.globals == here {
+            let d = g.dict.borrow();
+            if slot.version == d.version {
+                match slot.builtins {
+                    None => {
+                        if let Some(v) = d.value_at(slot.pos) {
+                            return Ok(v.clone());
+                        }
+                    }
+                    Some(bv) => {
+                        let b = self.world.builtins.dict.borrow();
+                        if b.version == bv {
+                            if let Some(v) = b.value_at(slot.pos) {
+                                return Ok(v.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let name = self.name(top, i);
+        let key = Key::Str(name.clone());
+        let d = g.dict.borrow();
+        let found = match d.position(&key) {
+            Some(pos) => Some((pos, None)),
+            None => {
+                let b = self.world.builtins.dict.borrow();
+                b.position(&key).map(|pos| (pos, Some(b.version)))
+            }
+        };
+        let Some((pos, builtins)) = found else {
+            return Err(self.exc("NameError", format!("name '{name}' is not defined")));
+        };
+        if let Some(c) = frame.code.global_cache.borrow_mut().get_mut(i as usize) {
+            *c = crate::code::GlobalSlot {
+                globals: here,
+                version: d.version,
+                pos,
+                builtins,
+            };
+        }
+        let v = match builtins {
+            None => d.value_at(pos).cloned(),
+            Some(_) => self.world.builtins.dict.borrow().value_at(pos).cloned(),
+        };
+        Ok(v.unwrap_or_default())
+    }
+
+    #[allow(dead_code)]
     fn load_global(&self, top: usize, name: &str) -> Res<Val> {
         if let Some(v) = self.frames[top].globals.get(name) {
             return Ok(v);

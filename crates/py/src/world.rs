@@ -86,6 +86,7 @@ impl Types {
                     dict: RefCell::new(Attrs::default()),
                     builtin: Builtin::Object,
                     ctor: None,
+                    has_props: std::cell::Cell::new(false),
                 })
             }),
         }
@@ -414,7 +415,11 @@ impl World {
             dict: RefCell::new(attrs),
             builtin,
             ctor: None,
+            has_props: std::cell::Cell::new(false),
         });
+        let has_props =
+            attrs_have_props(&cls.dict.borrow()) || mro.iter().any(|c| c.has_props.get());
+        cls.has_props.set(has_props);
         let mut full = vec![cls.clone()];
         full.extend(mro);
         *cls.mro.borrow_mut() = full;
@@ -442,6 +447,15 @@ impl World {
         }
         Ok(cls)
     }
+}
+
+/// Whether a class dict holds what makes attribute access slow: a property, or a Python
+/// `__setattr__` / `__delattr__`.
+fn attrs_have_props(a: &Attrs) -> bool {
+    a.0.iter().any(|(k, v)| {
+        matches!(v, Val::Property(_))
+            || (matches!(&**k, "__setattr__" | "__delattr__") && matches!(v, Val::Func(_)))
+    })
 }
 
 /// C3 linearisation of the bases' MROs (without the new class itself).
