@@ -1405,10 +1405,10 @@ impl Vm {
     pub fn getattr(&mut self, obj: &Val, name: &str) -> Res<Val> {
         match obj {
             Val::Obj(o) => {
-                if !o.class.has_props.get() {
-                    if let Some(v) = o.attrs.borrow().get(name) {
-                        return Ok(v.clone());
-                    }
+                if !o.class.has_props.get()
+                    && let Some(v) = o.attrs.borrow().get(name)
+                {
+                    return Ok(v.clone());
                 }
                 let class_attr = o.class.lookup(name);
                 // Data descriptors (properties) win over the instance dict.

@@ -683,14 +683,13 @@ impl Vm {
                 let name = self.name(top, i);
                 let obj = self.pop();
                 // A property's getter runs as a call (a frame, or a blocking native).
-                if let Val::Obj(o) = &obj {
-                    if o.class.has_props.get() {
-                        if let Some(Val::Property(p)) = o.class.lookup(&name) {
-                            let getter = p[0].clone();
-                            if !matches!(getter, Val::None) {
-                                return self.call_op(getter, Args::new(vec![obj]));
-                            }
-                        }
+                if let Val::Obj(o) = &obj
+                    && o.class.has_props.get()
+                    && let Some(Val::Property(p)) = o.class.lookup(&name)
+                {
+                    let getter = p[0].clone();
+                    if !matches!(getter, Val::None) {
+                        return self.call_op(getter, Args::new(vec![obj]));
                     }
                 }
                 let v = self.getattr(&obj, &name)?;
@@ -1302,10 +1301,10 @@ impl Vm {
                     }
                     Some(bv) => {
                         let b = self.world.builtins.dict.borrow();
-                        if b.version == bv {
-                            if let Some(v) = b.value_at(slot.pos) {
-                                return Ok(v.clone());
-                            }
+                        if b.version == bv
+                            && let Some(v) = b.value_at(slot.pos)
+                        {
+                            return Ok(v.clone());
                         }
                     }
                 }
