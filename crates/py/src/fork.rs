@@ -14,13 +14,24 @@ pub fn deep_copy(_vm: &Vm, v: &Val) -> Val {
     copy_val(v, &mut memo, 0)
 }
 
+/// A deep copy sharing `memo` with other copies (a fork copies a whole interpreter with one
+/// memo); modules found in the memo are replaced by their copies.
+pub fn copy_with(v: &Val, memo: &mut BTreeMap<usize, Val>) -> Val {
+    copy_val(v, memo, 0)
+}
+
 fn copy_val(v: &Val, memo: &mut BTreeMap<usize, Val>, depth: usize) -> Val {
     if depth > 500 {
         return v.clone();
     }
     let key = v.addr();
     match v {
-        Val::List(_) | Val::Dict(_) | Val::Set(_) | Val::Tuple(_) | Val::Obj(_) => {
+        Val::List(_)
+        | Val::Dict(_)
+        | Val::Set(_)
+        | Val::Tuple(_)
+        | Val::Obj(_)
+        | Val::Module(_) => {
             if let Some(c) = memo.get(&key) {
                 return c.clone();
             }

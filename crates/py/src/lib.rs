@@ -16,6 +16,7 @@ pub mod format;
 pub mod lower;
 pub mod methods;
 pub mod modules;
+pub mod mp;
 pub mod natives;
 pub mod obj;
 pub mod ops;

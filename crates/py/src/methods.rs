@@ -73,6 +73,8 @@ pub fn install(t: &Types) {
     set(&e, "__init__", exc_init);
     set(&e, "with_traceback", identity);
     set(&e, "add_note", exc_add_note);
+    let sl = t.get("slice");
+    set(&sl, "indices", slice_indices_method);
     let p = t.get("property");
     set(&p, "setter", property_setter);
     set(&p, "getter", property_getter);
@@ -1290,6 +1292,18 @@ fn exc_init(vm: &mut Vm, a: Args) -> Res<Flow> {
 
 fn exc_add_note(_vm: &mut Vm, _a: Args) -> Res<Flow> {
     ok(Val::None)
+}
+
+fn slice_indices_method(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let Some(Val::Slice(s)) = a.pos.first() else {
+        return Err(vm.type_error("descriptor 'indices' requires a 'slice' object"));
+    };
+    let n = want_int(vm, a.pos.get(1).unwrap_or(&Val::None), "indices()")?;
+    if n < 0 {
+        return Err(vm.value_error("length should not be negative"));
+    }
+    let (x, y, z) = ops::slice_indices(vm, s, n as usize)?;
+    ok(Val::tuple(vec![Val::Int(x), Val::Int(y), Val::Int(z)]))
 }
 
 fn property_with(vm: &mut Vm, a: Args, slot: usize) -> Res<Flow> {

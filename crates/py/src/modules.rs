@@ -137,6 +137,45 @@ impl Vm {
             "_pybuiltins" => {
                 self.run_prelude(&m, include_str!("prelude/pybuiltins.py"), "_pybuiltins")?;
             }
+            "multiprocessing" => {
+                f(&m, "_start_process", crate::mp::start_process);
+                f(&m, "_join_process", crate::mp::join_process);
+                f(&m, "_process_alive", crate::mp::process_alive);
+                f(&m, "_process_exitcode", crate::mp::process_exitcode);
+                f(&m, "_terminate_process", crate::mp::terminate_process);
+                f(&m, "_current_process", crate::mp::current_process);
+                f(&m, "_getpid", crate::mp::getpid);
+                f(&m, "_cpu_count", crate::mp::cpu_count);
+                f(&m, "_new_value", crate::mp::new_value);
+                f(&m, "_new_array", crate::mp::new_array);
+                f(&m, "_value_lock", crate::mp::value_lock);
+                f(&m, "_value_get", crate::mp::value_get);
+                f(&m, "_value_set", crate::mp::value_set);
+                f(&m, "_array_get", crate::mp::array_get);
+                f(&m, "_array_set", crate::mp::array_set);
+                f(&m, "_pipe", crate::mp::pipe);
+                f(&m, "Lock", crate::mp::new_lock);
+                f(&m, "RLock", crate::mp::new_rlock);
+                for (key, name) in [
+                    ("mp.Semaphore", "Semaphore"),
+                    ("mp.BoundedSemaphore", "BoundedSemaphore"),
+                    ("mp.Event", "Event"),
+                    ("mp.Condition", "Condition"),
+                    ("mp.Barrier", "Barrier"),
+                    ("mp.Queue", "Queue"),
+                    ("mp.JoinableQueue", "JoinableQueue"),
+                    ("mp.SimpleQueue", "SimpleQueue"),
+                ] {
+                    class(self, &m, key, name);
+                }
+                class(self, &m, "ProcessError", "ProcessError");
+                class(self, &m, "BrokenBarrierError", "BrokenBarrierError");
+                self.run_prelude(
+                    &m,
+                    include_str!("prelude/multiprocessing.py"),
+                    "multiprocessing",
+                )?;
+            }
             "_thread" => {
                 f(&m, "allocate_lock", natives::new_lock);
                 f(&m, "get_ident", natives::get_ident);
@@ -176,7 +215,7 @@ impl Vm {
                     "ModuleNotFoundError",
                     if later {
                         format!(
-                            "not supported in the playground yet: `import {name}` (this level of the interpreter runs threads; asyncio and multiprocessing come next)"
+                            "not supported in the playground yet: `import {name}` (this level of the interpreter runs threads and processes; asyncio comes next)"
                         )
                     } else {
                         format!("No module named '{name}' (not in the playground's standard library)")

@@ -76,6 +76,9 @@ pub enum SimHandle {
     Barrier(sim::Barrier),
     Queue(sim::Queue),
     Thread(sim::Thread),
+    Process(sim::Process),
+    Shared(sim::SharedValue),
+    Conn(sim::Conn),
 }
 
 fn handle_of(vm: &Vm, v: &Val) -> Res<SimHandle> {
@@ -133,17 +136,32 @@ fn timeout_of(vm: &Vm, v: Option<Val>) -> Res<Option<u64>> {
 
 /// A name for a new simulator object: the variable the program is about to store it in
 /// (`lock = threading.Lock()` names it `lock`), else the class name.
-fn object_name(vm: &Vm, default: &str) -> String {
-    if let Some(f) = vm.frames.last() {
+pub fn object_name(vm: &Vm, default: &str) -> String {
+    object_name_at(vm, 0, default)
+}
+
+/// Like [`object_name`], for an object made inside a constructor: the name is where the
+/// caller of that constructor stores it.
+pub fn object_name_up(vm: &Vm, default: &str) -> String {
+    object_name_at(vm, 1, default)
+}
+
+fn object_name_at(vm: &Vm, up: usize, default: &str) -> String {
+    let n = vm.frames.len();
+    if let Some(f) = n.checked_sub(1 + up).and_then(|i| vm.frames.get(i)) {
         let code = &f.code;
-        for op in code.ops.iter().skip(f.ip).take(3) {
+        for op in code.ops.iter().skip(f.ip).take(4) {
             let n = match op {
                 crate::code::Op::StoreFast(i) => code.locals.get(*i as usize),
                 crate::code::Op::StoreGlobal(i)
                 | crate::code::Op::StoreName(i)
                 | crate::code::Op::StoreAttr(i) => code.names.get(*i as usize),
                 crate::code::Op::StoreDeref(i) => code.cellvars.get(*i as usize),
-                crate::code::Op::Call(_) | crate::code::Op::CallKw(_) => continue,
+                crate::code::Op::Call(_)
+                | crate::code::Op::CallKw(_)
+                | crate::code::Op::LoadFast(_)
+                | crate::code::Op::LoadGlobal(_)
+                | crate::code::Op::LoadDeref(_) => continue,
                 _ => break,
             };
             if let Some(n) = n {
@@ -189,6 +207,15 @@ pub fn to_sim(vm: &mut Vm, v: &Val) -> Res<Value> {
             }))
         }
     })
+}
+
+/// What crosses to another process is a copy, taken when it is sent (pickling).
+pub fn copy_if_mp(vm: &Vm, carrier: &Val, item: Val) -> Val {
+    if flavor_of(carrier) == sim::Flavor::Multiprocessing {
+        crate::fork::deep_copy(vm, &item)
+    } else {
+        item
+    }
 }
 
 /// Converts a value from the simulator back to the Python object it stands for.
@@ -239,8 +266,63 @@ pub fn install_threading(t: &mut Types) {
         set(&rlock, n, *f);
     }
     t.by_name.insert("RLock", rlock);
-    for (name, bounded) in [("Semaphore", false), ("BoundedSemaphore", true)] {
-        let c = native_class(t, name, "threading");
+    install_primitives(t, &THREADING_NAMES);
+    install_primitives(t, &MP_NAMES);
+    let handle = native_class(t, "_thread_handle", "_thread");
+    t.by_name.insert("_thread_handle", handle);
+}
+
+/// The keys (in `Types`) and modules of one family of primitive classes.
+struct Names {
+    module: &'static str,
+    queue_module: &'static str,
+    sem: &'static str,
+    bsem: &'static str,
+    event: &'static str,
+    cond: &'static str,
+    barrier: &'static str,
+    queues: &'static [(&'static str, &'static str, sim::QueueKind)],
+}
+
+const THREADING_NAMES: Names = Names {
+    module: "threading",
+    queue_module: "queue",
+    sem: "Semaphore",
+    bsem: "BoundedSemaphore",
+    event: "Event",
+    cond: "Condition",
+    barrier: "Barrier",
+    queues: &[
+        ("Queue", "Queue", sim::QueueKind::Fifo),
+        ("LifoQueue", "LifoQueue", sim::QueueKind::Lifo),
+        ("PriorityQueue", "PriorityQueue", sim::QueueKind::Priority),
+        ("SimpleQueue", "SimpleQueue", sim::QueueKind::Simple),
+    ],
+};
+
+/// `multiprocessing`'s versions: the same methods on simulator objects of the
+/// multiprocessing flavour (shared between processes; items are copied).
+const MP_NAMES: Names = Names {
+    module: "multiprocessing",
+    queue_module: "multiprocessing",
+    sem: "mp.Semaphore",
+    bsem: "mp.BoundedSemaphore",
+    event: "mp.Event",
+    cond: "mp.Condition",
+    barrier: "mp.Barrier",
+    queues: &[
+        ("mp.Queue", "Queue", sim::QueueKind::Fifo),
+        ("mp.JoinableQueue", "JoinableQueue", sim::QueueKind::Fifo),
+        ("mp.SimpleQueue", "SimpleQueue", sim::QueueKind::Simple),
+    ],
+};
+
+fn install_primitives(t: &mut Types, n: &Names) {
+    for (key, name, bounded) in [
+        (n.sem, "Semaphore", false),
+        (n.bsem, "BoundedSemaphore", true),
+    ] {
+        let c = native_class(t, name, n.module);
         set(&c, "__init__", if bounded { bsem_init } else { sem_init });
         set(&c, "acquire", sem_acquire);
         set(&c, "__enter__", sem_acquire);
@@ -251,17 +333,17 @@ pub fn install_threading(t: &mut Types) {
             Val::Property(Rc::new([native("_value", sem_value), Val::None, Val::None])),
         );
         c.has_props.set(true);
-        t.by_name.insert(name, c);
+        t.by_name.insert(key, c);
     }
-    let ev = native_class(t, "Event", "threading");
+    let ev = native_class(t, "Event", n.module);
     set(&ev, "__init__", event_init);
     set(&ev, "set", event_set);
     set(&ev, "clear", event_clear);
     set(&ev, "is_set", event_is_set);
     set(&ev, "isSet", event_is_set);
     set(&ev, "wait", event_wait);
-    t.by_name.insert("Event", ev);
-    let cond = native_class(t, "Condition", "threading");
+    t.by_name.insert(n.event, ev);
+    let cond = native_class(t, "Condition", n.module);
     set(&cond, "__init__", cond_init);
     set(&cond, "acquire", cond_acquire);
     set(&cond, "__enter__", cond_acquire);
@@ -272,8 +354,8 @@ pub fn install_threading(t: &mut Types) {
     set(&cond, "wait_for", cond_wait_for);
     set(&cond, "notify_all", cond_notify_all);
     set(&cond, "notifyAll", cond_notify_all);
-    t.by_name.insert("Condition", cond);
-    let bar = native_class(t, "Barrier", "threading");
+    t.by_name.insert(n.cond, cond);
+    let bar = native_class(t, "Barrier", n.module);
     set(&bar, "__init__", barrier_init);
     set(&bar, "wait", barrier_wait);
     set(&bar, "abort", barrier_abort);
@@ -295,20 +377,14 @@ pub fn install_threading(t: &mut Types) {
             Val::None,
         ])),
     );
-    t.by_name.insert("Barrier", bar);
-    let handle = native_class(t, "_thread_handle", "_thread");
-    t.by_name.insert("_thread_handle", handle);
-    for (name, kind) in [
-        ("Queue", sim::QueueKind::Fifo),
-        ("LifoQueue", sim::QueueKind::Lifo),
-        ("PriorityQueue", sim::QueueKind::Priority),
-        ("SimpleQueue", sim::QueueKind::Simple),
-    ] {
-        let c = native_class(t, name, "queue");
+    t.by_name.insert(n.barrier, bar);
+    for (key, name, kind) in n.queues {
+        let c = native_class(t, name, n.queue_module);
         set(
             &c,
             "__init__",
             match kind {
+                sim::QueueKind::Fifo if *name == "JoinableQueue" => queue_init_joinable,
                 sim::QueueKind::Fifo => queue_init_fifo,
                 sim::QueueKind::Lifo => queue_init_lifo,
                 sim::QueueKind::Priority => queue_init_priority,
@@ -318,7 +394,7 @@ pub fn install_threading(t: &mut Types) {
         for (n, f) in QUEUE_METHODS {
             set(&c, n, *f);
         }
-        t.by_name.insert(name, c);
+        t.by_name.insert(key, c);
     }
 }
 
@@ -345,6 +421,22 @@ pub fn new_rlock(vm: &mut Vm, _args: Args) -> Res<Flow> {
     let name = object_name(vm, "rlock");
     let h = vm.cx.rlock(&name);
     Ok(Flow::Val(new_native_obj(vm, "RLock", SimHandle::Lock(h))))
+}
+
+/// The simulator flavour of a primitive object: from its native class's module.
+pub fn flavor_of(v: &Val) -> sim::Flavor {
+    if let Val::Obj(o) = v {
+        for c in o.class.mro.borrow().iter() {
+            if c.builtin == Builtin::Native {
+                return if c.module.starts_with("multiprocessing") {
+                    sim::Flavor::Multiprocessing
+                } else {
+                    sim::Flavor::Threading
+                };
+            }
+        }
+    }
+    sim::Flavor::Threading
 }
 
 fn new_native_obj(vm: &Vm, class: &str, h: SimHandle) -> Val {
@@ -454,7 +546,7 @@ fn sem_init_with(vm: &mut Vm, mut a: Args, bounded: bool) -> Res<Flow> {
             "semaphore"
         },
     );
-    let flavor = sim::Flavor::Threading;
+    let flavor = flavor_of(a.pos.first().unwrap_or(&Val::None));
     let s = vm
         .cx
         .new_semaphore(flavor, &name, value, bounded)
@@ -548,7 +640,9 @@ fn sem_value(vm: &mut Vm, a: Args) -> Res<Flow> {
 
 fn event_init(vm: &mut Vm, a: Args) -> Res<Flow> {
     let name = object_name_before(vm, "event");
-    let e = vm.cx.event(&name);
+    let e = vm
+        .cx
+        .new_event(flavor_of(a.pos.first().unwrap_or(&Val::None)), &name);
     set_handle(a.pos.first().unwrap_or(&Val::None), SimHandle::Event(e));
     Ok(Flow::Val(Val::None))
 }
@@ -613,7 +707,9 @@ fn cond_init(vm: &mut Vm, mut a: Args) -> Res<Flow> {
         },
     };
     let name = object_name_before(vm, "condition");
-    let c = vm.cx.new_condition(sim::Flavor::Threading, &name, lock);
+    let c = vm
+        .cx
+        .new_condition(flavor_of(a.pos.first().unwrap_or(&Val::None)), &name, lock);
     set_handle(a.pos.first().unwrap_or(&Val::None), SimHandle::Condition(c));
     Ok(Flow::Val(Val::None))
 }
@@ -747,7 +843,13 @@ fn barrier_init(vm: &mut Vm, mut a: Args) -> Res<Flow> {
     let name = object_name_before(vm, "barrier");
     let b = vm
         .cx
-        .new_barrier(sim::Flavor::Threading, &name, parties, action, timeout)
+        .new_barrier(
+            flavor_of(a.pos.first().unwrap_or(&Val::None)),
+            &name,
+            parties,
+            action,
+            timeout,
+        )
         .map_err(|e| exc_from_sim(vm, e))?;
     let this = a.pos.first().cloned().unwrap_or_default();
     set_handle(&this, SimHandle::Barrier(b));
@@ -949,7 +1051,7 @@ const QUEUE_METHODS: &[M] = &[
     ("join", queue_join),
 ];
 
-fn queue_init(vm: &mut Vm, mut a: Args, kind: sim::QueueKind) -> Res<Flow> {
+fn queue_init(vm: &mut Vm, mut a: Args, kind: sim::QueueKind, joinable: bool) -> Res<Flow> {
     let maxsize = match a.arg(1, "maxsize") {
         Some(m) => want_int(vm, &m, "Queue()")?,
         None => 0,
@@ -960,9 +1062,12 @@ fn queue_init(vm: &mut Vm, mut a: Args, kind: sim::QueueKind) -> Res<Flow> {
         _ => "queue",
     };
     let name = object_name_before(vm, default);
-    let q = vm
-        .cx
-        .new_queue(sim::Flavor::Threading, kind, &name, maxsize);
+    let flavor = flavor_of(a.pos.first().unwrap_or(&Val::None));
+    let q = if joinable && flavor == sim::Flavor::Multiprocessing {
+        vm.cx.mp_joinable_queue(&name, maxsize)
+    } else {
+        vm.cx.new_queue(flavor, kind, &name, maxsize)
+    };
     let this = a.pos.first().cloned().unwrap_or_default();
     set_handle(&this, SimHandle::Queue(q));
     if let Val::Obj(o) = &this {
@@ -973,20 +1078,24 @@ fn queue_init(vm: &mut Vm, mut a: Args, kind: sim::QueueKind) -> Res<Flow> {
     Ok(Flow::Val(Val::None))
 }
 
+fn queue_init_joinable(vm: &mut Vm, a: Args) -> Res<Flow> {
+    queue_init(vm, a, sim::QueueKind::Fifo, true)
+}
+
 fn queue_init_fifo(vm: &mut Vm, a: Args) -> Res<Flow> {
-    queue_init(vm, a, sim::QueueKind::Fifo)
+    queue_init(vm, a, sim::QueueKind::Fifo, false)
 }
 
 fn queue_init_lifo(vm: &mut Vm, a: Args) -> Res<Flow> {
-    queue_init(vm, a, sim::QueueKind::Lifo)
+    queue_init(vm, a, sim::QueueKind::Lifo, false)
 }
 
 fn queue_init_priority(vm: &mut Vm, a: Args) -> Res<Flow> {
-    queue_init(vm, a, sim::QueueKind::Priority)
+    queue_init(vm, a, sim::QueueKind::Priority, false)
 }
 
 fn queue_init_simple(vm: &mut Vm, a: Args) -> Res<Flow> {
-    queue_init(vm, a, sim::QueueKind::Simple)
+    queue_init(vm, a, sim::QueueKind::Simple, false)
 }
 
 fn queue_of(vm: &Vm, a: &Args) -> Res<sim::Queue> {
@@ -1006,6 +1115,7 @@ fn queue_put(vm: &mut Vm, mut a: Args) -> Res<Flow> {
         None => true,
     };
     let t = timeout_of(vm, a.arg(3, "timeout"))?;
+    let item = copy_if_mp(vm, a.pos.first().unwrap_or(&Val::None), item);
     let v = to_sim(vm, &item)?;
     Ok(Flow::Sim(SimCall::new(
         "Queue.put()",
@@ -1023,6 +1133,7 @@ fn queue_put(vm: &mut Vm, mut a: Args) -> Res<Flow> {
 fn queue_put_nowait(vm: &mut Vm, a: Args) -> Res<Flow> {
     let q = queue_of(vm, &a)?;
     let item = a.pos.get(1).cloned().unwrap_or_default();
+    let item = copy_if_mp(vm, a.pos.first().unwrap_or(&Val::None), item);
     let v = to_sim(vm, &item)?;
     Ok(Flow::Sim(SimCall::new(
         "Queue.put_nowait()",

@@ -1594,7 +1594,7 @@ impl Vm {
                 "start" => Ok(s[0].clone()),
                 "stop" => Ok(s[1].clone()),
                 "step" => Ok(s[2].clone()),
-                _ => Err(self.no_attr(obj, name)),
+                _ => self.builtin_attr(obj, name),
             },
             Val::Range(r) if matches!(name, "start" | "stop" | "step") => {
                 Ok(Val::Int(match name {
@@ -1665,8 +1665,17 @@ impl Vm {
                             ),
                         ));
                     }
-                    self.call_nested(setter, Args::new(vec![obj.clone(), v]))?;
-                    return Ok(Next::Continue);
+                    // As a call whose value is dropped: the setter may block (a shared Value).
+                    return Ok(
+                        match self.call_value(
+                            setter,
+                            Args::new(vec![obj.clone(), v]),
+                            crate::vm::Mode::Discard,
+                        )? {
+                            Some(_) => Next::Continue,
+                            None => Next::Reload,
+                        },
+                    );
                 }
                 if o.class.builtin == Builtin::BaseException && &*name == "args" {
                     let items = self.collect(v)?;
@@ -1936,7 +1945,16 @@ impl Vm {
             }
             (Val::Obj(o), _) => {
                 if let Some(f) = o.class.lookup("__setitem__") {
-                    self.call_nested(f, Args::new(vec![obj.clone(), idx.clone(), v]))?;
+                    return Ok(
+                        match self.call_value(
+                            f,
+                            Args::new(vec![obj.clone(), idx.clone(), v]),
+                            crate::vm::Mode::Discard,
+                        )? {
+                            Some(_) => Next::Continue,
+                            None => Next::Reload,
+                        },
+                    );
                 } else {
                     let tn = self.world.type_name(&obj);
                     return Err(

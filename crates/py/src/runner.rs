@@ -221,13 +221,13 @@ pub fn thread_program(world: Rc<World>, run: Val, thread: Val) -> Program {
     })
 }
 
-async fn charge(cx: &Ctx, ns: u64) {
+pub async fn charge(cx: &Ctx, ns: u64) {
     if ns > 0 {
         let _ = cx.compute(ns).await;
     }
 }
 
-async fn perform(cx: &Ctx, vm: &Vm, call: natives::SimCall) -> Result<Val, Val> {
+pub async fn perform(cx: &Ctx, vm: &Vm, call: natives::SimCall) -> Result<Val, Val> {
     match call.perform(cx.clone()).await {
         Ok(Reply::Val(v)) => Ok(v),
         Ok(Reply::Sim(v)) => Ok(natives::from_sim(vm, v)),
@@ -418,6 +418,18 @@ pub fn format_exception(vm: &mut Vm, e: &Val) -> String {
 
 fn format_exception_in_thread(vm: &mut Vm, e: &Val) -> String {
     format_chain(vm, e, true, 0)
+}
+
+/// An exception that ended a child process, with CPython's start-up frames.
+pub fn format_exception_in_process(vm: &mut Vm, e: &Val) -> String {
+    let text = format_chain(vm, e, false, 0);
+    let body = text
+        .strip_prefix("Traceback (most recent call last):\n")
+        .unwrap_or(&text)
+        .to_string();
+    format!(
+        "Traceback (most recent call last):\n  File \"<stdlib>/multiprocessing/process.py\", line 314, in _bootstrap\n    self.run()\n{body}"
+    )
 }
 
 fn format_chain(vm: &mut Vm, e: &Val, in_thread: bool, depth: usize) -> String {

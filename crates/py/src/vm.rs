@@ -163,6 +163,8 @@ pub struct Vm {
     blocked: Option<SimCall>,
     /// The error reply of a blocking call, raised when `run` is called again.
     pending_raise: Option<Val>,
+    /// The blocking call's value is not wanted (a property setter, `__setitem__`).
+    discard_reply: bool,
     /// Instructions executed (for the instruction limit and the benchmark).
     pub instructions: u64,
     /// Set when a limit stopped the thread: the error it raised cannot be caught.
@@ -197,6 +199,7 @@ impl Vm {
             nested: 0,
             blocked: None,
             pending_raise: None,
+            discard_reply: false,
             instructions: 0,
             stopped: false,
             next_frame_id: 0,
@@ -248,6 +251,7 @@ impl Vm {
     /// Delivers the reply of a blocking call.
     pub fn resume(&mut self, reply: Result<Val, Val>) {
         match reply {
+            Ok(_) if std::mem::take(&mut self.discard_reply) => {}
             Ok(v) => self.stack.push(v),
             Err(e) => {
                 self.pending_raise = Some(e);
@@ -1401,6 +1405,11 @@ impl Vm {
                                     self.blocked = Some(call);
                                     Ok(None)
                                 }
+                                Mode::Discard => {
+                                    self.blocked = Some(call);
+                                    self.discard_reply = true;
+                                    Ok(None)
+                                }
                                 _ => Err(self.exc(
                                     "RuntimeError",
                                     format!("{} cannot block here in the playground", call.what()),
@@ -1499,7 +1508,7 @@ impl Vm {
             ip: 0,
             locals,
             cells,
-            globals: func.globals.clone(),
+            globals: self.world.globals_for(&func.globals),
             ns: None,
             blocks: Vec::new(),
             stack_base: self.stack.len(),
@@ -1723,7 +1732,7 @@ impl Vm {
                 .map(|_| Rc::new(RefCell::new(None)))
                 .chain(func.closure.iter().cloned())
                 .collect(),
-            globals: func.globals.clone(),
+            globals: self.world.globals_for(&func.globals),
             ns: Some(ns),
             blocks: Vec::new(),
             stack_base: self.stack.len(),

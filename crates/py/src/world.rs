@@ -142,6 +142,7 @@ pub fn all_types() -> Types {
     crate::methods::install_views(&mut t);
     crate::natives::install_threading(&mut t);
     crate::stdlib::install_streams(&mut t);
+    crate::mp::install(&mut t);
     t
 }
 
@@ -167,6 +168,9 @@ pub struct World {
     pub atexit: RefCell<Vec<(Val, Vec<Val>)>>,
     /// `sys.getswitchinterval()`.
     pub switch_interval_s: f64,
+    /// In a forked child: each parent module (by address) and the child's copy, so that
+    /// functions defined before the fork use the child's globals.
+    pub remap: RefCell<Vec<(usize, Rc<Module>)>>,
 }
 
 impl World {
@@ -200,8 +204,22 @@ impl World {
             )),
             atexit: RefCell::new(Vec::new()),
             switch_interval_s,
+            remap: RefCell::new(Vec::new()),
             shared,
         }
+    }
+
+    /// The module a function's globals are in this process.
+    #[inline]
+    pub fn globals_for(&self, m: &Rc<Module>) -> Rc<Module> {
+        let remap = self.remap.borrow();
+        if !remap.is_empty() {
+            let p = Rc::as_ptr(m) as usize;
+            if let Some((_, c)) = remap.iter().find(|(q, _)| *q == p) {
+                return c.clone();
+            }
+        }
+        m.clone()
     }
 
     pub fn types(&self) -> &Types {
@@ -568,5 +586,6 @@ pub fn sim_error_class(kind: interleave_sim::PyErrorKind) -> &'static str {
         K::CancelledError => "CancelledError",
         K::InvalidStateError => "InvalidStateError",
         K::Exception => "Exception",
+        K::SystemExit => "SystemExit",
     }
 }

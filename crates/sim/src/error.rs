@@ -28,6 +28,8 @@ pub enum PyErrorKind {
     InvalidStateError,
     /// A user-defined exception; the message carries the class name.
     Exception,
+    /// `sys.exit(code)` out of a process's main unit: the message is the exit code.
+    SystemExit,
 }
 
 impl PyErrorKind {
@@ -52,6 +54,7 @@ impl PyErrorKind {
             PyErrorKind::CancelledError => "CancelledError",
             PyErrorKind::InvalidStateError => "InvalidStateError",
             PyErrorKind::Exception => "Exception",
+            PyErrorKind::SystemExit => "SystemExit",
         }
     }
 }

@@ -2761,6 +2761,7 @@ impl Sim {
             return;
         }
         let code = match &self.units[main.index()].result {
+            Some(Err(e)) if e.kind == PyErrorKind::SystemExit => e.message.parse().unwrap_or(1),
             Some(Err(_)) => 1,
             _ => 0,
         };
