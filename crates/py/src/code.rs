@@ -115,6 +115,9 @@ pub enum Op {
     /// `with`: TOS is the context manager. Pushes `__exit__` and the result of `__enter__`
     /// and sets up a `finally` block to the label.
     SetupWith(Label),
+    /// `async with`: like `SetupWith` with `__aenter__`/`__aexit__`; the awaitable that
+    /// `__aenter__` returns is left for the following `await` ops.
+    SetupAsyncWith(Label),
     /// The normal end of a `with` body: calls `__exit__(None, None, None)`.
     WithExitNormal,
     /// In the `with` handler: calls `__exit__(type, exc, tb)`; pushes whether to suppress.

@@ -587,6 +587,8 @@ enum FBlock<'a> {
     Handler,
     /// Inside a `with` body (the `__exit__` is on the stack, a block on the block stack).
     With,
+    /// Inside an `async with` body (its `__aexit__` must be awaited on the way out).
+    AsyncWith,
 }
 
 struct Unit<'a> {
@@ -605,6 +607,8 @@ struct Unit<'a> {
     line: u32,
     first_line: u32,
     fblocks: Vec<FBlock<'a>>,
+    /// A module with `await` at its top level (as notebooks allow) runs as a task.
+    top_level_await: bool,
 }
 
 struct Compiler<'a> {
@@ -662,6 +666,7 @@ impl<'a> Compiler<'a> {
             line,
             first_line: line,
             fblocks: Vec::new(),
+            top_level_await: false,
         });
     }
 
@@ -715,7 +720,7 @@ impl<'a> Compiler<'a> {
             cell_params,
             sig,
             is_generator: sc.is_generator,
-            is_coroutine: sc.is_async,
+            is_coroutine: sc.is_async || u.top_level_await,
             first_line: u.first_line,
             global_cache: std::cell::RefCell::new(vec![Default::default(); nnames]),
         })
@@ -746,6 +751,7 @@ impl<'a> Compiler<'a> {
                 Op::SetupExcept(_) => Op::SetupExcept(target),
                 Op::SetupFinally(_) => Op::SetupFinally(target),
                 Op::SetupWith(_) => Op::SetupWith(target),
+                Op::SetupAsyncWith(_) => Op::SetupAsyncWith(target),
                 other => other,
             };
         }
@@ -1010,9 +1016,9 @@ impl<'a> Compiler<'a> {
                 is_async,
             } => {
                 if *is_async {
-                    return Err(unsupported("async with", s.pos));
+                    self.check_await_allowed(s.pos)?;
                 }
-                self.with(items, body, s.pos)?;
+                self.with(items, body, s.pos, *is_async)?;
             }
             StmtKind::Raise { exc, cause } => {
                 let mut n = 0;
@@ -1158,6 +1164,15 @@ impl<'a> Compiler<'a> {
                 self.emit(Op::WithExitNormal);
                 self.emit(Op::Pop);
             }
+            FBlock::AsyncWith => {
+                self.emit(Op::PopBlock);
+                if preserve {
+                    self.emit(Op::Rot2);
+                }
+                self.emit(Op::WithExitNormal);
+                self.emit_await();
+                self.emit(Op::Pop);
+            }
         }
         Ok(())
     }
@@ -1256,38 +1271,77 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    fn emit_await(&mut self) {
+        self.emit(Op::GetAwaitable);
+        self.emit_const(Val::None);
+        self.emit(Op::YieldFrom);
+    }
+
+    fn check_await_allowed(&mut self, pos: Pos) -> Result<(), SourceError> {
+        let k = self.unit_ref().kind;
+        let in_async = self.table.scopes[self.unit_ref().scope].is_async;
+        if !(in_async || k == CodeKind::Module) {
+            return Err(SourceError::new(
+                SourceErrorKind::Syntax,
+                "'await' outside async function",
+                pos,
+            ));
+        }
+        if k == CodeKind::Module {
+            self.unit().top_level_await = true;
+        }
+        Ok(())
+    }
+
     fn with(
         &mut self,
         items: &'a [WithItem],
         body: &'a [Stmt],
         pos: Pos,
+        is_async: bool,
     ) -> Result<(), SourceError> {
         let Some((first, rest)) = items.split_first() else {
             return self.body(body);
         };
         self.expr(&first.context)?;
         self.set_line(pos);
-        let setup = self.emit(Op::SetupWith(0));
+        let setup = if is_async {
+            let s = self.emit(Op::SetupAsyncWith(0));
+            self.emit_await();
+            s
+        } else {
+            self.emit(Op::SetupWith(0))
+        };
         match &first.var {
             Some(v) => self.store_target(v)?,
             None => {
                 self.emit(Op::Pop);
             }
         }
-        self.unit().fblocks.push(FBlock::With);
+        self.unit().fblocks.push(if is_async {
+            FBlock::AsyncWith
+        } else {
+            FBlock::With
+        });
         if rest.is_empty() {
             self.body(body)?;
         } else {
-            self.with(rest, body, pos)?;
+            self.with(rest, body, pos, is_async)?;
         }
         self.unit().fblocks.pop();
         self.set_line(pos);
         self.emit(Op::PopBlock);
         self.emit(Op::WithExitNormal);
+        if is_async {
+            self.emit_await();
+        }
         self.emit(Op::Pop);
         let jend = self.emit(Op::Jump(0));
         self.patch_here(setup);
         self.emit(Op::WithExitExcept);
+        if is_async {
+            self.emit_await();
+        }
         let jsup = self.emit(Op::PopJumpIfTrue(0));
         self.emit(Op::Reraise);
         self.patch_here(jsup);
@@ -1712,15 +1766,7 @@ impl<'a> Compiler<'a> {
                 self.comprehension(e, generators, CompKind::Gen(elt))?
             }
             ExprKind::Await(v) => {
-                let k = self.unit_ref().kind;
-                let in_async = self.table.scopes[self.unit_ref().scope].is_async;
-                if !(in_async || k == CodeKind::Module) {
-                    return Err(SourceError::new(
-                        SourceErrorKind::Syntax,
-                        "'await' outside async function",
-                        e.pos,
-                    ));
-                }
+                self.check_await_allowed(e.pos)?;
                 self.expr(v)?;
                 self.emit(Op::GetAwaitable);
                 self.emit_const(Val::None);

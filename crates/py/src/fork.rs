@@ -80,7 +80,7 @@ fn copy_val(v: &Val, memo: &mut BTreeMap<usize, Val>, depth: usize) -> Val {
                     args: e.args.clone(),
                     ..ExcData::default()
                 })),
-                Payload::None => Payload::None,
+                Payload::None | Payload::Await(_) => Payload::None,
             };
             let new = Rc::new(Instance {
                 class: o.class.clone(),

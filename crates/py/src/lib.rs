@@ -6,6 +6,7 @@
 //! Code ─ runner::Compiled::program ─► a simulator Program: each thread a unit driving a vm::Vm
 //! ```
 
+pub mod aio;
 pub mod ast;
 pub mod builtins;
 pub mod code;

@@ -176,6 +176,10 @@ impl Vm {
                     "multiprocessing",
                 )?;
             }
+            "asyncio" => {
+                crate::aio::fill_module(self, &m);
+                self.run_prelude(&m, include_str!("prelude/asyncio.py"), "asyncio")?;
+            }
             "_thread" => {
                 f(&m, "allocate_lock", natives::new_lock);
                 f(&m, "get_ident", natives::get_ident);
@@ -215,7 +219,7 @@ impl Vm {
                     "ModuleNotFoundError",
                     if later {
                         format!(
-                            "not supported in the playground yet: `import {name}` (this level of the interpreter runs threads and processes; asyncio comes next)"
+                            "not supported in the playground yet: `import {name}` (this level of the interpreter runs threads, processes and asyncio; pools and executors come next)"
                         )
                     } else {
                         format!("No module named '{name}' (not in the playground's standard library)")

@@ -29,6 +29,16 @@ pub enum Reply {
     Val(Val),
     /// A value from the simulator, converted by the adapter (it knows the object table).
     Sim(Value),
+    /// The same, for a value that may be read again (a task's result).
+    SimKeep(Value),
+    /// A list of those (`gather`).
+    SimListKeep(Vec<Value>),
+    /// Results and exceptions (`gather(return_exceptions=True)`).
+    Outcomes(Vec<Result<Value, PyError>>),
+    /// Done and pending tasks, by unit (`asyncio.wait`).
+    Tasks(Vec<u32>, Vec<u32>),
+    /// Raise this built-in exception class with this message.
+    Raise(&'static str, String),
 }
 
 impl std::fmt::Debug for SimCall {
@@ -77,6 +87,7 @@ pub enum SimHandle {
     Queue(sim::Queue),
     Thread(sim::Thread),
     Process(sim::Process),
+    Task(sim::Task),
     Shared(sim::SharedValue),
     Conn(sim::Conn),
 }
@@ -231,8 +242,29 @@ pub fn from_sim(vm: &Vm, v: Value) -> Val {
     }
 }
 
-/// Converts a simulator error to the Python exception programs catch.
+/// Converts a value that may be read again (a task's result).
+pub fn from_sim_keep(vm: &Vm, v: Value) -> Val {
+    match v {
+        Value::Opaque(o) => vm.world.shared.peek(o.id).unwrap_or_default(),
+        Value::List(items) => Val::list(items.into_iter().map(|x| from_sim_keep(vm, x)).collect()),
+        other => from_sim(vm, other),
+    }
+}
+
+/// Converts a simulator error to the Python exception programs catch: the very exception
+/// object when it came out of a task of this program.
 pub fn exc_from_sim(vm: &Vm, e: PyError) -> Val {
+    if let Some((_, v)) = vm
+        .world
+        .shared
+        .task_errors
+        .borrow()
+        .iter()
+        .rev()
+        .find(|(pe, _)| *pe == e)
+    {
+        return v.clone();
+    }
     let class = crate::world::sim_error_class(e.kind);
     if e.message.is_empty() {
         vm.world.new_exc_args(class, vec![])
@@ -243,13 +275,12 @@ pub fn exc_from_sim(vm: &Vm, e: PyError) -> Val {
 
 // ---- awaitables (asyncio is not in this level yet) --------------------------------------------
 
-pub fn is_awaitable(_vm: &Vm, _v: &Val) -> bool {
-    false
+pub fn is_awaitable(_vm: &Vm, v: &Val) -> bool {
+    crate::aio::is_awaitable(v)
 }
 
 pub fn await_native(vm: &mut Vm, v: &Val) -> Res<Flow> {
-    let tn = vm.world.type_name(v);
-    Err(vm.type_error(format!("object {tn} can't be used in 'await' expression")))
+    crate::aio::await_native(vm, v)
 }
 
 // ---- threading --------------------------------------------------------------------------------

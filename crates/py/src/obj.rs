@@ -435,6 +435,8 @@ pub enum Payload {
     Sim(crate::natives::SimHandle),
     /// A value a native class keeps (e.g. `threading.local` storage, a deque).
     Data(Val),
+    /// An asyncio awaitable: the blocking call `await` performs (taken once).
+    Await(Option<crate::natives::SimCall>),
 }
 
 #[derive(Debug, Default)]

@@ -162,6 +162,7 @@ impl Compiled {
             next_object: Cell::new(1),
             instructions: Rc::new(Cell::new(0)),
             exit_code: Rc::new(Cell::new(0)),
+            task_errors: RefCell::new(Vec::new()),
         });
         let out = RunOutput {
             console: Rc::new(RefCell::new(Console::default())),
@@ -176,10 +177,26 @@ impl Compiled {
             let world = Rc::new(World::new(shared.clone(), 1000, 999, seed, switch));
             let main = world.main.clone();
             let mut vm = Vm::new(world.clone(), cx.clone(), Val::None);
-            vm.start_module(code, main);
-            let r = drive(&cx, &mut vm).await;
-            if let Err(e) = r {
-                report_main_error(&mut vm, &e);
+            if code.is_coroutine {
+                // `await` at the top level (as notebooks allow): the module runs as the main
+                // task of an event loop, as IPython runs a cell.
+                world.task_counter.set(1);
+                let w = world.clone();
+                let body = Program::new(move |tcx: Ctx| async move {
+                    let mut tvm = Vm::new(w.clone(), tcx.clone(), Val::None);
+                    tvm.start_module(code, main);
+                    if let Err(e) = drive(&tcx, &mut tvm).await {
+                        report_main_error(&mut tvm, &e);
+                    }
+                    Ok(Value::None)
+                });
+                let _ = cx.run_loop("Task-1", body).await;
+            } else {
+                vm.start_module(code, main);
+                let r = drive(&cx, &mut vm).await;
+                if let Err(e) = r {
+                    report_main_error(&mut vm, &e);
+                }
             }
             run_atexit(&cx, &mut vm).await;
             *console.borrow_mut() = shared.console.borrow().clone();
@@ -231,6 +248,32 @@ pub async fn perform(cx: &Ctx, vm: &Vm, call: natives::SimCall) -> Result<Val, V
     match call.perform(cx.clone()).await {
         Ok(Reply::Val(v)) => Ok(v),
         Ok(Reply::Sim(v)) => Ok(natives::from_sim(vm, v)),
+        Ok(Reply::SimKeep(v)) => Ok(natives::from_sim_keep(vm, v)),
+        Ok(Reply::SimListKeep(vs)) => Ok(Val::list(
+            vs.into_iter()
+                .map(|v| natives::from_sim_keep(vm, v))
+                .collect(),
+        )),
+        Ok(Reply::Tasks(done, pending)) => {
+            let tasks = vm.world.tasks.borrow();
+            let pick = |ids: Vec<u32>| {
+                Val::list(ids.iter().filter_map(|i| tasks.get(i).cloned()).collect())
+            };
+            Ok(Val::tuple(vec![pick(done), pick(pending)]))
+        }
+        Ok(Reply::Raise(class, msg)) => Err(if msg.is_empty() {
+            vm.world.new_exc_args(class, vec![])
+        } else {
+            vm.exc(class, msg)
+        }),
+        Ok(Reply::Outcomes(rs)) => Ok(Val::list(
+            rs.into_iter()
+                .map(|r| match r {
+                    Ok(v) => natives::from_sim_keep(vm, v),
+                    Err(e) => natives::exc_from_sim(vm, e),
+                })
+                .collect(),
+        )),
         Err(e) => Err(natives::exc_from_sim(vm, e)),
     }
 }

@@ -112,6 +112,8 @@ pub enum GenResume {
     YieldFrom,
     /// By `close()`: the generator must finish; the result is `None`.
     Close,
+    /// As the entry of a task unit: its return ends `run`.
+    Entry,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -216,6 +218,17 @@ impl Vm {
                 .take()
                 .map(|call| Exit::Sim(self.take_pending(), call)),
             Err(e) => Some(Exit::Error(self.take_pending(), e)),
+        }
+    }
+
+    /// Starts running a coroutine as the entry of this unit (an asyncio task).
+    pub fn start_coroutine(&mut self, coro: Val) -> Res<()> {
+        match coro {
+            Val::Gen(g) => self.resume_gen(g, Val::None, None, GenResume::Entry),
+            other => {
+                let tn = self.world.type_name(&other);
+                Err(self.type_error(format!("a coroutine was expected, got {tn}")))
+            }
         }
     }
 
@@ -1174,6 +1187,24 @@ impl Vm {
                 self.frames[top].blocks.push(b);
                 return self.call_op(enter, Args::default());
             }
+            Op::SetupAsyncWith(t) => {
+                let mgr = self.pop();
+                let exit = self.getattr(&mgr, "__aexit__").map_err(|_| {
+                    let tn = self.world.type_name(&mgr);
+                    self.type_error(format!(
+                        "'{tn}' object does not support the asynchronous context manager protocol"
+                    ))
+                })?;
+                let enter = self.getattr(&mgr, "__aenter__")?;
+                self.push(exit);
+                let b = Block {
+                    handler: t,
+                    stack_depth: self.stack.len(),
+                    exc_depth: self.exc_info.len(),
+                };
+                self.frames[top].blocks.push(b);
+                return self.call_op(enter, Args::default());
+            }
             Op::WithExitNormal => {
                 let exit = self.pop();
                 return self.call_op(exit, Args::new(vec![Val::None, Val::None, Val::None]));
@@ -1804,6 +1835,9 @@ impl Vm {
                         self.push(v);
                     }
                     GenResume::Close => self.push(Val::None),
+                    GenResume::Entry => {
+                        return Ok(Next::Exit(Exit::Done(self.take_pending(), v)));
+                    }
                 }
             }
             Mode::Top => {
@@ -1911,6 +1945,10 @@ impl Vm {
         }
         match how {
             GenResume::Close => Err(self.exc("RuntimeError", "generator ignored GeneratorExit")),
+            GenResume::Entry => Err(self.exc(
+                "RuntimeError",
+                "not supported in the playground: a bare yield inside a task's coroutine",
+            )),
             GenResume::ForIter(_) | GenResume::Call => {
                 self.push(v);
                 Ok(Next::Reload)

@@ -119,6 +119,8 @@ pub struct Shared {
     /// Instructions run by all threads so far.
     pub instructions: Rc<Cell<u64>>,
     pub exit_code: Rc<Cell<i32>>,
+    /// Exceptions that ended tasks, with the simulator error that stands for each.
+    pub task_errors: RefCell<Vec<(interleave_sim::PyError, Val)>>,
 }
 
 impl Shared {
@@ -128,6 +130,11 @@ impl Shared {
         self.next_object.set(id + 1);
         self.objects.borrow_mut().insert(id, v);
         id
+    }
+
+    /// The object behind a handle, kept for later reads (a task's result).
+    pub fn peek(&self, id: u64) -> Option<Val> {
+        self.objects.borrow().get(&id).cloned()
     }
 
     /// The object behind a handle (handed out once: a queue item is got once).
@@ -143,6 +150,7 @@ pub fn all_types() -> Types {
     crate::natives::install_threading(&mut t);
     crate::stdlib::install_streams(&mut t);
     crate::mp::install(&mut t);
+    crate::aio::install(&mut t);
     t
 }
 
@@ -171,6 +179,9 @@ pub struct World {
     /// In a forked child: each parent module (by address) and the child's copy, so that
     /// functions defined before the fork use the child's globals.
     pub remap: RefCell<Vec<(usize, Rc<Module>)>>,
+    /// asyncio tasks by unit id, and the counter behind their `Task-N` names.
+    pub tasks: RefCell<BTreeMap<u32, Val>>,
+    pub task_counter: Cell<u64>,
 }
 
 impl World {
@@ -205,6 +216,8 @@ impl World {
             atexit: RefCell::new(Vec::new()),
             switch_interval_s,
             remap: RefCell::new(Vec::new()),
+            tasks: RefCell::new(BTreeMap::new()),
+            task_counter: Cell::new(0),
             shared,
         }
     }
