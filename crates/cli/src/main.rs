@@ -166,6 +166,9 @@ enum Command {
         gil: Option<OnOff>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Python programs: which CPython's switching to follow (3.11, 3.9 or 3.13t).
+        #[arg(long)]
+        python: Option<String>,
     },
     /// Print the scenario's Python program for the given parameters.
     Python {
@@ -444,9 +447,27 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             cores,
             gil,
             format,
+            python,
         } => {
             if time.is_some_and(|t| !t.is_finite() || t <= 0.0) {
                 return Err(usage("--time must be a positive number of seconds"));
+            }
+            if pyrun::is_python_path(&id) {
+                if format == Format::Chrome || format == Format::Output {
+                    return Err(usage("explore prints text or json"));
+                }
+                let cfg = interleave_sim::explore::Config {
+                    strategy: match strategy {
+                        Strategy::Dfs => interleave_sim::explore::Strategy::Dfs,
+                        Strategy::Dpor => interleave_sim::explore::Strategy::Dpor,
+                        Strategy::Random => interleave_sim::explore::Strategy::Random,
+                        Strategy::Pct => interleave_sim::explore::Strategy::Pct { depth: 3 },
+                    },
+                    max_preemptions,
+                    budget: budget.max(1),
+                    seed,
+                };
+                return pyrun::explore(&id, python.as_deref(), cores, &cfg, format == Format::Json);
             }
             let s = scenario(&id)?;
             let params = s.validate(&pairs(&set)?).map_err(|e| usage(e.message))?;

@@ -159,3 +159,99 @@ pub fn render_source_error(src: &str, filename: &str, e: &interleave_py::SourceE
     out.push_str(&e.render("en"));
     out
 }
+
+/// `interleave explore FILE.py`: the program under many schedules; an outcome is what the
+/// program printed last, plus the simulator's verdict (deadlock, limit, lost wakeup).
+pub fn explore(
+    path: &str,
+    python: Option<&str>,
+    cores: Option<u32>,
+    cfg: &interleave_sim::explore::Config,
+    json: bool,
+) -> Result<ExitCode> {
+    let src = read_source(path)?;
+    let model = model(python)?;
+    let filename = std::path::Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |f| f.to_string_lossy().into_owned());
+    let compiled = match interleave_py::compile(&src, &filename) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{}", render_source_error(&src, &filename, &e));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut machine = Machine {
+        gil: model.gil(),
+        ..Machine::default()
+    };
+    if let Some(c) = cores {
+        if !(1..=interleave_sim::config::MAX_CORES).contains(&c) {
+            return Err(usage(format!(
+                "--cores must be from 1 to {}, got {c}",
+                interleave_sim::config::MAX_CORES
+            )));
+        }
+        machine.cores = c;
+    }
+    let opts = PyOptions {
+        model,
+        filename,
+        cores: machine.cores,
+        ..PyOptions::default()
+    };
+    let build = || compiled.program(&opts).0;
+    let label = |t: &interleave_sim::Trace| {
+        let (verdict, failing) = interleave_sim::explore::default_label(t);
+        let last = t.output.last().map(|o| o.2.as_str()).unwrap_or("");
+        let verdict = if verdict.is_empty() {
+            "completed".to_string()
+        } else {
+            verdict
+        };
+        (format!("{verdict}; printed last: {last}"), failing)
+    };
+    eprintln!(
+        "exploring {path} ({:?}, budget {} runs)…",
+        cfg.strategy, cfg.budget
+    );
+    let mut progress = |_runs: u64| true;
+    let report =
+        interleave_sim::explore::explore_observed(&machine, &build, &label, cfg, &mut progress)
+            .map_err(anyhow::Error::msg)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{path}: {} runs, {}",
+        report.runs,
+        if report.exhausted {
+            "every schedule explored"
+        } else {
+            "budget used up (not exhaustive)"
+        }
+    );
+    println!("\n{:>8}  {:<7} outcome", "runs", "verdict");
+    for o in &report.outcomes {
+        println!(
+            "{:>8}  {:<7} {}",
+            o.count,
+            if o.failing { "FAIL" } else { "ok" },
+            o.label
+        );
+    }
+    for o in &report.outcomes {
+        println!(
+            "\nshortest schedule for \"{}\": {} preemption(s), {} steps\nreplay: interleave run {path} --python {} --seed {} --cores {} --replay '{}'",
+            o.label,
+            o.shortest.preemptions,
+            o.shortest.steps,
+            model.label(),
+            o.shortest.seed,
+            machine.cores,
+            o.shortest.schedule
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -129,3 +129,36 @@ fn same_seed_same_trace() {
     );
     assert_eq!(a.stdout, b.stdout);
 }
+
+#[test]
+fn explore_finds_both_outcomes_of_a_race_and_their_replays_reproduce_them() {
+    let dir = std::env::temp_dir().join(format!("interleave-py-x-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("race.py");
+    std::fs::write(
+        &file,
+        "import threading, time\ncounter = 0\ndef work():\n    global counter\n    v = counter\n    time.sleep(0)\n    counter = v + 1\nts = [threading.Thread(target=work) for _ in range(2)]\nfor t in ts: t.start()\nfor t in ts: t.join()\nprint('counter', counter)\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let o = interleave(&["explore", path, "--budget", "500"], None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("every schedule explored"), "{out}");
+    assert!(
+        out.contains("printed last: counter 1") && out.contains("printed last: counter 2"),
+        "{out}"
+    );
+    for line in out.lines().filter(|l| l.starts_with("replay: ")) {
+        let replay = line.split('\'').nth(1).unwrap();
+        let o = interleave(
+            &["run", path, "--replay", replay, "--format", "output"],
+            None,
+        );
+        let printed = text(&o.stdout);
+        assert!(
+            printed == "counter 1\n" || printed == "counter 2\n",
+            "{printed}"
+        );
+    }
+}
