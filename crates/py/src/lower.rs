@@ -73,7 +73,19 @@ pub fn parse(src: &str) -> std::result::Result<Module, SourceError> {
     // 3.10) are ignored: the playground runs current Python, and whatever it lacks is rejected
     // by the lowering with a clearer message.
     if let Some(error) = parsed.errors().first() {
-        return Err(syntax_error(error, &mut positions));
+        let e = syntax_error(error, &mut positions);
+        // Character names are not in the build (crates/unicode-names2-stub): say so.
+        let at = usize::from(error.location.start());
+        if src
+            .get(at.saturating_sub(8)..(at + 8).min(src.len()))
+            .is_some_and(|t| t.contains("\\N{"))
+        {
+            return Err(SourceError::unsupported(
+                "\\N{...} character names in strings (write the character itself or \\u....)",
+                e.pos,
+            ));
+        }
+        return Err(e);
     }
     let Mod::Module(module) = parsed.syntax() else {
         return Err(SourceError::new(
