@@ -456,17 +456,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 if format == Format::Chrome || format == Format::Output {
                     return Err(usage("explore prints text or json"));
                 }
-                let cfg = interleave_sim::explore::Config {
-                    strategy: match strategy {
-                        Strategy::Dfs => interleave_sim::explore::Strategy::Dfs,
-                        Strategy::Dpor => interleave_sim::explore::Strategy::Dpor,
-                        Strategy::Random => interleave_sim::explore::Strategy::Random,
-                        Strategy::Pct => interleave_sim::explore::Strategy::Pct { depth: 3 },
-                    },
-                    max_preemptions,
-                    budget: budget.max(1),
-                    seed,
-                };
+                let cfg = explore_config(strategy, max_preemptions, budget, seed);
                 return pyrun::explore(&id, python.as_deref(), cores, &cfg, format == Format::Json);
             }
             let s = scenario(&id)?;
@@ -481,17 +471,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 scheduler: SchedulerKind::Fifo,
             };
             let machine = s.machine_for(&params, &opts).map_err(usage)?;
-            let cfg = interleave_sim::explore::Config {
-                strategy: match strategy {
-                    Strategy::Dfs => interleave_sim::explore::Strategy::Dfs,
-                    Strategy::Dpor => interleave_sim::explore::Strategy::Dpor,
-                    Strategy::Random => interleave_sim::explore::Strategy::Random,
-                    Strategy::Pct => interleave_sim::explore::Strategy::Pct { depth: 3 },
-                },
-                max_preemptions,
-                budget: budget.max(1),
-                seed,
-            };
+            let cfg = explore_config(strategy, max_preemptions, budget, seed);
             explore::run(
                 &s,
                 &params,
@@ -583,6 +563,25 @@ fn pairs(set: &[String]) -> Result<Vec<(String, String)>> {
                 .ok_or_else(|| usage(format!("--set takes name=value, got {kv:?}")))
         })
         .collect()
+}
+
+fn explore_config(
+    strategy: Strategy,
+    max_preemptions: Option<u32>,
+    budget: u64,
+    seed: u64,
+) -> interleave_sim::explore::Config {
+    interleave_sim::explore::Config {
+        strategy: match strategy {
+            Strategy::Dfs => interleave_sim::explore::Strategy::Dfs,
+            Strategy::Dpor => interleave_sim::explore::Strategy::Dpor,
+            Strategy::Random => interleave_sim::explore::Strategy::Random,
+            Strategy::Pct => interleave_sim::explore::Strategy::Pct { depth: 3 },
+        },
+        max_preemptions,
+        budget: budget.max(1),
+        seed,
+    }
 }
 
 /// `--format output` was refused above for scenarios; this arm cannot be reached.

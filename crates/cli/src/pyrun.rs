@@ -37,6 +37,24 @@ pub struct PyRunArgs<'a> {
     pub max_instructions: Option<u64>,
 }
 
+/// The machine a program runs on: the model decides the GIL; `--cores` if given.
+fn machine_for(model: Model, cores: Option<u32>) -> Result<Machine> {
+    let mut machine = Machine {
+        gil: model.gil(),
+        ..Machine::default()
+    };
+    if let Some(c) = cores {
+        if !(1..=interleave_sim::config::MAX_CORES).contains(&c) {
+            return Err(usage(format!(
+                "--cores must be from 1 to {}, got {c}",
+                interleave_sim::config::MAX_CORES
+            )));
+        }
+        machine.cores = c;
+    }
+    Ok(machine)
+}
+
 /// The model named by `--python`.
 pub fn model(python: Option<&str>) -> Result<Model> {
     match python {
@@ -63,19 +81,7 @@ pub fn run(a: PyRunArgs<'_>) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let mut machine = Machine {
-        gil: model.gil(),
-        ..Machine::default()
-    };
-    if let Some(c) = a.cores {
-        if !(1..=interleave_sim::config::MAX_CORES).contains(&c) {
-            return Err(usage(format!(
-                "--cores must be from 1 to {}, got {c}",
-                interleave_sim::config::MAX_CORES
-            )));
-        }
-        machine.cores = c;
-    }
+    let machine = machine_for(model, a.cores)?;
     let opts = PyOptions {
         model,
         filename: filename.clone(),
@@ -181,19 +187,7 @@ pub fn explore(
             return Ok(ExitCode::from(2));
         }
     };
-    let mut machine = Machine {
-        gil: model.gil(),
-        ..Machine::default()
-    };
-    if let Some(c) = cores {
-        if !(1..=interleave_sim::config::MAX_CORES).contains(&c) {
-            return Err(usage(format!(
-                "--cores must be from 1 to {}, got {c}",
-                interleave_sim::config::MAX_CORES
-            )));
-        }
-        machine.cores = c;
-    }
+    let machine = machine_for(model, cores)?;
     let opts = PyOptions {
         model,
         filename,

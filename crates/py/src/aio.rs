@@ -363,11 +363,7 @@ fn to_thread(vm: &mut Vm, a: Args) -> Res<Flow> {
     let world = vm.world.clone();
     let program = sim::Program::new(move |cx: Ctx| async move {
         let mut vm = Vm::new(world.clone(), cx.clone(), Val::None);
-        let r = match vm.start(func, Args::new(args)) {
-            Some(crate::vm::Exit::Done(_, v)) => Ok(v),
-            Some(crate::vm::Exit::Error(_, e)) => Err(e),
-            Some(_) | None => crate::runner::drive(&cx, &mut vm).await,
-        };
+        let r = crate::runner::run_call(&cx, &mut vm, func, Args::new(args)).await;
         match r {
             Ok(v) => to_sim(&mut vm, &v).map_err(|e| keep_error(&mut vm, e)),
             Err(e) => Err(keep_error(&mut vm, e)),

@@ -12,7 +12,7 @@ use interleave_sim::{self as sim, Ctx, PyError, PyErrorKind, Value};
 use crate::builtins::{native_class, set, want_str};
 use crate::natives::{Reply, SimCall, SimHandle, exc_from_sim, from_sim, to_sim};
 use crate::obj::*;
-use crate::vm::{Args, Exit, Flow, Res, Vm};
+use crate::vm::{Args, Flow, Res, Vm};
 use crate::world::{Types, World};
 
 /// The native classes: process handles, shared values and connections.
@@ -154,49 +154,11 @@ fn process_program(world: Rc<World>, proc_obj: Val) -> sim::Program {
             Ok(r) => r,
             Err(_) => return Err(PyError::new(PyErrorKind::AttributeError, "run")),
         };
-        let r = match vm.start(run, Args::default()) {
-            Some(Exit::Done(ns, v)) => {
-                crate::runner::charge(&cx, ns).await;
-                Ok(v)
-            }
-            Some(Exit::Error(ns, e)) => {
-                crate::runner::charge(&cx, ns).await;
-                Err(e)
-            }
-            Some(Exit::Sim(ns, call)) => {
-                crate::runner::charge(&cx, ns).await;
-                let reply = crate::runner::perform(&cx, &vm, call).await;
-                vm.resume(reply);
-                crate::runner::drive(&cx, &mut vm).await
-            }
-            Some(Exit::Charge(ns)) => {
-                crate::runner::charge(&cx, ns).await;
-                crate::runner::drive(&cx, &mut vm).await
-            }
-            None => crate::runner::drive(&cx, &mut vm).await,
-        };
+        let r = crate::runner::run_call(&cx, &mut vm, run, Args::default()).await;
         match r {
             Ok(_) => Ok(Value::None),
             Err(e) => {
-                if vm.world.is_instance_of(&e, "SystemExit") {
-                    let args = vm
-                        .world
-                        .exc_data(&e, |d| d.args.clone())
-                        .unwrap_or_default();
-                    let code = match args.first() {
-                        None | Some(Val::None) => 0,
-                        Some(Val::Int(i)) => *i,
-                        Some(other) => {
-                            let text = vm.str_of(other).unwrap_or_default();
-                            vm.world
-                                .shared
-                                .console
-                                .borrow_mut()
-                                .stderr
-                                .push_str(&format!("{text}\n"));
-                            1
-                        }
-                    };
+                if let Some(code) = crate::runner::exit_code_of(&mut vm, &e) {
                     if code == 0 {
                         return Ok(Value::None);
                     }

@@ -849,11 +849,7 @@ fn barrier_init(vm: &mut Vm, mut a: Args) -> Res<Flow> {
                 let f = f.clone();
                 Box::pin(async move {
                     let mut vm = Vm::new(world, cx.clone(), Val::None);
-                    let r = match vm.start(f, Args::default()) {
-                        Some(crate::vm::Exit::Error(_, e)) => Err(e),
-                        Some(_) => Ok(Val::None),
-                        None => crate::runner::drive(&cx, &mut vm).await,
-                    };
+                    let r = crate::runner::run_call(&cx, &mut vm, f, Args::default()).await;
                     match r {
                         Ok(_) => Ok(Value::None),
                         Err(e) => {

@@ -206,31 +206,36 @@ impl Compiled {
     }
 }
 
+/// Runs `f(*args)` as the entry of the unit `vm` runs on, to its end.
+pub async fn run_call(cx: &Ctx, vm: &mut Vm, f: Val, args: Args) -> Result<Val, Val> {
+    match vm.start(f, args) {
+        Some(Exit::Done(ns, v)) => {
+            charge(cx, ns).await;
+            Ok(v)
+        }
+        Some(Exit::Error(ns, e)) => {
+            charge(cx, ns).await;
+            Err(e)
+        }
+        Some(Exit::Sim(ns, call)) => {
+            charge(cx, ns).await;
+            let reply = perform(cx, vm, call).await;
+            vm.resume(reply);
+            drive(cx, vm).await
+        }
+        Some(Exit::Charge(ns)) => {
+            charge(cx, ns).await;
+            drive(cx, vm).await
+        }
+        None => drive(cx, vm).await,
+    }
+}
+
 /// The unit body of a thread started with `Thread.start()`: runs `run` (the bound method).
 pub fn thread_program(world: Rc<World>, run: Val, thread: Val) -> Program {
     Program::new(move |cx: Ctx| async move {
         let mut vm = Vm::new(world.clone(), cx.clone(), thread.clone());
-        let r = match vm.start(run, Args::default()) {
-            Some(Exit::Done(ns, v)) => {
-                charge(&cx, ns).await;
-                Ok(v)
-            }
-            Some(Exit::Error(ns, e)) => {
-                charge(&cx, ns).await;
-                Err(e)
-            }
-            Some(Exit::Sim(ns, call)) => {
-                charge(&cx, ns).await;
-                let reply = perform(&cx, &vm, call).await;
-                vm.resume(reply);
-                drive(&cx, &mut vm).await
-            }
-            Some(Exit::Charge(ns)) => {
-                charge(&cx, ns).await;
-                drive(&cx, &mut vm).await
-            }
-            None => drive(&cx, &mut vm).await,
-        };
+        let r = run_call(&cx, &mut vm, run, Args::default()).await;
         if let Err(e) = r {
             report_thread_error(&cx, &mut vm, &thread, e).await;
         }
@@ -320,7 +325,8 @@ pub async fn drive(cx: &Ctx, vm: &mut Vm) -> Result<Val, Val> {
     }
 }
 
-fn exit_code_of(vm: &mut Vm, e: &Val) -> Option<i32> {
+/// The exit code a `SystemExit` stands for (a message is printed, and is code 1).
+pub fn exit_code_of(vm: &mut Vm, e: &Val) -> Option<i32> {
     if !vm.world.is_instance_of(e, "SystemExit") {
         return None;
     }

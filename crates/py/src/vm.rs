@@ -1169,42 +1169,8 @@ impl Vm {
                 let m = self.exc_matches(&exc, &cls)?;
                 self.push(Val::Bool(m));
             }
-            Op::SetupWith(t) => {
-                let mgr = self.pop();
-                let exit = self.getattr(&mgr, "__exit__").map_err(|_| {
-                    let tn = self.world.type_name(&mgr);
-                    self.type_error(format!(
-                        "'{tn}' object does not support the context manager protocol"
-                    ))
-                })?;
-                let enter = self.getattr(&mgr, "__enter__")?;
-                self.push(exit);
-                let b = Block {
-                    handler: t,
-                    stack_depth: self.stack.len(),
-                    exc_depth: self.exc_info.len(),
-                };
-                self.frames[top].blocks.push(b);
-                return self.call_op(enter, Args::default());
-            }
-            Op::SetupAsyncWith(t) => {
-                let mgr = self.pop();
-                let exit = self.getattr(&mgr, "__aexit__").map_err(|_| {
-                    let tn = self.world.type_name(&mgr);
-                    self.type_error(format!(
-                        "'{tn}' object does not support the asynchronous context manager protocol"
-                    ))
-                })?;
-                let enter = self.getattr(&mgr, "__aenter__")?;
-                self.push(exit);
-                let b = Block {
-                    handler: t,
-                    stack_depth: self.stack.len(),
-                    exc_depth: self.exc_info.len(),
-                };
-                self.frames[top].blocks.push(b);
-                return self.call_op(enter, Args::default());
-            }
+            Op::SetupWith(t) => return self.setup_with(top, t, false),
+            Op::SetupAsyncWith(t) => return self.setup_with(top, t, true),
             Op::WithExitNormal => {
                 let exit = self.pop();
                 return self.call_op(exit, Args::new(vec![Val::None, Val::None, Val::None]));
@@ -1292,6 +1258,34 @@ impl Vm {
             }
         }
         Ok(Next::Continue)
+    }
+
+    /// `with` / `async with`: pushes `__exit__` (or `__aexit__`), a block to the handler, and
+    /// calls `__enter__` (or `__aenter__`).
+    fn setup_with(&mut self, top: usize, handler: u32, is_async: bool) -> Res<Next> {
+        let mgr = self.pop();
+        let (enter_name, exit_name, what) = if is_async {
+            (
+                "__aenter__",
+                "__aexit__",
+                "the asynchronous context manager protocol",
+            )
+        } else {
+            ("__enter__", "__exit__", "the context manager protocol")
+        };
+        let exit = self.getattr(&mgr, exit_name).map_err(|_| {
+            let tn = self.world.type_name(&mgr);
+            self.type_error(format!("'{tn}' object does not support {what}"))
+        })?;
+        let enter = self.getattr(&mgr, enter_name)?;
+        self.push(exit);
+        let b = Block {
+            handler,
+            stack_depth: self.stack.len(),
+            exc_depth: self.exc_info.len(),
+        };
+        self.frames[top].blocks.push(b);
+        self.call_op(enter, Args::default())
     }
 
     /// An op met a generator or user iterator where it needs a sequence: list it in Python
