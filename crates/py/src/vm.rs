@@ -486,14 +486,17 @@ impl Vm {
         }
     }
 
+    #[inline]
     fn push(&mut self, v: Val) {
         self.stack.push(v);
     }
 
+    #[inline]
     fn pop(&mut self) -> Val {
         self.stack.pop().unwrap_or_default()
     }
 
+    #[inline]
     fn peek(&self, depth: usize) -> Val {
         let n = self.stack.len();
         if depth < n {
