@@ -331,6 +331,11 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                         "--gil is for scenarios; a Python program takes --python 3.11, 3.9 or 3.13t",
                     ));
                 }
+                if !set.is_empty() || mode == RunMode::Real {
+                    return Err(usage(
+                        "--set and --mode real are for scenarios; a Python program sets its own constants",
+                    ));
+                }
                 return pyrun::run(pyrun::PyRunArgs {
                     path: &id,
                     seed,
@@ -357,18 +362,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                     interleave_sim::config::MAX_CORES
                 )));
             }
-            let scheduler = match (replay, scheduler) {
-                (Some(r), _) => {
-                    interleave_sim::Schedule::decode(&r).map_err(usage)?;
-                    SchedulerKind::Replay { schedule: r }
-                }
-                (None, Sched::Fifo) => SchedulerKind::Fifo,
-                (None, Sched::Random) => SchedulerKind::Random,
-                (None, Sched::Pct) => SchedulerKind::Pct {
-                    depth: 3,
-                    expected_steps: 1000,
-                },
-            };
+            let scheduler = scheduler_kind;
             let opts = RunOptions {
                 seed,
                 cores,
@@ -453,15 +447,23 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 return Err(usage("--time must be a positive number of seconds"));
             }
             if pyrun::is_python_path(&id) {
+                if gil.is_some() || !set.is_empty() {
+                    return Err(usage(
+                        "--gil and --set are for scenarios; a Python program takes --python",
+                    ));
+                }
                 if format == Format::Chrome || format == Format::Output {
                     return Err(usage("explore prints text or json"));
                 }
                 let cfg = explore_config(strategy, max_preemptions, budget, seed);
                 return pyrun::explore(&id, python.as_deref(), cores, &cfg, format == Format::Json);
             }
+            if python.is_some() {
+                return Err(usage("--python is for Python programs (FILE.py)"));
+            }
             let s = scenario(&id)?;
             let params = s.validate(&pairs(&set)?).map_err(|e| usage(e.message))?;
-            if format == Format::Chrome {
+            if format == Format::Chrome || format == Format::Output {
                 return Err(usage("explore prints text or json"));
             }
             let opts = RunOptions {
