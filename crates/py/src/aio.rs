@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use interleave_sim::{self as sim, Ctx, PyError, PyErrorKind, Value};
+use interleave_sim::{self as sim, Ctx, PyError, PyErrorKind};
 
 use crate::builtins::{native, native_class, set, want_int};
 use crate::natives::{Reply, SimCall, SimHandle, exc_from_sim, to_nanos, to_sim};
@@ -503,18 +503,11 @@ fn task_repr(_vm: &mut Vm, a: Args) -> Res<Flow> {
 // ---- primitives -----------------------------------------------------------------------------
 
 fn handle(vm: &Vm, a: &Args) -> Res<SimHandle> {
-    if let Some(Val::Obj(o)) = a.pos.first()
-        && let Payload::Sim(h) = &*o.payload.borrow()
-    {
-        return Ok(h.clone());
-    }
-    Err(vm.type_error("asyncio object is not initialised"))
+    crate::natives::handle_of(vm, a.pos.first().unwrap_or(&Val::None))
 }
 
 fn set_handle(a: &Args, h: SimHandle) {
-    if let Some(Val::Obj(o)) = a.pos.first() {
-        *o.payload.borrow_mut() = Payload::Sim(h);
-    }
+    crate::natives::set_handle(a.pos.first().unwrap_or(&Val::None), h);
 }
 
 fn queue_init(vm: &mut Vm, mut a: Args) -> Res<Flow> {
@@ -802,10 +795,4 @@ fn event_wait(vm: &mut Vm, a: Args) -> Res<Flow> {
         Ok(Reply::Val(Val::Bool(e.wait(&cx).await?)))
     });
     Ok(Flow::Val(awaitable(vm, call)))
-}
-
-/// Keeps the signature of values handed between tasks in one place.
-#[allow(dead_code)]
-fn keep(v: Value) -> Reply {
-    Reply::SimKeep(v)
 }

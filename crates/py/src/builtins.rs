@@ -12,7 +12,7 @@ use crate::natives::SimCall;
 use crate::obj::*;
 use crate::ops::{self, range_len};
 use crate::vm::{Args, Flow, NativeFn, Res, Vm};
-use crate::world::{EXCEPTIONS, Types, World};
+use crate::world::{EXCEPTIONS, Types};
 
 /// A native function value.
 pub fn native(name: &'static str, f: NativeFn) -> Val {
@@ -1587,6 +1587,3 @@ fn b_exit(vm: &mut Vm, args: Args) -> Res<Flow> {
         },
     ))
 }
-
-/// A fresh world's `__main__`-independent parts.
-pub fn install_world(_w: &World) {}

@@ -3,14 +3,13 @@
 //! objects — `Value`, `Array`, `Pipe` connections, and the primitives in `natives` — are
 //! simulator objects of the multiprocessing flavour that both processes reach.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use interleave_sim::{self as sim, Ctx, PyError, PyErrorKind, Value};
 
 use crate::builtins::{native_class, set, want_str};
-use crate::natives::{Reply, SimCall, SimHandle, exc_from_sim, from_sim, to_sim};
+use crate::natives::{Reply, SimCall, SimHandle, exc_from_sim, handle_of, new_native_obj, to_sim};
 use crate::obj::*;
 use crate::vm::{Args, Flow, Res, Vm};
 use crate::world::{Types, World};
@@ -29,25 +28,8 @@ pub fn install(t: &mut Types) {
     t.by_name.insert("Connection", c);
 }
 
-fn obj_with(vm: &Vm, class: &str, h: SimHandle) -> Val {
-    Val::Obj(Rc::new(Instance {
-        class: vm.world.class(class),
-        attrs: RefCell::new(Attrs::default()),
-        payload: RefCell::new(Payload::Sim(h)),
-    }))
-}
-
-fn handle(vm: &Vm, v: &Val) -> Res<SimHandle> {
-    if let Val::Obj(o) = v
-        && let Payload::Sim(h) = &*o.payload.borrow()
-    {
-        return Ok(h.clone());
-    }
-    Err(vm.type_error("not a multiprocessing object"))
-}
-
 fn process_of(vm: &Vm, a: &Args) -> Res<sim::Process> {
-    match handle(vm, a.pos.first().unwrap_or(&Val::None))? {
+    match handle_of(vm, a.pos.first().unwrap_or(&Val::None))? {
         SimHandle::Process(p) => Ok(p),
         _ => Err(vm.type_error("not a process handle")),
     }
@@ -133,7 +115,7 @@ pub fn start_process(vm: &mut Vm, a: Args) -> Res<Flow> {
     let child = Rc::new(child);
     let program = process_program(child, child_proc);
     let p = vm.cx.process(&name, program);
-    let h = obj_with(vm, "_process_handle", SimHandle::Process(p));
+    let h = new_native_obj(vm, "_process_handle", SimHandle::Process(p));
     Ok(Flow::Sim(SimCall::new(
         "Process.start()",
         move |cx| async move {
@@ -242,13 +224,13 @@ pub fn cpu_count(vm: &mut Vm, _a: Args) -> Res<Flow> {
 pub fn new_lock(vm: &mut Vm, _a: Args) -> Res<Flow> {
     let name = crate::natives::object_name(vm, "lock");
     let l = vm.cx.new_lock(sim::Flavor::Multiprocessing, &name);
-    Ok(Flow::Val(obj_with(vm, "lock", SimHandle::Lock(l))))
+    Ok(Flow::Val(new_native_obj(vm, "lock", SimHandle::Lock(l))))
 }
 
 pub fn new_rlock(vm: &mut Vm, _a: Args) -> Res<Flow> {
     let name = crate::natives::object_name(vm, "rlock");
     let l = vm.cx.new_rlock(sim::Flavor::Multiprocessing, &name);
-    Ok(Flow::Val(obj_with(vm, "RLock", SimHandle::Lock(l))))
+    Ok(Flow::Val(new_native_obj(vm, "RLock", SimHandle::Lock(l))))
 }
 
 fn initial(typecode: &str, v: &Val) -> Value {
@@ -272,7 +254,11 @@ pub fn new_value(vm: &mut Vm, a: Args) -> Res<Flow> {
     };
     let name = crate::natives::object_name_up(vm, "value");
     let sv = vm.cx.mp_value(&name, initial(&tc, &v), lock);
-    Ok(Flow::Val(obj_with(vm, "_shared", SimHandle::Shared(sv))))
+    Ok(Flow::Val(new_native_obj(
+        vm,
+        "_shared",
+        SimHandle::Shared(sv),
+    )))
 }
 
 /// `_new_array(typecode, initial list, lock)`.
@@ -286,11 +272,15 @@ pub fn new_array(vm: &mut Vm, a: Args) -> Res<Flow> {
     let values = items.iter().map(|v| initial(&tc, v)).collect();
     let name = crate::natives::object_name_up(vm, "array");
     let sv = vm.cx.mp_array(&name, values, lock);
-    Ok(Flow::Val(obj_with(vm, "_shared", SimHandle::Shared(sv))))
+    Ok(Flow::Val(new_native_obj(
+        vm,
+        "_shared",
+        SimHandle::Shared(sv),
+    )))
 }
 
 fn shared_of(vm: &Vm, a: &Args) -> Res<sim::SharedValue> {
-    match handle(vm, a.pos.first().unwrap_or(&Val::None))? {
+    match handle_of(vm, a.pos.first().unwrap_or(&Val::None))? {
         SimHandle::Shared(s) => Ok(s),
         _ => Err(vm.type_error("not a shared value")),
     }
@@ -299,7 +289,7 @@ fn shared_of(vm: &Vm, a: &Args) -> Res<sim::SharedValue> {
 pub fn value_lock(vm: &mut Vm, a: Args) -> Res<Flow> {
     let s = shared_of(vm, &a)?;
     let l = s.get_lock().map_err(|e| exc_from_sim(vm, e))?;
-    Ok(Flow::Val(obj_with(vm, "RLock", SimHandle::Lock(l))))
+    Ok(Flow::Val(new_native_obj(vm, "RLock", SimHandle::Lock(l))))
 }
 
 pub fn value_get(vm: &mut Vm, a: Args) -> Res<Flow> {
@@ -350,13 +340,13 @@ pub fn pipe(vm: &mut Vm, a: Args) -> Res<Flow> {
         None => true,
     };
     let (x, y) = vm.cx.pipe("pipe", duplex);
-    let x = obj_with(vm, "Connection", SimHandle::Conn(x));
-    let y = obj_with(vm, "Connection", SimHandle::Conn(y));
+    let x = new_native_obj(vm, "Connection", SimHandle::Conn(x));
+    let y = new_native_obj(vm, "Connection", SimHandle::Conn(y));
     Ok(Flow::Val(Val::tuple(vec![x, y])))
 }
 
 fn conn_of(vm: &Vm, a: &Args) -> Res<sim::Conn> {
-    match handle(vm, a.pos.first().unwrap_or(&Val::None))? {
+    match handle_of(vm, a.pos.first().unwrap_or(&Val::None))? {
         SimHandle::Conn(c) => Ok(c),
         _ => Err(vm.type_error("not a connection")),
     }
@@ -419,10 +409,4 @@ fn check_open(vm: &Vm, a: &Args) -> Res<()> {
         return Err(vm.exc("OSError", "handle is closed"));
     }
     Ok(())
-}
-
-/// Keeps `from_sim` reachable for replies converted by the adapter.
-#[allow(dead_code)]
-fn convert(vm: &Vm, v: Value) -> Val {
-    from_sim(vm, v)
 }

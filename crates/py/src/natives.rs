@@ -92,7 +92,7 @@ pub enum SimHandle {
     Conn(sim::Conn),
 }
 
-fn handle_of(vm: &Vm, v: &Val) -> Res<SimHandle> {
+pub fn handle_of(vm: &Vm, v: &Val) -> Res<SimHandle> {
     if let Val::Obj(o) = v
         && let Payload::Sim(h) = &*o.payload.borrow()
     {
@@ -104,7 +104,7 @@ fn handle_of(vm: &Vm, v: &Val) -> Res<SimHandle> {
     )))
 }
 
-fn set_handle(v: &Val, h: SimHandle) {
+pub fn set_handle(v: &Val, h: SimHandle) {
     if let Val::Obj(o) = v {
         *o.payload.borrow_mut() = Payload::Sim(h);
     }
@@ -470,7 +470,7 @@ pub fn flavor_of(v: &Val) -> sim::Flavor {
     sim::Flavor::Threading
 }
 
-fn new_native_obj(vm: &Vm, class: &str, h: SimHandle) -> Val {
+pub fn new_native_obj(vm: &Vm, class: &str, h: SimHandle) -> Val {
     Val::Obj(Rc::new(Instance {
         class: vm.world.class(class),
         attrs: RefCell::new(Attrs::default()),
@@ -569,7 +569,7 @@ fn sem_init_with(vm: &mut Vm, mut a: Args, bounded: bool) -> Res<Flow> {
     if value < 0 {
         return Err(vm.value_error("semaphore initial value must be >= 0"));
     }
-    let name = object_name_before(
+    let name = object_name(
         vm,
         if bounded {
             "bounded_semaphore"
@@ -587,12 +587,6 @@ fn sem_init_with(vm: &mut Vm, mut a: Args, bounded: bool) -> Res<Flow> {
         SimHandle::Semaphore(s, bounded),
     );
     Ok(Flow::Val(Val::None))
-}
-
-/// For `__init__` methods the store follows the call that made the instance: the name is
-/// found the same way, one frame down (the caller's frame is still on top).
-fn object_name_before(vm: &Vm, default: &str) -> String {
-    object_name(vm, default)
 }
 
 fn sem_init(vm: &mut Vm, a: Args) -> Res<Flow> {
@@ -670,7 +664,7 @@ fn sem_value(vm: &mut Vm, a: Args) -> Res<Flow> {
 }
 
 fn event_init(vm: &mut Vm, a: Args) -> Res<Flow> {
-    let name = object_name_before(vm, "event");
+    let name = object_name(vm, "event");
     let e = vm
         .cx
         .new_event(flavor_of(a.pos.first().unwrap_or(&Val::None)), &name);
@@ -737,7 +731,7 @@ fn cond_init(vm: &mut Vm, mut a: Args) -> Res<Flow> {
             _ => return Err(vm.type_error("Condition() needs a Lock or RLock")),
         },
     };
-    let name = object_name_before(vm, "condition");
+    let name = object_name(vm, "condition");
     let c = vm
         .cx
         .new_condition(flavor_of(a.pos.first().unwrap_or(&Val::None)), &name, lock);
@@ -867,7 +861,7 @@ fn barrier_init(vm: &mut Vm, mut a: Args) -> Res<Flow> {
         }
     };
     let timeout = timeout_of(vm, a.arg(3, "timeout"))?;
-    let name = object_name_before(vm, "barrier");
+    let name = object_name(vm, "barrier");
     let b = vm
         .cx
         .new_barrier(
@@ -1088,7 +1082,7 @@ fn queue_init(vm: &mut Vm, mut a: Args, kind: sim::QueueKind, joinable: bool) ->
         sim::QueueKind::Priority => "priority_queue",
         _ => "queue",
     };
-    let name = object_name_before(vm, default);
+    let name = object_name(vm, default);
     let flavor = flavor_of(a.pos.first().unwrap_or(&Val::None));
     let q = if joinable && flavor == sim::Flavor::Multiprocessing {
         vm.cx.mp_joinable_queue(&name, maxsize)
@@ -1298,24 +1292,6 @@ pub fn time_monotonic_ns(vm: &mut Vm, a: Args) -> Res<Flow> {
     time_now(vm, a, 0.0, true)
 }
 
-/// Raised by natives that need an error kind the simulator does not have.
-pub fn unsupported(vm: &Vm, what: &str) -> Val {
-    vm.exc(
-        "RuntimeError",
-        format!("not supported in the playground: {what}"),
-    )
-}
-
 pub fn string_arg(vm: &Vm, a: &Args, i: usize, what: &str) -> Res<Rc<str>> {
     want_str(vm, a.pos.get(i).unwrap_or(&Val::None), what)
-}
-
-#[allow(dead_code)]
-fn sim_error(kind: PyErrorKind, msg: &str) -> PyError {
-    PyError::new(kind, msg)
-}
-
-/// A native function value (re-exported for the module tables).
-pub fn f(name: &'static str, func: crate::vm::NativeFn) -> Val {
-    native(name, func)
 }

@@ -8,7 +8,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use interleave_sim::{Ctx, Program, PyError, PyErrorKind, Value};
+use interleave_sim::{Ctx, Program, Value};
 
 use crate::code::Code;
 use crate::error::SourceError;
@@ -398,16 +398,12 @@ async fn report_thread_error(cx: &Ctx, vm: &mut Vm, thread: &Val, e: Val) {
     }
     let name = match vm.getattr(thread, "name") {
         Ok(Val::Str(s)) => s.to_string(),
-        _ => cx_name(cx),
+        _ => format!("Thread-{}", cx.id().0),
     };
     let mut text = format!("Exception in thread {name}:\n");
     text.push_str(&format_exception_in_thread(vm, &e));
     vm.world.shared.console.borrow_mut().stderr.push_str(&text);
     let _ = cx;
-}
-
-fn cx_name(cx: &Ctx) -> String {
-    format!("Thread-{}", cx.id().0)
 }
 
 async fn run_atexit(cx: &Ctx, vm: &mut Vm) {
@@ -546,10 +542,4 @@ fn format_chain(vm: &mut Vm, e: &Val, in_thread: bool, depth: usize) -> String {
     }
     out.push_str(&exc_line(vm, e));
     out
-}
-
-/// The simulator error a unit's body returns when Python code failed in a way the trace
-/// should show (not used for ordinary uncaught exceptions, which CPython only prints).
-pub fn sim_error(msg: &str) -> PyError {
-    PyError::new(PyErrorKind::RuntimeError, msg)
 }

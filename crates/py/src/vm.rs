@@ -713,7 +713,7 @@ impl Vm {
                     }
                 }
                 let v = self.getattr(&obj, &name)?;
-                return self.push_or_call(v);
+                self.push(v);
             }
             Op::StoreAttr(i) => {
                 let name = self.name(top, i);
@@ -800,7 +800,7 @@ impl Vm {
             Op::GetIter => {
                 let v = self.pop();
                 let it = self.get_iter(v)?;
-                return self.push_or_call(it);
+                self.push(it);
             }
             Op::ForIter(t) => {
                 // The common iterators step here without cloning the iterator.
@@ -1252,7 +1252,7 @@ impl Vm {
                 }
             }
             Op::LoadAssertionError => {
-                let c = self.world.exc_class("AssertionError");
+                let c = self.world.class("AssertionError");
                 self.push(Val::Class(c));
             }
             Op::PushExcInfo => {
@@ -1307,6 +1307,17 @@ impl Vm {
             .or_else(|| code.freevars.get(i - code.cellvars.len().min(i)))
             .cloned()
             .unwrap_or_else(|| Rc::from("?"))
+    }
+
+    /// A global (or built-in) by name: `LoadName`'s fallback in class bodies.
+    fn load_global(&self, top: usize, name: &str) -> Res<Val> {
+        if let Some(v) = self.frames[top].globals.get(name) {
+            return Ok(v);
+        }
+        if let Some(v) = self.world.builtins.get(name) {
+            return Ok(v);
+        }
+        Err(self.exc("NameError", format!("name '{name}' is not defined")))
     }
 
     /// `LoadGlobal`: through the code object's cache while the dicts are unchanged.
@@ -1368,23 +1379,6 @@ impl Vm {
             Some(_) => self.world.builtins.dict.borrow().value_at(pos).cloned(),
         };
         Ok(v.unwrap_or_default())
-    }
-
-    #[allow(dead_code)]
-    fn load_global(&self, top: usize, name: &str) -> Res<Val> {
-        if let Some(v) = self.frames[top].globals.get(name) {
-            return Ok(v);
-        }
-        if let Some(v) = self.world.builtins.get(name) {
-            return Ok(v);
-        }
-        Err(self.exc("NameError", format!("name '{name}' is not defined")))
-    }
-
-    /// Pushes a value, or, for a property whose getter is Python code, calls it.
-    fn push_or_call(&mut self, v: Val) -> Res<Next> {
-        self.push(v);
-        Ok(Next::Continue)
     }
 
     // ---- calls ------------------------------------------------------------------------------

@@ -235,15 +235,7 @@ impl World {
         m.clone()
     }
 
-    pub fn types(&self) -> &Types {
-        &self.shared.types
-    }
-
     pub fn class(&self, name: &str) -> Rc<Class> {
-        self.shared.types.get(name)
-    }
-
-    pub fn exc_class(&self, name: &str) -> Rc<Class> {
         self.shared.types.get(name)
     }
 
@@ -324,7 +316,7 @@ impl World {
     }
 
     pub fn new_exc_args(&self, class: &str, args: Vec<Val>) -> Val {
-        let cls = self.exc_class(class);
+        let cls = self.class(class);
         Val::Obj(Rc::new(Instance {
             class: cls,
             attrs: RefCell::new(Attrs::default()),
