@@ -39,13 +39,7 @@ fn process_of(vm: &Vm, a: &Args) -> Res<sim::Process> {
 /// same memo (so the child's objects point at each other as the parent's did).
 pub fn fork_world(parent: &Rc<World>, pid: i64, extra: &[Val]) -> (World, Vec<Val>) {
     let shared = parent.shared.clone();
-    let child = World::new(
-        shared,
-        pid,
-        parent.pid,
-        pid as u64,
-        parent.switch_interval_s,
-    );
+    let child = World::new(shared, pid, parent.pid, parent.switch_interval_s);
     let mut memo: BTreeMap<usize, Val> = BTreeMap::new();
     let mut pairs: Vec<(Rc<Module>, Rc<Module>)> = Vec::new();
     let mut modules: BTreeMap<String, Val> = BTreeMap::new();

@@ -157,6 +157,7 @@ impl Compiled {
             filename: Rc::from(opts.filename.as_str()),
             source: self.source.clone(),
             next_pid: Cell::new(1001),
+            seed: opts.seed,
             cores: opts.cores,
             objects: RefCell::new(BTreeMap::new()),
             next_object: Cell::new(1),
@@ -171,10 +172,9 @@ impl Compiled {
         };
         let code = self.code.clone();
         let console = out.console.clone();
-        let seed = opts.seed;
         let switch = opts.switch_interval_s;
         let program = Program::new(move |cx: Ctx| async move {
-            let world = Rc::new(World::new(shared.clone(), 1000, 999, seed, switch));
+            let world = Rc::new(World::new(shared.clone(), 1000, 999, switch));
             let main = world.main.clone();
             let mut vm = Vm::new(world.clone(), cx.clone(), Val::None);
             if code.is_coroutine {

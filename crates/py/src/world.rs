@@ -111,6 +111,8 @@ pub struct Shared {
     /// Source lines, for tracebacks.
     pub source: Rc<Vec<String>>,
     pub next_pid: Cell<i64>,
+    /// The run's seed: every process's `random` starts from it and the process id.
+    pub seed: u64,
     /// `os.cpu_count()`: the simulated machine's cores.
     pub cores: u32,
     /// Objects handed to the simulator (queue items), by handle.
@@ -186,14 +188,9 @@ pub struct World {
 
 impl World {
     /// A process's interpreter with a fresh `__main__`.
-    pub fn new(
-        shared: Rc<Shared>,
-        pid: i64,
-        ppid: i64,
-        seed: u64,
-        switch_interval_s: f64,
-    ) -> World {
+    pub fn new(shared: Rc<Shared>, pid: i64, ppid: i64, switch_interval_s: f64) -> World {
         use rand_core::SeedableRng;
+        let seed = shared.seed;
         let builtins = crate::builtins::builtins_module(&shared.types);
         let main = Module::new("__main__");
         main.set("__name__", Val::str("__main__"));
