@@ -406,20 +406,25 @@ async fn report_thread_error(cx: &Ctx, vm: &mut Vm, thread: &Val, e: Val) {
     let _ = cx;
 }
 
+/// What CPython does after the main module: `threading._shutdown()` (its atexit hooks, then
+/// joining every non-daemon thread), then the `atexit` callbacks, last registered first.
 async fn run_atexit(cx: &Ctx, vm: &mut Vm) {
+    let shutdown = match vm.world.modules.borrow().get("threading") {
+        Some(Val::Module(m)) => m.get("_shutdown"),
+        _ => None,
+    };
+    let mut calls: Vec<(Val, Vec<Val>, &str)> = Vec::new();
+    if let Some(f) = shutdown {
+        calls.push((f, Vec::new(), "Exception ignored on threading shutdown:"));
+    }
     let callbacks: Vec<(Val, Vec<Val>)> = std::mem::take(&mut *vm.world.atexit.borrow_mut());
     for (f, args) in callbacks.into_iter().rev() {
+        calls.push((f, args, "Exception ignored in atexit callback:"));
+    }
+    for (f, args, what) in calls {
         vm.frames.clear();
-        let r = match vm.start(f, Args::new(args)) {
-            Some(Exit::Error(_, e)) => Err(e),
-            Some(_) => Ok(Val::None),
-            None => drive(cx, vm).await,
-        };
-        if let Err(e) = r {
-            let text = format!(
-                "Exception ignored in atexit callback:\n{}",
-                format_exception(vm, &e)
-            );
+        if let Err(e) = run_call(cx, vm, f, Args::new(args)).await {
+            let text = format!("{what}\n{}", format_exception(vm, &e));
             vm.world.shared.console.borrow_mut().stderr.push_str(&text);
         }
     }

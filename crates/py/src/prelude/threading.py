@@ -196,3 +196,24 @@ class ExceptHookArgs:
 
 
 __excepthook__ = excepthook
+
+
+_threading_atexits = []
+
+
+def _register_atexit(func, *args, **kwargs):
+    # Like CPython's: callbacks that run when the main thread ends, before non-daemon threads
+    # are joined (concurrent.futures uses it to stop its idle workers).
+    _threading_atexits.append((func, args, kwargs))
+
+
+def _shutdown():
+    # What CPython does when the main module ends: run the threading atexit callbacks (last
+    # registered first), then wait for every non-daemon thread. The atexit module's callbacks
+    # run after this.
+    while _threading_atexits:
+        func, args, kwargs = _threading_atexits.pop()
+        func(*args, **kwargs)
+    for t in list(_started):
+        if not t._daemonic and t is not current_thread():
+            t.join()
