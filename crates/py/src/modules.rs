@@ -176,6 +176,24 @@ impl Vm {
                     "multiprocessing",
                 )?;
             }
+            "multiprocessing.pool" => {
+                self.run_prelude(&m, include_str!("prelude/mp_pool.py"), "multiprocessing.pool")?;
+            }
+            "multiprocessing.managers" => {
+                self.run_prelude(
+                    &m,
+                    include_str!("prelude/mp_managers.py"),
+                    "multiprocessing.managers",
+                )?;
+            }
+            "concurrent" => {}
+            "concurrent.futures" => {
+                self.run_prelude(
+                    &m,
+                    include_str!("prelude/concurrent_futures.py"),
+                    "concurrent.futures",
+                )?;
+            }
             "asyncio" => {
                 crate::aio::fill_module(self, &m);
                 self.run_prelude(&m, include_str!("prelude/asyncio.py"), "asyncio")?;
@@ -190,7 +208,10 @@ impl Vm {
             "sys" => crate::stdlib::sys_module(self, &m),
             "os" => crate::stdlib::os_module(self, &m),
             "os.path" => crate::stdlib::os_path_module(self, &m),
-            "itertools" => crate::stdlib::itertools_module(self, &m),
+            "itertools" => {
+                crate::stdlib::itertools_module(self, &m);
+                self.run_prelude(&m, include_str!("prelude/itertools.py"), "itertools")?;
+            }
             "functools" => crate::stdlib::functools_module(self, &m)?,
             "collections" => crate::stdlib::collections_module(self, &m)?,
             "string" => crate::stdlib::string_module(self, &m),

@@ -24,9 +24,6 @@ const PENDING: &[(&str, &str)] = &[
         "074_async_iter_ctx",
         "async for / async generators (level 3, not yet)",
     ),
-    ("075_pool_map", "multiprocessing.Pool (level 4)"),
-    ("076_thread_pool", "concurrent.futures (level 4)"),
-    ("077_process_pool", "concurrent.futures (level 4)"),
     (
         "078_functools_itertools",
         "functools.lru_cache's cache_info",

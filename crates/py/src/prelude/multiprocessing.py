@@ -200,3 +200,21 @@ def get_start_method(allow_none=False):
 
 def freeze_support():
     pass
+
+
+class TimeoutError(ProcessError):
+    pass
+
+
+def Pool(processes=None, initializer=None, initargs=(), maxtasksperchild=None):
+    from multiprocessing.pool import Pool as _Pool
+
+    return _Pool(processes, initializer, initargs, maxtasksperchild)
+
+
+def Manager():
+    from multiprocessing.managers import SyncManager
+
+    m = SyncManager()
+    m.start()
+    return m
