@@ -441,7 +441,33 @@ pub fn to_float(vm: &mut Vm, v: &Val) -> Res<f64> {
     }
 }
 
+/// The Python method `str(v)` (or `repr(v)` when `repr`) calls, when it is Python code.
+fn python_str_method(vm: &Vm, v: &Val, repr: bool) -> Option<(Val, &'static str)> {
+    let Val::Obj(o) = v else { return None };
+    if !repr {
+        match o.class.lookup("__str__") {
+            Some(f @ Val::Func(_)) => return Some((f, "__str__")),
+            // object.__str__ calls __repr__; any other native __str__ is the answer.
+            Some(f) if !f.is(&vm.world.class("object").lookup("__str__").unwrap_or_default()) => {
+                return None;
+            }
+            _ => {}
+        }
+    }
+    match o.class.lookup("__repr__") {
+        Some(f @ Val::Func(_)) => Some((f, "__repr__")),
+        _ => None,
+    }
+}
+
 fn ctor_str(vm: &mut Vm, args: Args) -> Res<Flow> {
+    // A Python __str__/__repr__ runs as a frame (it may block, as a proxy's does).
+    if args.pos.len() == 2
+        && let Some((f, what)) = python_str_method(vm, &args.pos[1], false)
+    {
+        let o = args.pos[1].clone();
+        return vm.pyb_call("_checked_str", Args::new(vec![f, o, Val::str(what)]));
+    }
     match args.pos.get(1) {
         None => ok(Val::str("")),
         Some(Val::Bytes(b)) if args.pos.len() > 2 => ok(Val::str(&String::from_utf8_lossy(b))),
@@ -517,8 +543,11 @@ fn ctor_list(vm: &mut Vm, args: Args) -> Res<Flow> {
 
 fn ctor_dict(vm: &mut Vm, args: Args) -> Res<Flow> {
     if let Some(src) = args.pos.get(1) {
-        if let Val::Obj(o) = src {
-            // A mapping: copy through keys() and item access.
+        if let Val::Obj(o) = src
+            && !is_lazy(src)
+        {
+            // A native mapping: copy through keys() and item access (a Python one goes
+            // through `_dict`, as frames).
             if o.class.lookup("keys").is_some() {
                 let keys_fn = vm.getattr(src, "keys")?;
                 let keys = vm.call_nested(keys_fn, Args::default())?;
@@ -678,6 +707,10 @@ fn ctor_staticmethod(_vm: &mut Vm, args: Args) -> Res<Flow> {
 // ---- built-in functions -----------------------------------------------------------------------
 
 fn b_print(vm: &mut Vm, mut args: Args) -> Res<Flow> {
+    // Objects printed through a Python __str__/__repr__: convert them in Python, as frames.
+    if args.pos.iter().any(|a| python_str_method(vm, a, false).is_some()) {
+        return vm.pyb_call("_print", args);
+    }
     let sep = match args.take_kw("sep") {
         None | Some(Val::None) => " ".to_string(),
         Some(Val::Str(s)) => s.to_string(),
@@ -735,6 +768,14 @@ pub fn write_console(vm: &mut Vm, text: &str, to_stderr: bool) -> Res<Flow> {
     Ok(Flow::Sim(SimCall::print(line)))
 }
 
+/// Whether `v` is an instance whose class defines `name` in Python (not a native method).
+pub fn python_dunder(v: &Val, name: &str) -> bool {
+    match v {
+        Val::Obj(o) => matches!(o.class.lookup(name), Some(Val::Func(_))),
+        _ => false,
+    }
+}
+
 pub fn len_of(vm: &mut Vm, v: &Val) -> Res<i64> {
     Ok(match v {
         Val::Str(s) => s.chars().count() as i64,
@@ -766,11 +807,19 @@ pub fn len_of(vm: &mut Vm, v: &Val) -> Res<i64> {
 
 fn b_len(vm: &mut Vm, args: Args) -> Res<Flow> {
     arity(vm, &args, "len", 1, 1)?;
+    // A Python `__len__` runs as a frame (it may block, as a manager proxy's does).
+    if python_dunder(&args.pos[0], "__len__") {
+        return vm.pyb_call("_len", args);
+    }
     ok(Val::Int(len_of(vm, &args.pos[0])?))
 }
 
 fn b_repr(vm: &mut Vm, args: Args) -> Res<Flow> {
     arity(vm, &args, "repr", 1, 1)?;
+    if let Some((f, what)) = python_str_method(vm, &args.pos[0], true) {
+        let o = args.pos[0].clone();
+        return vm.pyb_call("_checked_str", Args::new(vec![f, o, Val::str(what)]));
+    }
     ok(Val::str(&vm.repr(&args.pos[0])?))
 }
 

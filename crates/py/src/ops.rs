@@ -574,6 +574,12 @@ impl Vm {
         let b = match c {
             CmpOp::Is => l.is(r),
             CmpOp::IsNot => !l.is(r),
+            CmpOp::In | CmpOp::NotIn if crate::builtins::python_dunder(r, "__contains__") => {
+                // A Python `__contains__` runs as a frame (it may block).
+                let f = self.pyb(if c == CmpOp::In { "_contains" } else { "_not_contains" })?;
+                let n = self.call_op_pub(f, Args::new(vec![r.clone(), l.clone()]))?;
+                return Ok(CmpResult::Called(n));
+            }
             CmpOp::In => self.contains(r, l)?,
             CmpOp::NotIn => !self.contains(r, l)?,
             CmpOp::Eq | CmpOp::NotEq => {
@@ -1379,6 +1385,11 @@ impl Vm {
     // ---- attributes -------------------------------------------------------------------------
 
     pub fn getattr(&mut self, obj: &Val, name: &str) -> Res<Val> {
+        self.getattr_with(obj, name, true)
+    }
+
+    /// `getattr`, calling a class's `__getattr__` (nested) only when `fallback` is set.
+    pub fn getattr_with(&mut self, obj: &Val, name: &str, fallback: bool) -> Res<Val> {
         match obj {
             Val::Obj(o) => {
                 if !o.class.has_props.get()
@@ -1452,7 +1463,7 @@ impl Vm {
                         _ => {}
                     }
                 }
-                if let Some(ga) = o.class.lookup("__getattr__") {
+                if fallback && let Some(ga) = o.class.lookup("__getattr__") {
                     return self.call_method_nested(ga, obj.clone(), vec![Val::str(name)]);
                 }
                 Err(self.exc(
@@ -1674,8 +1685,12 @@ impl Vm {
                 if let Some(sa) = o.class.lookup("__setattr__")
                     && !matches!(sa, Val::Native(_))
                 {
-                    self.call_method_nested(sa, obj.clone(), vec![Val::Str(name), v])?;
-                    return Ok(Next::Continue);
+                    // As a frame: a proxy's __setattr__ may block.
+                    let args = Args::new(vec![obj.clone(), Val::Str(name), v]);
+                    return Ok(match self.call_value(sa, args, crate::vm::Mode::Discard)? {
+                        Some(_) => Next::Continue,
+                        None => Next::Reload,
+                    });
                 }
                 o.attrs.borrow_mut().set(name, v);
                 Ok(Next::Continue)

@@ -151,7 +151,7 @@ impl Compiled {
             model: opts.model,
             costs: opts.costs,
             flush_ns: opts.flush_ns.max(1),
-            console: RefCell::new(Console::default()),
+            console: Rc::new(RefCell::new(Console::default())),
             max_instructions: opts.max_instructions,
             max_items: opts.max_items,
             filename: Rc::from(opts.filename.as_str()),
@@ -166,12 +166,13 @@ impl Compiled {
             task_errors: RefCell::new(Vec::new()),
         });
         let out = RunOutput {
-            console: Rc::new(RefCell::new(Console::default())),
+            // Shared, not copied at the end: a run that deadlocks or hits a limit keeps what
+            // it printed.
+            console: shared.console.clone(),
             exit_code: shared.exit_code.clone(),
             instructions: shared.instructions.clone(),
         };
         let code = self.code.clone();
-        let console = out.console.clone();
         let switch = opts.switch_interval_s;
         let program = Program::new(move |cx: Ctx| async move {
             let world = Rc::new(World::new(shared.clone(), 1000, 999, switch));
@@ -199,7 +200,6 @@ impl Compiled {
                 }
             }
             run_atexit(&cx, &mut vm).await;
-            *console.borrow_mut() = shared.console.borrow().clone();
             Ok(Value::None)
         });
         (program, out)

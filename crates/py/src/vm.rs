@@ -712,6 +712,19 @@ impl Vm {
                         return self.call_op(getter, Args::new(vec![obj]));
                     }
                 }
+                // A Python `__getattr__` runs as a frame (a proxy's may block).
+                if let Val::Obj(o) = &obj
+                    && let Some(ga @ Val::Func(_)) = o.class.lookup("__getattr__")
+                {
+                    match self.getattr_with(&obj, &name, false) {
+                        Ok(v) => self.push(v),
+                        Err(e) if self.world.is_instance_of(&e, "AttributeError") => {
+                            return self.call_op(ga, Args::new(vec![obj, Val::Str(name)]));
+                        }
+                        Err(e) => return Err(e),
+                    }
+                    return Ok(Next::Continue);
+                }
                 let v = self.getattr(&obj, &name)?;
                 self.push(v);
             }
@@ -799,6 +812,12 @@ impl Vm {
             }
             Op::GetIter => {
                 let v = self.pop();
+                // A Python `__iter__` runs as a frame (it may block, as a manager proxy's does).
+                if let Val::Obj(o) = &v
+                    && let Some(f @ Val::Func(_)) = o.class.lookup("__iter__")
+                {
+                    return self.call_op(f, Args::new(vec![v]));
+                }
                 let it = self.get_iter(v)?;
                 self.push(it);
             }

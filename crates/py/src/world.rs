@@ -101,7 +101,7 @@ pub struct Shared {
     pub costs: PyCosts,
     /// Charge accumulated CPU time to the simulator once it reaches this much.
     pub flush_ns: u64,
-    pub console: RefCell<Console>,
+    pub console: Rc<RefCell<Console>>,
     /// Stop a run after this many instructions in one thread.
     pub max_instructions: u64,
     /// Largest list/str a single operation may build.

@@ -20,8 +20,12 @@ def _set(it):
 
 def _dict(it, **kw):
     d = {}
-    for k, v in it:
-        d[k] = v
+    if hasattr(it, "keys"):
+        for k in it.keys():
+            d[k] = it[k]
+    else:
+        for k, v in it:
+            d[k] = v
     d.update(kw)
     return d
 
@@ -139,3 +143,31 @@ def _cond_wait_for(cond, predicate, timeout=None):
         cond.wait(waittime)
         result = predicate()
     return result
+
+
+def _len(o):
+    n = type(o).__len__(o)
+    if not isinstance(n, int):
+        raise TypeError("'%s' object cannot be interpreted as an integer" % type(n).__name__)
+    if n < 0:
+        raise ValueError("__len__() should return >= 0")
+    return n
+
+
+def _contains(c, x):
+    return bool(type(c).__contains__(c, x))
+
+
+def _not_contains(c, x):
+    return not type(c).__contains__(c, x)
+
+
+def _checked_str(method, o, what):
+    r = method(o)
+    if not isinstance(r, str):
+        raise TypeError("%s returned non-string (type %s)" % (what, type(r).__name__))
+    return r
+
+
+def _print(*args, **kw):
+    print(*[a if isinstance(a, str) else str(a) for a in args], **kw)
