@@ -171,9 +171,10 @@ fn kind_of(vm: &Vm, e: &Val) -> PyErrorKind {
 }
 
 /// The body of a task unit: runs the coroutine to its end.
-pub fn task_program(world: Rc<World>, coro: Val, name: String) -> sim::Program {
+pub fn task_program(world: Rc<World>, coro: Val, name: String, context: Val) -> sim::Program {
     sim::Program::new(move |cx: Ctx| async move {
         let mut vm = Vm::new(world.clone(), cx.clone(), Val::None);
+        vm.context = context;
         let id = cx.id();
         if !world.tasks.borrow().contains_key(&id.0) {
             // asyncio.run's main task: made by the simulator, known here by its unit.
@@ -224,7 +225,8 @@ fn run(vm: &mut Vm, a: Args) -> Res<Flow> {
     let coro = a.pos.first().cloned().unwrap_or_default();
     expect_coroutine(vm, &coro, "")?;
     let name = next_task_name(vm);
-    let program = task_program(vm.world.clone(), coro, name.clone());
+    let context = crate::natives::copy_context(&vm.context);
+    let program = task_program(vm.world.clone(), coro, name.clone(), context);
     Ok(Flow::Sim(SimCall::new(
         "asyncio.run()",
         move |cx| async move { Ok(Reply::SimKeep(cx.run_loop(&name, program).await?)) },
@@ -243,11 +245,13 @@ fn sleep(vm: &mut Vm, mut a: Args) -> Res<Flow> {
 }
 
 /// A task object for a new task running `coro`.
-fn new_task(vm: &mut Vm, coro: Val, name: Option<String>) -> Res<Val> {
+fn new_task(vm: &mut Vm, coro: Val, name: Option<String>, context: Option<Val>) -> Res<Val> {
     expect_coroutine(vm, &coro, "")?;
     let auto = next_task_name(vm);
     let name = name.unwrap_or(auto);
-    let program = task_program(vm.world.clone(), coro, name.clone());
+    // A task runs in a copy of the creator's context, or in the one given (`context=`).
+    let context = context.unwrap_or_else(|| crate::natives::copy_context(&vm.context));
+    let program = task_program(vm.world.clone(), coro, name.clone(), context);
     let t = vm
         .cx
         .create_task(&name, program)
@@ -274,6 +278,7 @@ fn create_task(vm: &mut Vm, mut a: Args) -> Res<Flow> {
         None | Some(Val::None) => None,
         Some(n) => Some(vm.str_of(&n)?),
     };
+    let context = a.take_kw("context").filter(|c| !matches!(c, Val::None));
     let coro = a.pos.first().cloned().unwrap_or_default();
     if is_task(&coro) {
         return Ok(Flow::Val(coro));
@@ -285,7 +290,7 @@ fn create_task(vm: &mut Vm, mut a: Args) -> Res<Flow> {
     } else {
         coro
     };
-    Ok(Flow::Val(new_task(vm, coro, name)?))
+    Ok(Flow::Val(new_task(vm, coro, name, context)?))
 }
 
 fn is_task(v: &Val) -> bool {
@@ -314,7 +319,7 @@ fn ensure_task(vm: &mut Vm, v: Val) -> Res<sim::Task> {
     } else {
         v
     };
-    let t = new_task(vm, v, None)?;
+    let t = new_task(vm, v, None, None)?;
     task_of(vm, &t)
 }
 
@@ -361,8 +366,11 @@ fn to_thread(vm: &mut Vm, a: Args) -> Res<Flow> {
     let n = vm.world.task_counter.get();
     let name = format!("asyncio_{n}");
     let world = vm.world.clone();
+    // Like CPython's, the thread runs the function in a copy of the task's context.
+    let context = crate::natives::copy_context(&vm.context);
     let program = sim::Program::new(move |cx: Ctx| async move {
         let mut vm = Vm::new(world.clone(), cx.clone(), Val::None);
+        vm.context = context;
         let r = crate::runner::run_call(&cx, &mut vm, func, Args::new(args)).await;
         match r {
             Ok(v) => to_sim(&mut vm, &v).map_err(|e| keep_error(&mut vm, e)),

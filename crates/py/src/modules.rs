@@ -186,6 +186,11 @@ impl Vm {
                     "multiprocessing.managers",
                 )?;
             }
+            "contextvars" => {
+                f(&m, "_get_context", natives::get_context);
+                f(&m, "_set_context", natives::set_context);
+                self.run_prelude(&m, include_str!("prelude/contextvars.py"), "contextvars")?;
+            }
             "concurrent" => {}
             "concurrent.futures" => {
                 self.run_prelude(

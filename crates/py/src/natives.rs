@@ -1295,3 +1295,34 @@ pub fn time_monotonic_ns(vm: &mut Vm, a: Args) -> Res<Flow> {
 pub fn string_arg(vm: &Vm, a: &Args, i: usize, what: &str) -> Res<Rc<str>> {
     want_str(vm, a.pos.get(i).unwrap_or(&Val::None), what)
 }
+
+// ---- contextvars ------------------------------------------------------------------------------
+
+/// A copy of a `contextvars.Context` (a new one over a copy of its `_data` dict), for a new
+/// task; `None` (no context made yet) stays `None`.
+pub fn copy_context(ctx: &Val) -> Val {
+    let Val::Obj(o) = ctx else { return Val::None };
+    let data = match o.attrs.borrow().get("_data") {
+        Some(Val::Dict(d)) => d.borrow().clone(),
+        _ => return Val::None,
+    };
+    let mut attrs = Attrs::default();
+    attrs.set(Rc::from("_data"), Val::dict(data));
+    attrs.set(Rc::from("_entered"), Val::Bool(false));
+    Val::Obj(Rc::new(Instance {
+        class: o.class.clone(),
+        attrs: RefCell::new(attrs),
+        payload: RefCell::new(Payload::None),
+    }))
+}
+
+/// `_get_context()`: the unit's current context, or `None` before the first use.
+pub fn get_context(vm: &mut Vm, _a: Args) -> Res<Flow> {
+    Ok(Flow::Val(vm.context.clone()))
+}
+
+/// `_set_context(ctx)`.
+pub fn set_context(vm: &mut Vm, a: Args) -> Res<Flow> {
+    vm.context = a.pos.first().cloned().unwrap_or_default();
+    Ok(Flow::Val(Val::None))
+}

@@ -171,6 +171,9 @@ pub struct Vm {
     pub instructions: u64,
     /// Set when a limit stopped the thread: the error it raised cannot be caught.
     pub stopped: bool,
+    /// The `contextvars.Context` this unit runs in (`None`: an empty one, made on first use).
+    /// A task starts in a copy of its creator's; a thread starts empty, as in CPython.
+    pub context: Val,
     next_frame_id: u64,
 }
 
@@ -204,6 +207,7 @@ impl Vm {
             discard_reply: false,
             instructions: 0,
             stopped: false,
+            context: Val::None,
             next_frame_id: 0,
         }
     }
