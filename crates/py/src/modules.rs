@@ -191,6 +191,11 @@ impl Vm {
                 f(&m, "_set_context", natives::set_context);
                 self.run_prelude(&m, include_str!("prelude/contextvars.py"), "contextvars")?;
             }
+            "logging" => {
+                f(&m, "_caller", natives::caller);
+                m.set("_start_time", Val::Float(natives::EPOCH));
+                self.run_prelude(&m, include_str!("prelude/logging.py"), "logging")?;
+            }
             "concurrent" => {}
             "concurrent.futures" => {
                 self.run_prelude(
@@ -232,21 +237,11 @@ impl Vm {
                         format!("not supported in the playground: `import {name}` ({why})"),
                     ));
                 }
-                let later = matches!(
-                    top,
-                    "asyncio"
-                        | "multiprocessing"
-                        | "concurrent"
-                        | "contextvars"
-                        | "logging"
-                        | "datetime"
-                );
+                let later = matches!(top, "datetime" | "decimal" | "fractions" | "re" | "heapq");
                 return Err(self.exc(
                     "ModuleNotFoundError",
                     if later {
-                        format!(
-                            "not supported in the playground yet: `import {name}` (this level of the interpreter runs threads, processes and asyncio; pools and executors come next)"
-                        )
+                        format!("not supported in the playground yet: `import {name}`")
                     } else {
                         format!("No module named '{name}' (not in the playground's standard library)")
                     },

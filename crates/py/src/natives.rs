@@ -1326,3 +1326,25 @@ pub fn set_context(vm: &mut Vm, a: Args) -> Res<Flow> {
     vm.context = a.pos.first().cloned().unwrap_or_default();
     Ok(Flow::Val(Val::None))
 }
+
+/// `logging._caller()`: `(filename, line, function)` of the innermost frame outside
+/// logging, for a log record.
+pub fn caller(vm: &mut Vm, _a: Args) -> Res<Flow> {
+    let frame = vm
+        .frames
+        .iter()
+        .rev()
+        .find(|f| !f.code.filename.starts_with("<stdlib>/logging"));
+    Ok(Flow::Val(match frame {
+        Some(f) => Val::tuple(vec![
+            Val::Str(f.code.filename.clone()),
+            Val::Int(i64::from(f.code.line_at(f.ip.saturating_sub(1)))),
+            Val::Str(f.code.name.clone()),
+        ]),
+        None => Val::tuple(vec![
+            Val::str("(unknown file)"),
+            Val::Int(0),
+            Val::str("(unknown function)"),
+        ]),
+    }))
+}

@@ -1111,13 +1111,27 @@ impl Vm {
                         entries.push((s.to_string(), to_arg(self, &v)?));
                     }
                 }
-                let lookup = |name: &str| -> Option<format::PercentArg> {
+                let lookup = |name: &str| -> Result<format::PercentArg, format::FormatError> {
                     entries
                         .iter()
                         .find(|(k, _)| k == name)
                         .map(|(_, v)| v.clone())
+                        .ok_or_else(|| {
+                            format::FormatError::new(
+                                format::FormatErrorKind::KeyError,
+                                format::str_repr(name),
+                            )
+                        })
                 };
-                format::percent_format(fmt, format::PercentArgs::Map(&lookup))
+                // A conversion without a key formats the dict itself (`'%r' % {'a': 1}`).
+                let whole = to_arg(self, args)?;
+                format::percent_format(
+                    fmt,
+                    format::PercentArgs::Mapping {
+                        whole,
+                        lookup: &lookup,
+                    },
+                )
             }
             other => {
                 let a = to_arg(self, other)?;

@@ -1091,6 +1091,20 @@ pub fn small_module(vm: &mut Vm, name: &str, m: &Rc<Module>) -> Res<()> {
                 }
                 ok(Val::None)
             });
+            put(m, "format_exception", |vm, a| {
+                // format_exception(exc) or format_exception(type, value, tb): one string
+                // holding the whole report, in a list.
+                let e = match a.pos.len() {
+                    1 => a.pos[0].clone(),
+                    _ => a.pos.get(1).cloned().unwrap_or_default(),
+                };
+                let text = if matches!(e, Val::None) {
+                    "NoneType: None\n".to_string()
+                } else {
+                    crate::runner::format_exception(vm, &e)
+                };
+                ok(Val::list(vec![Val::str(&text)]))
+            });
             put(m, "format_exc", |vm, _a| {
                 let e = vm.exc_info.last().cloned();
                 ok(Val::str(&match e {
