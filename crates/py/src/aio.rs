@@ -9,7 +9,7 @@ use std::rc::Rc;
 use interleave_sim::{self as sim, Ctx, PyError, PyErrorKind};
 
 use crate::builtins::{native, native_class, set, want_int};
-use crate::natives::{Reply, SimCall, SimHandle, exc_from_sim, to_nanos, to_sim};
+use crate::natives::{Reply, SimCall, SimHandle, exc_from_sim, new_native_obj, to_nanos, to_sim};
 use crate::obj::*;
 use crate::vm::{Args, Flow, Res, Vm};
 use crate::world::{Types, World};
@@ -26,6 +26,21 @@ pub fn install(t: &mut Types) {
     set(&task, "cancel", task_cancel);
     set(&task, "cancelled", task_cancelled);
     set(&task, "__repr__", task_repr);
+    set(&task, "exception", task_exception);
+    set(&task, "add_done_callback", task_add_done_callback);
+    let fut = native_class(t, "Future", "asyncio");
+    set(&fut, "__init__", future_init);
+    set(&fut, "set_result", future_set_result);
+    set(&fut, "set_exception", future_set_exception);
+    set(&fut, "result", future_result);
+    set(&fut, "exception", future_exception);
+    set(&fut, "done", future_done);
+    set(&fut, "cancelled", future_cancelled);
+    set(&fut, "cancel", future_cancel);
+    set(&fut, "add_done_callback", future_add_done_callback);
+    t.by_name.insert("aio.Future", fut);
+    let cb = native_class(t, "_callback", "asyncio");
+    t.by_name.insert("_callback", cb);
     t.by_name.insert("aio.Task", task);
     let q = native_class(t, "Queue", "asyncio");
     set(&q, "__init__", queue_init);
@@ -72,7 +87,7 @@ pub fn install(t: &mut Types) {
 /// The `asyncio` module's natives.
 pub fn fill_module(vm: &Vm, m: &Rc<Module>) {
     let f = |n: &'static str, func: crate::vm::NativeFn| m.set(n, native(n, func));
-    f("run", run);
+    f("_run", run);
     f("sleep", sleep);
     f("create_task", create_task);
     f("ensure_future", create_task);
@@ -84,6 +99,12 @@ pub fn fill_module(vm: &Vm, m: &Rc<Module>) {
     f("_wait", wait_native);
     f("_all_task_objects", all_task_objects);
     f("to_thread", to_thread);
+    f("_call_later", call_later_native);
+    f("_call_soon_threadsafe", call_soon_threadsafe_native);
+    f("_cancel_callback", cancel_callback);
+    f("_in_loop", in_loop);
+    f("_loop_key", loop_key);
+    f("_shielded", shielded);
     for (key, name) in [
         ("aio.Task", "Task"),
         ("aio.Queue", "Queue"),
@@ -91,6 +112,7 @@ pub fn fill_module(vm: &Vm, m: &Rc<Module>) {
         ("aio.Semaphore", "Semaphore"),
         ("aio.BoundedSemaphore", "BoundedSemaphore"),
         ("aio.Event", "Event"),
+        ("aio.Future", "Future"),
         ("CancelledError", "CancelledError"),
         ("InvalidStateError", "InvalidStateError"),
         ("QueueEmpty", "QueueEmpty"),
@@ -115,7 +137,10 @@ pub fn is_awaitable(v: &Val) -> bool {
     match v {
         Val::Obj(o) => {
             matches!(&*o.payload.borrow(), Payload::Await(_))
-                || (matches!(&*o.payload.borrow(), Payload::Sim(SimHandle::Task(_))))
+                || (matches!(
+                    &*o.payload.borrow(),
+                    Payload::Sim(SimHandle::Task(_) | SimHandle::Future(_))
+                ))
         }
         _ => false,
     }
@@ -137,6 +162,13 @@ pub fn await_native(vm: &mut Vm, v: &Val) -> Res<Flow> {
                 return Ok(Flow::Sim(SimCall::new(
                     "await task",
                     move |cx| async move { Ok(Reply::SimKeep(t.wait(&cx).await?)) },
+                )));
+            }
+            Payload::Sim(SimHandle::Future(f)) => {
+                let f = *f;
+                return Ok(Flow::Sim(SimCall::new(
+                    "await future",
+                    move |cx| async move { Ok(Reply::SimKeep(f.wait(&cx).await?)) },
                 )));
             }
             _ => {}
@@ -170,11 +202,38 @@ fn kind_of(vm: &Vm, e: &Val) -> PyErrorKind {
     K::Exception
 }
 
+/// What a task or loop callback takes from the unit that made it: the context (a copy, or
+/// the one given), and the thread it runs in.
+#[derive(Clone)]
+pub struct Origin {
+    context: Val,
+    current: Val,
+    thread_unit: u32,
+}
+
+impl Origin {
+    /// `vm`'s thread, with a copy of its context.
+    pub fn of(vm: &Vm) -> Origin {
+        Origin {
+            context: crate::natives::copy_context(&vm.context),
+            current: vm.current.clone(),
+            thread_unit: vm.thread_unit,
+        }
+    }
+
+    /// A VM for the new unit.
+    fn vm(self, world: &Rc<World>, cx: &Ctx) -> Vm {
+        let mut vm = Vm::new(world.clone(), cx.clone(), self.current);
+        vm.context = self.context;
+        vm.thread_unit = self.thread_unit;
+        vm
+    }
+}
+
 /// The body of a task unit: runs the coroutine to its end.
-pub fn task_program(world: Rc<World>, coro: Val, name: String, context: Val) -> sim::Program {
+pub fn task_program(world: Rc<World>, coro: Val, name: String, origin: Origin) -> sim::Program {
     sim::Program::new(move |cx: Ctx| async move {
-        let mut vm = Vm::new(world.clone(), cx.clone(), Val::None);
-        vm.context = context;
+        let mut vm = origin.vm(&world, &cx);
         let id = cx.id();
         if !world.tasks.borrow().contains_key(&id.0) {
             // asyncio.run's main task: made by the simulator, known here by its unit.
@@ -225,8 +284,7 @@ fn run(vm: &mut Vm, a: Args) -> Res<Flow> {
     let coro = a.pos.first().cloned().unwrap_or_default();
     expect_coroutine(vm, &coro, "")?;
     let name = next_task_name(vm);
-    let context = crate::natives::copy_context(&vm.context);
-    let program = task_program(vm.world.clone(), coro, name.clone(), context);
+    let program = task_program(vm.world.clone(), coro, name.clone(), Origin::of(vm));
     Ok(Flow::Sim(SimCall::new(
         "asyncio.run()",
         move |cx| async move { Ok(Reply::SimKeep(cx.run_loop(&name, program).await?)) },
@@ -250,8 +308,11 @@ fn new_task(vm: &mut Vm, coro: Val, name: Option<String>, context: Option<Val>) 
     let auto = next_task_name(vm);
     let name = name.unwrap_or(auto);
     // A task runs in a copy of the creator's context, or in the one given (`context=`).
-    let context = context.unwrap_or_else(|| crate::natives::copy_context(&vm.context));
-    let program = task_program(vm.world.clone(), coro, name.clone(), context);
+    let mut origin = Origin::of(vm);
+    if let Some(c) = context {
+        origin.context = c;
+    }
+    let program = task_program(vm.world.clone(), coro, name.clone(), origin);
     let t = vm
         .cx
         .create_task(&name, program)
@@ -801,6 +862,253 @@ fn event_wait(vm: &mut Vm, a: Args) -> Res<Flow> {
     let e = event(vm, &a)?;
     let call = SimCall::new("Event.wait()", move |cx| async move {
         Ok(Reply::Val(Val::Bool(e.wait(&cx).await?)))
+    });
+    Ok(Flow::Val(awaitable(vm, call)))
+}
+
+// ---- loop callbacks ---------------------------------------------------------------------------
+
+/// The body of a loop callback unit: `func(*args)`. An exception is reported as CPython's
+/// loop reports it, and the loop goes on.
+fn callback_program(world: Rc<World>, func: Val, args: Vec<Val>, origin: Origin) -> sim::Program {
+    sim::Program::new(move |cx: Ctx| async move {
+        run_callback(&cx, world, func, args, origin).await;
+        Ok(sim::Value::None)
+    })
+}
+
+async fn run_callback(cx: &Ctx, world: Rc<World>, func: Val, args: Vec<Val>, origin: Origin) {
+    let mut vm = origin.vm(&world, cx);
+    let name = callable_name(&mut vm, &func);
+    if let Err(e) = crate::runner::run_call(cx, &mut vm, func, Args::new(args)).await
+        && !vm.stopped
+    {
+        let text = format!(
+            "Exception in callback {name}()\nhandle: <Handle {name}()>\n{}",
+            crate::runner::format_exception(&mut vm, &e)
+        );
+        vm.world.shared.console.borrow_mut().stderr.push_str(&text);
+    }
+}
+
+fn callable_name(vm: &mut Vm, f: &Val) -> String {
+    match vm.getattr(f, "__qualname__") {
+        Ok(Val::Str(s)) => s.to_string(),
+        _ => "callback".to_string(),
+    }
+}
+
+/// `_call_later(delay, when, func, args)`: `func(*args)` on this loop after `delay` seconds,
+/// or at loop time `when`; returns the native handle.
+fn call_later_native(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let delay = match a.pos.first() {
+        None | Some(Val::None) => None,
+        Some(d) => Some(to_nanos(vm, d, "delay")?),
+    };
+    let when = match a.pos.get(1) {
+        None | Some(Val::None) => None,
+        Some(w) => Some(to_nanos(vm, w, "when")?),
+    };
+    let func = a.pos.get(2).cloned().unwrap_or_default();
+    let args = vm.collect(a.pos.get(3).cloned().unwrap_or(Val::tuple(vec![])))?;
+    let name = callable_name(vm, &func);
+    let program = callback_program(vm.world.clone(), func, args, Origin::of(vm));
+    let obj = new_native_obj(vm, "_callback", SimHandle::Callback(sim::Handle { id: vm.cx.id() }));
+    Ok(Flow::Sim(SimCall::new("loop.call_later()", move |cx| async move {
+        let h = match when {
+            Some(w) => cx.call_at(w, &name, program).await?,
+            None => cx.call_later(delay.unwrap_or(0), &name, program).await?,
+        };
+        crate::natives::set_handle(&obj, SimHandle::Callback(h));
+        Ok(Reply::Val(obj))
+    })))
+}
+
+/// `_call_soon_threadsafe(task, func, args)`: `func(*args)` on the loop `task` belongs to,
+/// from any thread.
+fn call_soon_threadsafe_native(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let via = task_of(vm, a.pos.first().unwrap_or(&Val::None))?;
+    let func = a.pos.get(1).cloned().unwrap_or_default();
+    let args = vm.collect(a.pos.get(2).cloned().unwrap_or(Val::tuple(vec![])))?;
+    let name = callable_name(vm, &func);
+    let mut origin = Origin::of(vm);
+    origin.context = Val::None;
+    let program = callback_program(vm.world.clone(), func, args, origin);
+    let obj = new_native_obj(vm, "_callback", SimHandle::Callback(sim::Handle { id: vm.cx.id() }));
+    Ok(Flow::Sim(SimCall::new("loop.call_soon_threadsafe()", move |cx| async move {
+        let h = cx.call_soon_threadsafe(via, &name, program).await?;
+        crate::natives::set_handle(&obj, SimHandle::Callback(h));
+        Ok(Reply::Val(obj))
+    })))
+}
+
+/// `_cancel_callback(handle)`.
+fn cancel_callback(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let SimHandle::Callback(h) = crate::natives::handle_of(vm, a.pos.first().unwrap_or(&Val::None))? else {
+        return Err(vm.type_error("not a loop callback handle"));
+    };
+    Ok(Flow::Sim(SimCall::new("Handle.cancel()", move |cx| async move {
+        h.cancel(&cx).await?;
+        Ok(Reply::Val(Val::None))
+    })))
+}
+
+/// `_in_loop()`: whether this unit runs on an event loop (a task or a callback).
+fn in_loop(vm: &mut Vm, _a: Args) -> Res<Flow> {
+    Ok(Flow::Val(Val::Bool(vm.cx.in_loop())))
+}
+
+/// `_loop_key()`: the thread whose loop this is (the running loop is looked up by it).
+fn loop_key(vm: &mut Vm, _a: Args) -> Res<Flow> {
+    Ok(Flow::Val(Val::Int(i64::from(vm.thread_unit))))
+}
+
+// ---- futures -----------------------------------------------------------------------------------
+
+fn future_of(vm: &Vm, a: &Args) -> Res<sim::Future> {
+    match crate::natives::handle_of(vm, a.pos.first().unwrap_or(&Val::None))? {
+        SimHandle::Future(f) => Ok(f),
+        _ => Err(vm.type_error("not an asyncio.Future")),
+    }
+}
+
+fn future_init(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let f = vm.cx.future("Future");
+    crate::natives::set_handle(a.pos.first().unwrap_or(&Val::None), SimHandle::Future(f));
+    Ok(Flow::Val(Val::None))
+}
+
+fn future_set_result(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let f = future_of(vm, &a)?;
+    let v = to_sim(vm, a.pos.get(1).unwrap_or(&Val::None))?;
+    Ok(Flow::Sim(SimCall::new("Future.set_result()", move |cx| async move {
+        f.set_result(&cx, v).await?;
+        Ok(Reply::Val(Val::None))
+    })))
+}
+
+fn future_set_exception(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let f = future_of(vm, &a)?;
+    let e = a.pos.get(1).cloned().unwrap_or_default();
+    let e = match e {
+        Val::Class(_) => vm.call_nested(e, Args::default())?,
+        other => other,
+    };
+    if !vm.world.is_instance_of(&e, "BaseException") {
+        return Err(vm.type_error("exception must derive from BaseException"));
+    }
+    let pe = keep_error(vm, e);
+    Ok(Flow::Sim(SimCall::new("Future.set_exception()", move |cx| async move {
+        f.set_exception(&cx, pe).await?;
+        Ok(Reply::Val(Val::None))
+    })))
+}
+
+fn future_result(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let f = future_of(vm, &a)?;
+    Ok(Flow::Sim(SimCall::new("Future.result()", move |cx| async move {
+        Ok(Reply::SimKeep(f.result(&cx).await?))
+    })))
+}
+
+fn future_exception(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let f = future_of(vm, &a)?;
+    let errors = vm.world.clone();
+    Ok(Flow::Sim(SimCall::new("Future.exception()", move |cx| async move {
+        match f.result(&cx).await {
+            Ok(_) => Ok(Reply::Val(Val::None)),
+            Err(e) if matches!(e.kind, PyErrorKind::CancelledError | PyErrorKind::InvalidStateError) => Err(e),
+            Err(e) => Ok(Reply::Val(exception_value(&errors, e))),
+        }
+    })))
+}
+
+/// The Python exception a simulator error stands for (the very object, if it was one).
+fn exception_value(world: &World, e: PyError) -> Val {
+    if let Some((_, v)) = world.shared.task_errors.borrow().iter().rev().find(|(pe, _)| *pe == e) {
+        return v.clone();
+    }
+    world.new_exc_args(crate::world::sim_error_class(e.kind), vec![Val::str(&e.message)])
+}
+
+fn future_done(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let f = future_of(vm, &a)?;
+    Ok(Flow::Sim(SimCall::new("Future.done()", move |cx| async move {
+        Ok(Reply::Val(Val::Bool(f.done(&cx).await?)))
+    })))
+}
+
+fn future_cancelled(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let f = future_of(vm, &a)?;
+    Ok(Flow::Sim(SimCall::new("Future.cancelled()", move |cx| async move {
+        if !f.done(&cx).await? {
+            return Ok(Reply::Val(Val::Bool(false)));
+        }
+        let c = matches!(f.result(&cx).await, Err(e) if e.kind == PyErrorKind::CancelledError);
+        Ok(Reply::Val(Val::Bool(c)))
+    })))
+}
+
+fn future_cancel(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let f = future_of(vm, &a)?;
+    Ok(Flow::Sim(SimCall::new("Future.cancel()", move |cx| async move {
+        Ok(Reply::Val(Val::Bool(f.cancel(&cx).await?)))
+    })))
+}
+
+/// `fut.add_done_callback(fn)`: `fn(fut)` runs on the loop once the future is done.
+fn future_add_done_callback(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let f = future_of(vm, &a)?;
+    let me = a.pos.first().cloned().unwrap_or_default();
+    let func = a.pos.get(1).cloned().unwrap_or_default();
+    let name = callable_name(vm, &func);
+    let program = callback_program(vm.world.clone(), func, vec![me], Origin::of(vm));
+    Ok(Flow::Sim(SimCall::new("Future.add_done_callback()", move |cx| async move {
+        f.add_done_callback(&cx, &name, program).await?;
+        Ok(Reply::Val(Val::None))
+    })))
+}
+
+/// `task.add_done_callback(fn)`: a loop callback that waits for the task, then calls
+/// `fn(task)` (CPython schedules it with call_soon when the task finishes: the same order).
+fn task_add_done_callback(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let t = task_of(vm, a.pos.first().unwrap_or(&Val::None))?;
+    let me = a.pos.first().cloned().unwrap_or_default();
+    let func = a.pos.get(1).cloned().unwrap_or_default();
+    let name = callable_name(vm, &func);
+    let (world, origin) = (vm.world.clone(), Origin::of(vm));
+    let program = sim::Program::new(move |cx: Ctx| async move {
+        let _ = t.wait_shielded(&cx).await;
+        run_callback(&cx, world, func, vec![me], origin).await;
+        Ok(sim::Value::None)
+    });
+    Ok(Flow::Sim(SimCall::new("Task.add_done_callback()", move |cx| async move {
+        cx.call_soon(&name, program).await?;
+        Ok(Reply::Val(Val::None))
+    })))
+}
+
+fn task_exception(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let t = task_of(vm, a.pos.first().unwrap_or(&Val::None))?;
+    let world = vm.world.clone();
+    Ok(Flow::Sim(SimCall::new("Task.exception()", move |cx| async move {
+        if !t.done(&cx).await? {
+            return Err(PyError::new(PyErrorKind::InvalidStateError, "Exception is not set."));
+        }
+        match t.result(&cx).await {
+            Ok(_) => Ok(Reply::Val(Val::None)),
+            Err(e) if e.kind == PyErrorKind::CancelledError => Err(e),
+            Err(e) => Ok(Reply::Val(exception_value(&world, e))),
+        }
+    })))
+}
+
+/// `_shielded(task)`: awaiting it waits for the task, but cancelling the awaiter does not
+/// cancel the task (`asyncio.shield`).
+fn shielded(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let t = task_of(vm, a.pos.first().unwrap_or(&Val::None))?;
+    let call = SimCall::new("asyncio.shield()", move |cx| async move {
+        Ok(Reply::SimKeep(t.wait_shielded(&cx).await?))
     });
     Ok(Flow::Val(awaitable(vm, call)))
 }

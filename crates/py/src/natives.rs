@@ -88,6 +88,8 @@ pub enum SimHandle {
     Thread(sim::Thread),
     Process(sim::Process),
     Task(sim::Task),
+    Future(sim::Future),
+    Callback(sim::Handle),
     Shared(sim::SharedValue),
     Conn(sim::Conn),
 }
@@ -1024,7 +1026,7 @@ pub fn local_dict(vm: &mut Vm, a: Args) -> Res<Flow> {
     let Val::Obj(o) = &obj else {
         return Err(vm.type_error("_local_dict() needs a local object"));
     };
-    let ident = Val::Int(i64::from(vm.cx.id().0));
+    let ident = Val::Int(i64::from(vm.thread_unit));
     let key = vm.key(&ident)?;
     let store = {
         let mut p = o.payload.borrow_mut();
@@ -1054,7 +1056,7 @@ pub fn local_dict(vm: &mut Vm, a: Args) -> Res<Flow> {
 
 pub fn get_ident(vm: &mut Vm, _a: Args) -> Res<Flow> {
     Ok(Flow::Val(Val::Int(
-        140_000_000_000_000 + i64::from(vm.cx.id().0) * 4096,
+        140_000_000_000_000 + i64::from(vm.thread_unit) * 4096,
     )))
 }
 

@@ -174,6 +174,9 @@ pub struct Vm {
     /// The `contextvars.Context` this unit runs in (`None`: an empty one, made on first use).
     /// A task starts in a copy of its creator's; a thread starts empty, as in CPython.
     pub context: Val,
+    /// The simulator unit of the thread this code runs in: its own for a thread, the loop's
+    /// thread for an asyncio task or callback (`get_ident`, `threading.local`).
+    pub thread_unit: u32,
     next_frame_id: u64,
 }
 
@@ -193,7 +196,9 @@ pub enum Next {
 
 impl Vm {
     pub fn new(world: Rc<World>, cx: interleave_sim::Ctx, current: Val) -> Vm {
+        let thread_unit = cx.id().0;
         Vm {
+            thread_unit,
             world,
             frames: Vec::new(),
             stack: Vec::new(),

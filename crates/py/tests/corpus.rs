@@ -29,7 +29,6 @@ const PENDING: &[(&str, &str)] = &[
         "functools.lru_cache's cache_info",
     ),
     ("079_collections", "namedtuple is not a tuple subclass"),
-    ("082_to_thread", "concurrent.futures (level 4)"),
 ];
 
 fn without_markers(s: &str) -> String {

@@ -2067,6 +2067,7 @@ impl Sim {
             Op::RunLoop(main) => self.op_run_loop(u, main),
             Op::CallLater(cb, d) => self.op_call_at(u, cb, self.now.saturating_add(d)),
             Op::CallAt(cb, t) => self.op_call_at(u, cb, t),
+            Op::CallSoonIn(cb, via) => self.op_call_soon_in(u, cb, via),
             Op::Cancel(t) => self.unit_ok(t).map(|()| {
                 let r = self.cancel_unit(t, Some(u));
                 self.complete(u, Ok(Ret::Bool(r)));
@@ -2291,6 +2292,28 @@ impl Sim {
         let Some(l) = self.task_loop(u) else {
             return Err(PyError::runtime("no running event loop"));
         };
+        self.add_callback(u, cb, l, at);
+        Ok(())
+    }
+
+    /// `call_soon_threadsafe` from unit `u`: `cb` runs on the loop task `via` belongs to, if
+    /// that loop still runs.
+    fn op_call_soon_in(&mut self, u: UnitId, cb: UnitId, via: UnitId) -> PyResult<()> {
+        self.unit_ok(cb)?;
+        self.unit_ok(via)?;
+        let running = |l: usize| self.units[self.loops[l].host.index()].wait == Some(Wait::Loop(l));
+        let Some(l) = self.task_loop(via).filter(|&l| running(l)) else {
+            return Err(PyError::runtime("Event loop is closed"));
+        };
+        self.add_callback(u, cb, l, self.now);
+        Ok(())
+    }
+
+    /// Puts callback `cb` on loop `l`, due at `at`, and answers `u`.
+    fn add_callback(&mut self, u: UnitId, cb: UnitId, l: usize, at: Nanos) {
+        // It runs on the loop's thread (which holds the GIL for it), whoever scheduled it.
+        let host = self.loops[l].host;
+        self.units[cb.index()].info.host = Some(host);
         let unit = &mut self.units[cb.index()];
         unit.loop_ix = Some(l);
         unit.started = true;
@@ -2302,7 +2325,6 @@ impl Sim {
             self.block(cb, Wait::Starting, Some(at), false);
         }
         self.complete(u, Ok(Ret::None));
-        Ok(())
     }
 
     fn op_await_unit(&mut self, u: UnitId, t: UnitId, shield: bool) -> PyResult<()> {

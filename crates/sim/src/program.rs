@@ -223,6 +223,9 @@ pub(crate) enum Op {
     RunLoop(UnitId),
     CallLater(UnitId, Nanos),
     CallAt(UnitId, Nanos),
+    /// `loop.call_soon_threadsafe`: the callback (first) joins the loop that the task
+    /// (second) belongs to, from any unit.
+    CallSoonIn(UnitId, UnitId),
     Cancel(UnitId),
     AwaitUnit {
         unit: UnitId,
@@ -673,6 +676,13 @@ pub struct Ctx {
     pub(crate) registry: Rc<Registry>,
     /// True for asyncio tasks and loop callbacks.
     pub(crate) in_task: bool,
+}
+
+impl Ctx {
+    /// Whether this unit runs on an asyncio event loop (a task or a loop callback).
+    pub fn in_loop(&self) -> bool {
+        self.in_task
+    }
 }
 
 impl fmt::Debug for Ctx {

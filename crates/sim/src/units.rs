@@ -161,6 +161,26 @@ impl Ctx {
         Ok(Handle { id })
     }
 
+    /// `loop.call_soon_threadsafe(fn)` from any unit (a thread, usually): `program` runs on
+    /// the event loop that `via` (a task of it) belongs to. `RuntimeError` once that loop
+    /// has finished.
+    pub async fn call_soon_threadsafe(
+        &self,
+        via: Task,
+        name: &str,
+        program: Program,
+    ) -> PyResult<Handle> {
+        let id = self.registry.add_unit(
+            name.to_string(),
+            SpawnKind::Callback,
+            self.unit,
+            program,
+            false,
+        );
+        self.op_unit(move || Op::CallSoonIn(id, via.id)).await?;
+        Ok(Handle { id })
+    }
+
     /// `asyncio.gather(*tasks)`: the results in order, or the first exception raised.
     pub async fn gather(&self, tasks: &[Task]) -> PyResult<Vec<Value>> {
         self.gather_results(tasks, false)

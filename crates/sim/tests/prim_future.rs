@@ -232,3 +232,86 @@ fn awaiting_a_future_nobody_sets_deadlocks() {
     let main = blocked.iter().find(|e| e.unit_name == "loop").unwrap();
     assert_eq!(main.waits_for, "asyncio.Future 'never' to be done");
 }
+
+#[test]
+fn awaiters_and_callbacks_wake_in_the_order_they_were_registered() {
+    // CPython: awaiting a future adds the task's wake-up as a done callback, so a callback
+    // added before the await runs before the awaiting task resumes, and one added after, after.
+    let t = run_async(Program::new(|cx: Ctx| async move {
+        let f = cx.future("f");
+        f.add_done_callback(
+            &cx,
+            "before",
+            Program::new(|cx: Ctx| async move { cx.print("callback added before").await }),
+        )
+        .await?;
+        cx.create_task(
+            "setter",
+            Program::new(move |cx: Ctx| async move {
+                f.add_done_callback(
+                    &cx,
+                    "after",
+                    Program::new(|cx: Ctx| async move { cx.print("callback added after").await }),
+                )
+                .await?;
+                f.set_result(&cx, 1).await
+            }),
+        )?;
+        f.wait(&cx).await?;
+        cx.print("awaiter resumed").await?;
+        cx.asleep(0).await
+    }));
+    assert_completed(&t);
+    assert_eq!(
+        output(&t),
+        ["callback added before", "awaiter resumed", "callback added after"]
+    );
+}
+
+#[test]
+fn a_thread_can_schedule_a_callback_on_a_running_loop() {
+    let t = run(Program::new(|cx: Ctx| async move {
+        let main = Program::new(|cx: Ctx| async move {
+            let me = Task { id: cx.id() };
+            let f = cx.future("f");
+            let thread = cx.thread(
+                "helper",
+                Program::new(move |cx: Ctx| async move {
+                    cx.sleep(ms(5)).await?;
+                    cx.call_soon_threadsafe(
+                        me,
+                        "cb",
+                        Program::new(move |cx: Ctx| async move { f.set_result(&cx, 7).await }),
+                    )
+                    .await?;
+                    Ok(())
+                }),
+            );
+            thread.start(&cx).await?;
+            let v = f.wait(&cx).await?;
+            cx.set_result("got", v).await?;
+            cx.set_result("at", cx.now().await? as i64).await
+        });
+        cx.run_loop("loop", main).await?;
+        Ok(())
+    }));
+    assert_completed(&t);
+    assert_eq!(result(&t, "got"), Value::from(7));
+    assert!(result_int(&t, "at") >= ms(5) as i64);
+}
+
+#[test]
+fn call_soon_threadsafe_after_the_loop_ended_is_a_runtime_error() {
+    let t = run(Program::new(|cx: Ctx| async move {
+        let main = Program::new(|cx: Ctx| async move { Ok(Value::from(i64::from(cx.id().0))) });
+        let id = cx.run_loop("loop", main).await?.as_int()?;
+        let task = Task { id: UnitId(id as u32) };
+        let r = cx
+            .call_soon_threadsafe(task, "cb", Program::new(|_cx: Ctx| async move { Ok(()) }))
+            .await
+            .map(|_| Value::None);
+        cx.set_result("r", os(r)).await
+    }));
+    assert_completed(&t);
+    assert_eq!(result(&t, "r"), Value::from("RuntimeError:Event loop is closed"));
+}

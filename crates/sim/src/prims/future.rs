@@ -82,7 +82,12 @@ impl Future {
 pub(crate) struct FutState {
     outcome: Option<PyResult<Value>>,
     cancelled: bool,
-    callbacks: Vec<(UnitId, usize)>,
+    /// Done callbacks with their loop and registration number.
+    callbacks: Vec<(UnitId, usize, u32)>,
+    /// The registration number of each awaiter: as in CPython (where awaiting adds the
+    /// task's wake-up as a done callback), callbacks and awaiters run in the order they came.
+    awaiters: Vec<(UnitId, u32)>,
+    registered: u32,
 }
 
 impl FutState {
@@ -158,6 +163,10 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
                 sim.complete(u, r);
                 return Ok(());
             }
+            f.registered += 1;
+            let n = f.registered;
+            f.awaiters.retain(|&(w, _)| w != u);
+            f.awaiters.push((u, n));
             sim.objs[o.index()].waiters.push_back(u);
             sim.block(u, Wait::AwaitFuture(o), None, true);
             Ok(())
@@ -171,7 +180,10 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             if state(sim, o)?.done() {
                 sim.schedule_in_loop(cb, l);
             } else {
-                state(sim, o)?.callbacks.push((cb, l));
+                let f = state(sim, o)?;
+                f.registered += 1;
+                let n = f.registered;
+                f.callbacks.push((cb, l, n));
             }
             sim.complete(u, Ok(Ret::None));
             Ok(())
@@ -195,14 +207,27 @@ fn resolve(sim: &mut Sim, o: ObjId, ev: u32) {
     let Ok(f) = state(sim, o) else { return };
     let reply = f.reply();
     let callbacks = std::mem::take(&mut f.callbacks);
+    let seqs = std::mem::take(&mut f.awaiters);
     let waiters: Vec<UnitId> = sim.objs[o.index()].waiters.drain(..).collect();
+    // Awaiters and callbacks in the order they were registered.
+    let mut order: Vec<(u32, Option<UnitId>, Option<(UnitId, usize)>)> = Vec::new();
     for w in waiters {
-        let wake = sim.event(w, EventKind::Wake, Some(o), None);
-        sim.link(Some(ev), wake, LinkKind::Wake);
-        sim.complete(w, reply.clone());
+        let n = seqs.iter().find(|(u, _)| *u == w).map_or(0, |&(_, n)| n);
+        order.push((n, Some(w), None));
     }
-    for (cb, l) in callbacks {
-        sim.schedule_in_loop(cb, l);
+    for (cb, l, n) in callbacks {
+        order.push((n, None, Some((cb, l))));
+    }
+    order.sort_by_key(|e| e.0);
+    for (_, w, cb) in order {
+        if let Some(w) = w {
+            let wake = sim.event(w, EventKind::Wake, Some(o), None);
+            sim.link(Some(ev), wake, LinkKind::Wake);
+            sim.complete(w, reply.clone());
+        }
+        if let Some((cb, l)) = cb {
+            sim.schedule_in_loop(cb, l);
+        }
     }
 }
 
