@@ -93,6 +93,7 @@ pub fn new_types() -> Types {
         ("iterator", Builtin::Iterator, None),
         ("generator", Builtin::Generator, None),
         ("coroutine", Builtin::Coroutine, None),
+        ("async_generator", Builtin::Generator, None),
         ("cell", Builtin::Object, None),
         ("code", Builtin::Object, None),
         ("super", Builtin::Object, Some(ctor_super)),
@@ -130,6 +131,8 @@ pub fn builtins_module(types: &Types) -> Rc<Module> {
     let fns: &[(&'static str, NativeFn)] = &[
         ("print", b_print),
         ("len", b_len),
+        ("aiter", |vm, a| vm.pyb_call("_aiter_builtin", a)),
+        ("anext", |vm, a| vm.pyb_call("_anext", a)),
         ("repr", b_repr),
         ("ascii", b_ascii),
         ("abs", b_abs),
@@ -188,6 +191,7 @@ pub fn builtins_module(types: &Types) -> Rc<Module> {
                 | "iterator"
                 | "generator"
                 | "coroutine"
+                | "async_generator"
                 | "cell"
                 | "code"
                 | "ellipsis"

@@ -56,6 +56,9 @@ pub enum Op {
     JumpIfFalseOrPop(Label),
     JumpIfTrueOrPop(Label),
     GetIter,
+    /// `async for`: an async generator as it is, any other async iterable through
+    /// `__aiter__` wrapped in one (`_pybuiltins._aiter`); `ForIter` then steps it.
+    GetAIter,
     /// Pushes the iterator's next value, or pops the iterator and jumps when it is exhausted.
     ForIter(Label),
     BuildList(u32),

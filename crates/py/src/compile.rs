@@ -341,6 +341,9 @@ impl SymTable {
         self.scan_expr(&first.iter, scope)?;
         let inner = self.new_scope(CodeKind::Comprehension, Some(scope));
         self.scopes[inner].is_generator = is_gen;
+        // `async for` in it (or an `await`, see scan_expr) makes it a coroutine, or an async
+        // generator for a generator expression.
+        self.scopes[inner].is_async = generators.iter().any(|g| g.is_async);
         self.by_node.insert(node_key(e), inner);
         self.bind(inner, ".0");
         self.scopes[inner].params = vec![".0".to_string()];
@@ -426,6 +429,8 @@ impl SymTable {
             ExprKind::Await(v) | ExprKind::YieldFrom(v) => {
                 if matches!(e.kind, ExprKind::YieldFrom(_)) {
                     self.mark_generator(scope, e.pos)?;
+                } else if self.scopes[scope].kind == CodeKind::Comprehension {
+                    self.scopes[scope].is_async = true;
                 }
                 self.scan_expr(v, scope)?;
             }
@@ -988,10 +993,11 @@ impl<'a> Compiler<'a> {
                 is_async,
             } => {
                 if *is_async {
-                    return Err(unsupported("async for", s.pos));
+                    self.check_async_allowed("'async for'", s.pos)?;
                 }
                 self.expr(iter)?;
-                self.emit(Op::GetIter);
+                // An async iterator is stepped like a generator: see Op::GetAIter.
+                self.emit(if *is_async { Op::GetAIter } else { Op::GetIter });
                 let start = self.here();
                 let fi = self.emit(Op::ForIter(0));
                 self.store_target(target)?;
@@ -1275,6 +1281,23 @@ impl<'a> Compiler<'a> {
         self.emit(Op::GetAwaitable);
         self.emit_const(Val::None);
         self.emit(Op::YieldFrom);
+    }
+
+    /// `async for` / `async with` outside an async function is a syntax error (at the top
+    /// level it is allowed, as notebooks allow it).
+    fn check_async_allowed(&mut self, what: &str, pos: Pos) -> Result<(), SourceError> {
+        let k = self.unit_ref().kind;
+        if !(self.table.scopes[self.unit_ref().scope].is_async || k == CodeKind::Module) {
+            return Err(SourceError::new(
+                SourceErrorKind::Syntax,
+                format!("{what} outside async function"),
+                pos,
+            ));
+        }
+        if k == CodeKind::Module {
+            self.unit().top_level_await = true;
+        }
+        Ok(())
     }
 
     fn check_await_allowed(&mut self, pos: Pos) -> Result<(), SourceError> {
@@ -1976,10 +1999,12 @@ impl<'a> Compiler<'a> {
                 e.pos,
             ));
         };
-        if generators.iter().any(|g| g.is_async) {
-            return Err(unsupported("async comprehension", e.pos));
-        }
         let scope = self.table.by_node.get(&node_key(e)).copied().unwrap_or(0);
+        let is_async = self.table.scopes[scope].is_async;
+        if is_async && !matches!(kind, CompKind::Gen(_)) {
+            // Awaited where it stands, so only inside an async function (or at the top level).
+            self.check_await_allowed(e.pos)?;
+        }
         let name = match kind {
             CompKind::List(_) => "<listcomp>",
             CompKind::Set(_) => "<setcomp>",
@@ -2019,8 +2044,13 @@ impl<'a> Compiler<'a> {
         let code = self.pop_unit(sig);
         self.closure_and_code(code, 0)?;
         self.expr(&first.iter)?;
-        self.emit(Op::GetIter);
+        self.emit(if first.is_async { Op::GetAIter } else { Op::GetIter });
         self.emit(Op::Call(1));
+        if is_async && !matches!(kind, CompKind::Gen(_)) {
+            self.emit(Op::GetAwaitable);
+            self.emit_const(Val::None);
+            self.emit(Op::YieldFrom);
+        }
         Ok(())
     }
 
@@ -2037,7 +2067,7 @@ impl<'a> Compiler<'a> {
             self.emit(Op::LoadFast(0));
         } else {
             self.expr(&g.iter)?;
-            self.emit(Op::GetIter);
+            self.emit(if g.is_async { Op::GetAIter } else { Op::GetIter });
         }
         let start = self.here();
         let fi = self.emit(Op::ForIter(0));

@@ -58,6 +58,23 @@ pub fn install(t: &Types) {
         set(&g, "__next__", gen_next);
         set(&g, "__iter__", identity);
     }
+    // An async generator's methods return awaitables (coroutines of the Python built-ins);
+    // its generator half (`send`, `close`) is what they drive.
+    let ag = t.get("async_generator");
+    set(&ag, "send", gen_send);
+    set(&ag, "throw", gen_throw);
+    set(&ag, "close", gen_close);
+    set(&ag, "__aiter__", identity);
+    set(&ag, "__anext__", |vm, a| vm.pyb_call("_agen_asend", Args::new(vec![a.pos[0].clone(), Val::None])));
+    set(&ag, "asend", |vm, a| {
+        let v = a.pos.get(1).cloned().unwrap_or_default();
+        vm.pyb_call("_agen_asend", Args::new(vec![a.pos[0].clone(), v]))
+    });
+    set(&ag, "athrow", |vm, a| {
+        let e = a.pos.get(1).cloned().unwrap_or_default();
+        vm.pyb_call("_agen_athrow", Args::new(vec![a.pos[0].clone(), e]))
+    });
+    set(&ag, "aclose", |vm, a| vm.pyb_call("_agen_aclose", Args::new(vec![a.pos[0].clone()])));
     let it = t.get("iterator");
     set(&it, "__next__", iter_next);
     set(&it, "__iter__", identity);

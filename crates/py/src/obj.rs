@@ -542,4 +542,7 @@ pub struct Gen {
     pub running: bool,
     pub finished: bool,
     pub is_coroutine: bool,
+    /// An async generator (`async def` with `yield`): it runs as a generator whose `await`s
+    /// block the task, and `async for` steps it like `for`.
+    pub is_async_gen: bool,
 }

@@ -819,6 +819,17 @@ impl Vm {
                     self.pop();
                 }
             }
+            Op::GetAIter => {
+                let v = self.pop();
+                if let Val::Gen(g) = &v
+                    && g.borrow().is_async_gen
+                {
+                    self.push(v);
+                } else {
+                    let f = self.pyb("_aiter")?;
+                    return self.call_op(f, Args::new(vec![v]));
+                }
+            }
             Op::GetIter => {
                 let v = self.pop();
                 // A Python `__iter__` runs as a frame (it may block, as a manager proxy's does).
@@ -1533,6 +1544,7 @@ impl Vm {
             running: false,
             finished: false,
             is_coroutine: code.is_coroutine && !code.is_generator,
+            is_async_gen: code.is_coroutine && code.is_generator,
         };
         Ok(Val::Gen(Rc::new(RefCell::new(genr))))
     }

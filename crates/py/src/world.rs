@@ -259,8 +259,11 @@ impl World {
             Val::Module(_) => "module",
             Val::Iter(_) => "iterator",
             Val::Gen(g) => {
-                if g.borrow().is_coroutine {
+                let g = g.borrow();
+                if g.is_coroutine {
                     "coroutine"
+                } else if g.is_async_gen {
+                    "async_generator"
                 } else {
                     "generator"
                 }

@@ -21,10 +21,6 @@ const PENDING: &[(&str, &str)] = &[
         "one put/get interleaving of a bounded asyncio.Queue differs",
     ),
     (
-        "074_async_iter_ctx",
-        "async for / async generators (level 3, not yet)",
-    ),
-    (
         "078_functools_itertools",
         "functools.lru_cache's cache_info",
     ),

@@ -171,3 +171,72 @@ def _checked_str(method, o, what):
 
 def _print(*args, **kw):
     print(*[a if isinstance(a, str) else str(a) for a in args], **kw)
+
+
+# ---- async iteration: an async generator is a generator whose awaits block the task, so its
+# awaitable methods are coroutines that step it; other async iterators are wrapped in one.
+
+
+async def _agen_asend(g, value):
+    try:
+        return g.send(value)
+    except StopIteration:
+        raise StopAsyncIteration
+
+
+async def _agen_athrow(g, exc):
+    try:
+        return g.throw(exc)
+    except StopIteration:
+        raise StopAsyncIteration
+
+
+async def _agen_aclose(g):
+    g.close()
+
+
+async def _aiter_wrap(it):
+    anext = type(it).__anext__
+    while True:
+        try:
+            x = await anext(it)
+        except StopAsyncIteration:
+            return
+        yield x
+
+
+def _aiter(obj):
+    if type(obj).__name__ == "async_generator":
+        return obj
+    method = getattr(type(obj), "__aiter__", None)
+    if method is None:
+        raise TypeError("'async for' requires an object with __aiter__ method, got %s" % type(obj).__name__)
+    it = method(obj)
+    if type(it).__name__ == "async_generator":
+        return it
+    if getattr(type(it), "__anext__", None) is None:
+        raise TypeError("'async for' received an object from __aiter__ that does not implement __anext__: %s" % type(it).__name__)
+    return _aiter_wrap(it)
+
+
+def _aiter_builtin(obj):
+    method = getattr(type(obj), "__aiter__", None)
+    if method is None:
+        raise TypeError("'%s' object is not an async iterable" % type(obj).__name__)
+    return method(obj)
+
+
+async def _anext_default(it, default):
+    try:
+        return await type(it).__anext__(it)
+    except StopAsyncIteration:
+        return default
+
+
+def _anext(it, *default):
+    method = getattr(type(it), "__anext__", None)
+    if method is None:
+        raise TypeError("'%s' object is not an async iterator" % type(it).__name__)
+    if default:
+        return _anext_default(it, default[0])
+    return method(it)
