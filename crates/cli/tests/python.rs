@@ -162,3 +162,35 @@ fn explore_finds_both_outcomes_of_a_race_and_their_replays_reproduce_them() {
         );
     }
 }
+
+/// Every scenario's program is a real Python file (`catalogue/python/*.py`, runnable as it is
+/// with the defaults): each file, and each scenario's program filled with its defaults, is
+/// valid Python to the interpreter's parser (the playground may still refuse a construct:
+/// `life` needs integers past 64 bits), and filling leaves no parameter marker behind.
+#[test]
+fn scenario_programs_are_python_files_that_compile() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/src/catalogue/python");
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "py") {
+            let src = std::fs::read_to_string(&path).unwrap();
+            if let Err(e) = interleave_py::compile(&src, "scenario.py")
+                && e.kind != interleave_py::SourceErrorKind::Unsupported
+            {
+                panic!("{}: {}", path.display(), e.render("en"));
+            }
+            files += 1;
+        }
+    }
+    assert!(files >= 25, "only {files} program files in {}", dir.display());
+    for s in interleave_scenarios::catalogue() {
+        let src = s.python_program(&s.defaults());
+        assert!(!src.contains("# param "), "{}: a marker is left", s.id);
+        if let Err(e) = interleave_py::compile(&src, "scenario.py")
+            && e.kind != interleave_py::SourceErrorKind::Unsupported
+        {
+            panic!("{}: {}", s.id, e.render("en"));
+        }
+    }
+}

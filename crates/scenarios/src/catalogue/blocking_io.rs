@@ -144,60 +144,7 @@ fn build(p: &Params) -> Program {
     })
 }
 
-const PROGRAM: &str = r#"import asyncio
-import json
-import select
-import socket
-import threading
-import time
-
-MODE = @mode@          # "serial", "threads" or "asyncio"
-CALLS = @calls@
-LATENCY = @latency_ms@ / 1000
-COMPUTE = @compute_ms@ / 1000
-
-
-def slow_systemcall():
-    # Waits in the kernel for data that never comes, for LATENCY seconds; the GIL is
-    # released meanwhile.
-    a, b = socket.socketpair()
-    with a, b:
-        select.select([a], [], [], LATENCY)
-
-
-def compute():
-    # Stand-in for the main thread's own CPU work.
-    end = time.perf_counter() + COMPUTE
-    while time.perf_counter() < end:
-        pass
-
-
-start = time.perf_counter()
-if MODE == "serial":
-    for _ in range(CALLS):
-        slow_systemcall()
-    for _ in range(CALLS):
-        compute()
-elif MODE == "threads":
-    threads = [threading.Thread(target=slow_systemcall, name=f"call-{i}") for i in range(CALLS)]
-    for t in threads:
-        t.start()
-    for _ in range(CALLS):
-        compute()
-    for t in threads:
-        t.join()
-else:
-    async def main():
-        tasks = [asyncio.create_task(asyncio.sleep(LATENCY)) for _ in range(CALLS)]
-        for _ in range(CALLS):
-            compute()
-        await asyncio.gather(*tasks)
-    asyncio.run(main())
-elapsed = time.perf_counter() - start
-print(f"{CALLS} calls took {elapsed:.3f} s")
-print("RESULT " + json.dumps({"calls": CALLS, "elapsed_ms": round(elapsed * 1000, 3),
-                              "latency_multiple": round(elapsed / LATENCY)}))
-"#;
+const PROGRAM: &str = include_str!("python/blocking_io.py");
 
 fn python(p: &Params) -> String {
     fill(PROGRAM, p)

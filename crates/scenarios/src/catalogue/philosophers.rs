@@ -148,53 +148,7 @@ fn build(p: &Params) -> Program {
     })
 }
 
-const PROGRAM: &str = r#"import json
-import threading
-import time
-
-N = @n@
-STRATEGY = @strategy@      # "naive", "ordered" or "waiter"
-MEALS = @meals@
-THINK, EAT, PAUSE = @think_ms@ / 1000, @eat_ms@ / 1000, @pause_ms@ / 1000
-PATIENCE = 2.0             # real Python would hang: give up after this long and report it
-
-forks = [threading.Lock() for _ in range(N)]
-waiter = threading.Semaphore(N - 1)
-go = threading.Event()
-meals = [0] * N
-stuck = threading.Event()
-
-
-def philosopher(i):
-    left, right = forks[i], forks[(i + 1) % N]
-    first, second = (right, left) if STRATEGY == "ordered" and (i + 1) % N < i else (left, right)
-    go.wait()
-    for _ in range(MEALS):
-        time.sleep(THINK)
-        if STRATEGY == "waiter":
-            waiter.acquire()
-        first.acquire()
-        time.sleep(PAUSE)
-        if not second.acquire(timeout=PATIENCE):
-            stuck.set()                  # everyone holds one fork: deadlock
-            return
-        time.sleep(EAT)
-        meals[i] += 1
-        second.release()
-        first.release()
-        if STRATEGY == "waiter":
-            waiter.release()
-
-
-threads = [threading.Thread(target=philosopher, args=(i,), name=f"P{i}") for i in range(N)]
-for t in threads:
-    t.start()
-go.set()
-for t in threads:
-    t.join()
-print("meals eaten:", meals, "(deadlock)" if stuck.is_set() else "")
-print("RESULT " + json.dumps({"meals": meals, "deadlock": stuck.is_set()}))
-"#;
+const PROGRAM: &str = include_str!("python/philosophers.py");
 
 fn python(p: &Params) -> String {
     fill(PROGRAM, p)
