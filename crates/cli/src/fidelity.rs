@@ -151,6 +151,9 @@ fn check(
             let opts = interleave_py::PyOptions {
                 seed,
                 filename: "scenario.py".into(),
+                // A scenario may busy-wait for seconds of CPython's time (hello-spinner's
+                // 3 s CPU job is about 3×10⁸ instructions), past the default limit.
+                max_instructions: 2_000_000_000,
                 ..interleave_py::PyOptions::default()
             };
             let r = c

@@ -931,6 +931,7 @@ impl Sim {
     fn resume(&mut self, u: UnitId) {
         {
             let unit = &mut self.units[u.index()];
+            unit.mailbox.resumed_at.set(self.now);
             if unit.must_cancel && unit.in_task {
                 unit.must_cancel = false;
                 unit.mailbox.put_reply(Err(PyError::cancelled()));

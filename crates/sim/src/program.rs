@@ -475,6 +475,8 @@ pub(crate) struct Mailbox {
     pub(crate) misuse: Cell<bool>,
     /// What the unit declared it waits for while it waits (lost-wakeup detection).
     pub(crate) awaiting: RefCell<Option<crate::wakeup::Awaiting>>,
+    /// The virtual time when the kernel last resumed the unit (see [`Ctx::clock`]).
+    pub(crate) resumed_at: Cell<u64>,
 }
 
 impl Mailbox {
@@ -679,6 +681,13 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The virtual time when this unit last resumed, read without an operation. Time moves
+    /// on for a unit only through its operations, so while it runs, the current time is this
+    /// plus the CPU it has used since and not yet charged (the interpreter's clock reads).
+    pub fn clock(&self) -> Nanos {
+        self.mailbox.resumed_at.get()
+    }
+
     /// Whether this unit runs on an asyncio event loop (a task or a loop callback).
     pub fn in_loop(&self) -> bool {
         self.in_task
