@@ -250,6 +250,8 @@ pub async fn charge(cx: &Ctx, ns: u64) {
 }
 
 pub async fn perform(cx: &Ctx, vm: &Vm, call: natives::SimCall) -> Result<Val, Val> {
+    // The events of this call carry the program's line (the editor marks it).
+    cx.set_line(vm.user_line());
     match call.perform(cx.clone()).await {
         Ok(Reply::Val(v)) => Ok(v),
         Ok(Reply::Sim(v)) => Ok(natives::from_sim(vm, v)),

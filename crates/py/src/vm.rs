@@ -296,6 +296,15 @@ impl Vm {
         self.exc("ValueError", msg)
     }
 
+    /// The line of the innermost frame of the program itself (not of a prelude module), or 0.
+    pub fn user_line(&self) -> u32 {
+        self.frames
+            .iter()
+            .rev()
+            .find(|f| !f.code.filename.starts_with("<stdlib>"))
+            .map_or(0, |f| f.code.line_at(f.ip.saturating_sub(1)))
+    }
+
     /// The line the current frame is at.
     pub fn current_line(&self) -> u32 {
         self.frames

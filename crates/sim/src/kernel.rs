@@ -1829,7 +1829,7 @@ impl Sim {
         obj: Option<ObjId>,
         detail: Option<String>,
     ) -> u32 {
-        self.trace.record(
+        let ix = self.trace.record(
             Event {
                 time: self.now,
                 unit,
@@ -1837,7 +1837,15 @@ impl Sim {
                 obj,
             },
             detail,
-        )
+        );
+        // The line the unit's program last said it is at (0: it never said).
+        if let Some(u) = self.units.get(unit.index()) {
+            let line = u.mailbox.line.get();
+            if line != 0 {
+                self.trace.lines.push((ix, line));
+            }
+        }
+        ix
     }
 
     #[inline]

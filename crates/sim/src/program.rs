@@ -477,6 +477,8 @@ pub(crate) struct Mailbox {
     pub(crate) awaiting: RefCell<Option<crate::wakeup::Awaiting>>,
     /// The virtual time when the kernel last resumed the unit (see [`Ctx::clock`]).
     pub(crate) resumed_at: Cell<u64>,
+    /// The source line the program is at (see [`Ctx::set_line`]); 0: none.
+    pub(crate) line: Cell<u32>,
 }
 
 impl Mailbox {
@@ -686,6 +688,12 @@ impl Ctx {
     /// plus the CPU it has used since and not yet charged (the interpreter's clock reads).
     pub fn clock(&self) -> Nanos {
         self.mailbox.resumed_at.get()
+    }
+
+    /// Tells the simulator which source line the program is at: the events of this unit's
+    /// next operations (and wake-ups of it) carry it, in `Trace::lines`.
+    pub fn set_line(&self, line: u32) {
+        self.mailbox.line.set(line);
     }
 
     /// Whether this unit runs on an asyncio event loop (a task or a loop callback).

@@ -338,6 +338,11 @@ pub struct Trace {
     /// [`Trace::events_with_details`]; add events with [`Trace::record`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<(u32, String)>,
+    /// The source line each event happened at, for programs that say (`Ctx::set_line`: the
+    /// Python interpreter does): `(event index, line)` in index order. Read with
+    /// [`Trace::line`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<(u32, u32)>,
     pub links: Vec<Link>,
     pub counters: Vec<Counter>,
     pub errors: Vec<UnitError>,
@@ -362,6 +367,13 @@ impl Trace {
             self.details.push((ix, text));
         }
         ix
+    }
+
+    /// The source line of event `ix`, if the program gave one.
+    pub fn line(&self, ix: usize) -> Option<u32> {
+        let ix = u32::try_from(ix).ok()?;
+        let i = self.lines.binary_search_by_key(&ix, |d| d.0).ok()?;
+        Some(self.lines[i].1)
     }
 
     /// The text of event `ix`, if it has one.
