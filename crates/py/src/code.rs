@@ -38,7 +38,12 @@ pub enum Op {
     LoadName(u32),
     StoreName(u32),
     DeleteName(u32),
-    LoadAttr(u32),
+    LoadAttr(u32),    /// `obj.name` for a call: pushes `obj` and its class's function when `name` is a plain
+    /// method (of a Python class, or a built-in's native one), else the marker
+    /// `NotImplemented` (never a receiver here) and the attribute's value.
+    LoadMethod(u32),
+    /// `CallMethod(n)`: calls what LoadMethod left, with `obj` first when it left one.
+    CallMethod(u32),
     StoreAttr(u32),
     DeleteAttr(u32),
     Subscr,
@@ -144,7 +149,12 @@ impl Op {
     pub fn is_breaker(self) -> bool {
         matches!(
             self,
-            Op::Resume | Op::JumpBack(_) | Op::Call(_) | Op::CallKw(_) | Op::CallEx(_)
+            Op::Resume
+                | Op::JumpBack(_)
+                | Op::Call(_)
+                | Op::CallMethod(_)
+                | Op::CallKw(_)
+                | Op::CallEx(_)
         )
     }
 }

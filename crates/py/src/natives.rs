@@ -171,6 +171,7 @@ fn object_name_at(vm: &Vm, up: usize, default: &str) -> String {
                 | crate::code::Op::StoreAttr(i) => code.names.get(*i as usize),
                 crate::code::Op::StoreDeref(i) => code.cellvars.get(*i as usize),
                 crate::code::Op::Call(_)
+                | crate::code::Op::CallMethod(_)
                 | crate::code::Op::CallKw(_)
                 | crate::code::Op::LoadFast(_)
                 | crate::code::Op::LoadGlobal(_)

@@ -430,7 +430,7 @@ impl Vm {
                 ip += 1;
                 self.instructions += 1;
                 self.pending_ns += match op {
-                    Op::Call(_) | Op::CallKw(_) | Op::CallEx(_) => costs.call,
+                    Op::Call(_) | Op::CallMethod(_) | Op::CallKw(_) | Op::CallEx(_) => costs.call,
                     Op::Nop | Op::Resume => 0,
                     _ => costs.op,
                 };
@@ -442,7 +442,7 @@ impl Vm {
                 {
                     self.frames[top].ip = ip - 1;
                     self.pending_ns -= match op {
-                        Op::Call(_) | Op::CallKw(_) | Op::CallEx(_) => costs.call,
+                        Op::Call(_) | Op::CallMethod(_) | Op::CallKw(_) | Op::CallEx(_) => costs.call,
                         _ => costs.op,
                     };
                     self.instructions -= 1;
@@ -717,34 +717,49 @@ impl Vm {
                     return Err(self.exc("NameError", format!("name '{name}' is not defined")));
                 }
             }
+            Op::LoadMethod(i) => {
+                let name = self.name(top, i);
+                let obj = self.pop();
+                let method = match &obj {
+                    Val::Obj(o)
+                        if !o.class.has_props.get() && o.attrs.borrow().get(&name).is_none() =>
+                    {
+                        o.class.lookup(&name)
+                    }
+                    Val::Str(_) | Val::List(_) | Val::Dict(_) | Val::Tuple(_) | Val::Set(_) => {
+                        self.world.class_of(&obj).lookup(&name)
+                    }
+                    _ => None,
+                };
+                if let Some(f @ (Val::Func(_) | Val::Native(_))) = method {
+                    self.push(obj);
+                    self.push(f);
+                    return Ok(Next::Continue);
+                }
+                // Anything else: the attribute itself, called without a self (the marker).
+                self.push(Val::NotImplemented);
+                return self.load_attr(obj, name);
+            }
+            Op::CallMethod(n) => {
+                let n = n as usize;
+                let len = self.stack.len();
+                if len < n + 2 {
+                    return Err(self.exc("SystemError", "stack underflow in a method call"));
+                }
+                let f = std::mem::take(&mut self.stack[len - n - 1]);
+                let this = std::mem::take(&mut self.stack[len - n - 2]);
+                let mut args = Vec::with_capacity(n + 1);
+                if !matches!(this, Val::NotImplemented) {
+                    args.push(this);
+                }
+                args.extend(self.stack.drain(len - n..));
+                self.stack.truncate(len - n - 2);
+                return self.call_op(f, Args::new(args));
+            }
             Op::LoadAttr(i) => {
                 let name = self.name(top, i);
                 let obj = self.pop();
-                // A property's getter runs as a call (a frame, or a blocking native).
-                if let Val::Obj(o) = &obj
-                    && o.class.has_props.get()
-                    && let Some(Val::Property(p)) = o.class.lookup(&name)
-                {
-                    let getter = p[0].clone();
-                    if !matches!(getter, Val::None) {
-                        return self.call_op(getter, Args::new(vec![obj]));
-                    }
-                }
-                // A Python `__getattr__` runs as a frame (a proxy's may block).
-                if let Val::Obj(o) = &obj
-                    && let Some(ga @ Val::Func(_)) = o.class.lookup("__getattr__")
-                {
-                    match self.getattr_with(&obj, &name, false) {
-                        Ok(v) => self.push(v),
-                        Err(e) if self.world.is_instance_of(&e, "AttributeError") => {
-                            return self.call_op(ga, Args::new(vec![obj, Val::Str(name)]));
-                        }
-                        Err(e) => return Err(e),
-                    }
-                    return Ok(Next::Continue);
-                }
-                let v = self.getattr(&obj, &name)?;
-                self.push(v);
+                return self.load_attr(obj, name);
             }
             Op::StoreAttr(i) => {
                 let name = self.name(top, i);
@@ -1432,6 +1447,35 @@ impl Vm {
     // ---- calls ------------------------------------------------------------------------------
 
     /// A call from bytecode: its result is pushed (now, or when a pushed frame returns).
+    /// `obj.name` onto the stack: a property's getter and a Python `__getattr__` run as calls
+    /// (frames, or blocking natives).
+    fn load_attr(&mut self, obj: Val, name: Rc<str>) -> Res<Next> {
+        if let Val::Obj(o) = &obj
+            && o.class.has_props.get()
+            && let Some(Val::Property(p)) = o.class.lookup(&name)
+        {
+            let getter = p[0].clone();
+            if !matches!(getter, Val::None) {
+                return self.call_op(getter, Args::new(vec![obj]));
+            }
+        }
+        if let Val::Obj(o) = &obj
+            && let Some(ga @ Val::Func(_)) = o.class.lookup("__getattr__")
+        {
+            match self.getattr_with(&obj, &name, false) {
+                Ok(v) => self.push(v),
+                Err(e) if self.world.is_instance_of(&e, "AttributeError") => {
+                    return self.call_op(ga, Args::new(vec![obj, Val::Str(name)]));
+                }
+                Err(e) => return Err(e),
+            }
+            return Ok(Next::Continue);
+        }
+        let v = self.getattr(&obj, &name)?;
+        self.push(v);
+        Ok(Next::Continue)
+    }
+
     fn call_op(&mut self, f: Val, args: Args) -> Res<Next> {
         match self.call_value(f, args, Mode::Normal)? {
             Some(v) => {

@@ -70,7 +70,13 @@ pub struct Console {
 #[derive(Debug, Default)]
 pub struct Types {
     pub by_name: BTreeMap<&'static str, Rc<Class>>,
+    /// The classes of the common built-in values, found without a lookup by name:
+    /// str, list, dict, tuple, set, int, float (see `class_of`).
+    pub common: Vec<Rc<Class>>,
 }
+
+/// The built-in types in `Types::common`, in order.
+const COMMON: [&str; 7] = ["str", "list", "dict", "tuple", "set", "int", "float"];
 
 impl Types {
     pub fn get(&self, name: &str) -> Rc<Class> {
@@ -153,6 +159,7 @@ pub fn all_types() -> Types {
     crate::stdlib::install_streams(&mut t);
     crate::mp::install(&mut t);
     crate::aio::install(&mut t);
+    t.common = COMMON.iter().map(|n| t.get(n)).collect();
     t
 }
 
@@ -238,6 +245,21 @@ impl World {
 
     /// The class of any value.
     pub fn class_of(&self, v: &Val) -> Rc<Class> {
+        let common = |i: usize| self.shared.types.common.get(i).cloned();
+        let hit = match v {
+            Val::Obj(o) => return o.class.clone(),
+            Val::Str(_) => common(0),
+            Val::List(_) => common(1),
+            Val::Dict(_) => common(2),
+            Val::Tuple(_) => common(3),
+            Val::Set(_) => common(4),
+            Val::Int(_) => common(5),
+            Val::Float(_) => common(6),
+            _ => None,
+        };
+        if let Some(c) = hit {
+            return c;
+        }
         let name = match v {
             Val::Obj(o) => return o.class.clone(),
             Val::None => "NoneType",
