@@ -133,6 +133,10 @@ enum Command {
         /// The Python interpreter to compare with ("none" to skip).
         #[arg(long, default_value = "python3")]
         python: String,
+        /// `bench python` only: also time the wasm build in Node, given the wasm-bindgen glue
+        /// of interleave-py-wasm (`bash xtask/bench-python.sh` builds it and passes this).
+        #[arg(long)]
+        wasm: Option<String>,
     },
     /// Internal: serve jobs on stdin/stdout for the process runner.
     #[command(hide = true)]
@@ -495,6 +499,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             workers,
             runs,
             python,
+            wasm,
         } => {
             if workers == Some(0) || workers.is_some_and(|w| w > 256) {
                 return Err(usage("--workers must be from 1 to 256"));
@@ -506,7 +511,10 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             }
             let python = (python != "none").then_some(python.as_str());
             if id == "python" {
-                return pybench::run(runs, python);
+                return pybench::run(runs, python, wasm.as_deref());
+            }
+            if wasm.is_some() {
+                return Err(usage("--wasm is for `bench python` only"));
             }
             bench::run(
                 &id,

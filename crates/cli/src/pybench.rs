@@ -95,21 +95,56 @@ sys.stderr.write('%r' % (time.perf_counter() - t))\n";
     Ok((secs, String::from_utf8_lossy(&out.stdout).into_owned()))
 }
 
-pub fn run(runs: usize, python: Option<&str>) -> Result<ExitCode> {
+/// One run of the wasm build under Node (`xtask/py-wasm-run.mjs`, timed inside Node):
+/// (seconds, stdout).
+fn wasm(glue: &str, src: &str) -> Result<(f64, String)> {
+    let harness = concat!(env!("CARGO_MANIFEST_DIR"), "/../../xtask/py-wasm-run.mjs");
+    let mut child = Command::new("node")
+        .args([harness, glue])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("node did not start: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write as _;
+        stdin.write_all(src.as_bytes())?;
+    }
+    let out = child.wait_with_output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "the wasm run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let secs = v["secs"].as_f64().unwrap_or(f64::NAN);
+    Ok((secs, v["stdout"].as_str().unwrap_or_default().to_string()))
+}
+
+fn ratio_cell(r: Option<f64>) -> String {
+    r.map_or("-".into(), |r| format!("{r:.2}×"))
+}
+
+/// `interleave bench python`: each program under CPython, the native interpreter and, given
+/// `wasm` (the Node glue of `interleave-py-wasm`), the wasm build, in alternation run by run.
+pub fn run(runs: usize, python: Option<&str>, wasm_glue: Option<&str>) -> Result<ExitCode> {
     let runs = runs.max(1);
     println!(
-        "Python programs: CPython vs interleave run (native, on the simulator); medians of {runs} runs"
+        "Python programs: CPython vs interleave run (native{}, on the simulator); medians of {runs} runs",
+        if wasm_glue.is_some() { " and wasm in Node" } else { "" }
     );
     println!(
-        "{:<18} {:>12} {:>11} {:>11} {:>13} {:>13} {:>9}",
-        "program", "instructions", "CPython ms", "ours ms", "CPython M/s", "ours M/s", "ours/CPy"
+        "{:<18} {:>12} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "program", "instructions", "CPy ms", "native ms", "wasm ms", "CPy M/s", "native/CPy", "wasm/CPy", "wasm/nat"
     );
-    let mut ratios = Vec::new();
+    let mut native_ratios = Vec::new();
+    let mut wasm_ratios = Vec::new();
     for (name, src) in PROGRAMS {
         eprint!("\rbench: {name}…\x1b[K");
-        // Alternate the two, run by run, so that a change in the machine's speed hits both.
+        // Alternate them, run by run, so that a change in the machine's speed hits all.
         let mut ours_t = Vec::new();
         let mut cpy_t = Vec::new();
+        let mut wasm_t = Vec::new();
         let mut instructions = 0;
         for _ in 0..runs {
             let (t, n, out) = ours(src)?;
@@ -120,40 +155,49 @@ pub fn run(runs: usize, python: Option<&str>) -> Result<ExitCode> {
                 anyhow::ensure!(o == out, "{name}: CPython printed {o:?}, ours {out:?}");
                 cpy_t.push(t.max(1e-6));
             }
+            if let Some(g) = wasm_glue {
+                let (t, o) = wasm(g, src)?;
+                anyhow::ensure!(o == out, "{name}: the wasm build printed {o:?}, native {out:?}");
+                wasm_t.push(t.max(1e-6));
+            }
         }
+        let n = instructions as f64;
         let t_ours = median(ours_t);
-        let ours_rate = instructions as f64 / t_ours / 1e6;
-        let (cpy_ms, cpy_rate, ratio) = if cpy_t.is_empty() {
-            ("-".into(), "-".into(), None)
-        } else {
-            let t = median(cpy_t);
-            let rate = instructions as f64 / t / 1e6;
-            (
-                format!("{:.1}", t * 1e3),
-                format!("{rate:.1}"),
-                Some(ours_rate / rate),
-            )
-        };
-        if let Some(r) = ratio {
-            ratios.push(r);
-        }
+        let t_cpy = (!cpy_t.is_empty()).then(|| median(cpy_t));
+        let t_wasm = (!wasm_t.is_empty()).then(|| median(wasm_t));
+        let native_vs_cpy = t_cpy.map(|c| c / t_ours);
+        let wasm_vs_cpy = t_cpy.zip(t_wasm).map(|(c, w)| c / w);
+        let wasm_vs_native = t_wasm.map(|w| t_ours / w);
+        native_ratios.extend(native_vs_cpy);
+        wasm_ratios.extend(wasm_vs_cpy);
+        let ms = |t: Option<f64>| t.map_or("-".into(), |t| format!("{:.1}", t * 1e3));
         println!(
-            "{:<18} {:>12} {:>11} {:>11.1} {:>13} {:>13.1} {:>9}",
+            "{:<18} {:>12} {:>10} {:>10.1} {:>10} {:>10} {:>10} {:>10} {:>10}",
             name,
             instructions,
-            cpy_ms,
+            ms(t_cpy),
             t_ours * 1e3,
-            cpy_rate,
-            ours_rate,
-            ratio.map_or("-".into(), |r| format!("{r:.2}×"))
+            ms(t_wasm),
+            t_cpy.map_or("-".into(), |t| format!("{:.1}", n / t / 1e6)),
+            ratio_cell(native_vs_cpy),
+            ratio_cell(wasm_vs_cpy),
+            ratio_cell(wasm_vs_native),
         );
     }
     eprint!("\r\x1b[K");
-    if !ratios.is_empty() {
-        let m = median(ratios.clone());
+    let verdict = |m: f64, target: f64| if m >= target { "met" } else { "NOT met" };
+    if !native_ratios.is_empty() {
+        let m = median(native_ratios);
         println!(
-            "median ours/CPython instruction rate: {m:.2}× (target ≥ 0.33×: {})",
-            if m >= 1.0 / 3.0 { "met" } else { "NOT met" }
+            "median native/CPython instruction rate: {m:.2}× (target ≥ 0.33×: {})",
+            verdict(m, 1.0 / 3.0)
+        );
+    }
+    if !wasm_ratios.is_empty() {
+        let m = median(wasm_ratios);
+        println!(
+            "median wasm/CPython instruction rate: {m:.2}× (target ≥ 0.17×: {})",
+            verdict(m, 1.0 / 6.0)
         );
     }
     Ok(ExitCode::SUCCESS)
