@@ -177,6 +177,8 @@ pub struct Vm {
     /// The simulator unit of the thread this code runs in: its own for a thread, the loop's
     /// thread for an asyncio task or callback (`get_ident`, `threading.local`).
     pub thread_unit: u32,
+    /// Emptied `locals` vectors of returned frames, reused by the next calls.
+    locals_pool: Vec<Vec<Option<Val>>>,
     next_frame_id: u64,
 }
 
@@ -199,6 +201,7 @@ impl Vm {
         let thread_unit = cx.id().0;
         Vm {
             thread_unit,
+            locals_pool: Vec::new(),
             world,
             frames: Vec::new(),
             stack: Vec::new(),
@@ -746,6 +749,14 @@ impl Vm {
                 if len < n + 2 {
                     return Err(self.exc("SystemError", "stack underflow in a method call"));
                 }
+                if let Val::Func(func) = &self.stack[len - n - 1]
+                    && matches!(self.stack[len - n - 2], Val::Obj(_))
+                    && is_plain_call(func, n + 1)
+                {
+                    let func = func.clone();
+                    let this = std::mem::take(&mut self.stack[len - n - 2]);
+                    return self.enter_plain(func, n, Some(this));
+                }
                 let f = std::mem::take(&mut self.stack[len - n - 1]);
                 let this = std::mem::take(&mut self.stack[len - n - 2]);
                 let mut args = Vec::with_capacity(n + 1);
@@ -1055,7 +1066,14 @@ impl Vm {
                 }
             }
             Op::Call(n) => {
-                let args = self.popn(n as usize);
+                let n = n as usize;
+                if let Some(Val::Func(func)) = self.stack.len().checked_sub(n + 1).map(|i| &self.stack[i])
+                    && is_plain_call(func, n)
+                {
+                    let func = func.clone();
+                    return self.enter_plain(func, n, None);
+                }
+                let args = self.popn(n);
                 let f = self.pop();
                 return self.call_op(f, Args::new(args));
             }
@@ -1575,6 +1593,43 @@ impl Vm {
         }
     }
 
+    /// The common call, `f(a, b)` with exactly the positional parameters `f` has: the frame
+    /// takes its arguments straight from the stack into a reused `locals` vector (the callee
+    /// and, for a method, the instance below them are dropped from the stack too).
+    fn enter_plain(&mut self, func: Rc<Function>, n: usize, this: Option<Val>) -> Res<Next> {
+        if self.frames.len() >= MAX_FRAMES {
+            return Err(self.exc("RecursionError", "maximum recursion depth exceeded"));
+        }
+        let code = func.code.clone();
+        let mut locals = self.locals_pool.pop().unwrap_or_default();
+        locals.reserve(code.locals.len());
+        let has_self = this.is_some();
+        if let Some(t) = this {
+            locals.push(Some(t));
+        }
+        let len = self.stack.len();
+        locals.extend(self.stack.drain(len - n..).map(Some));
+        locals.resize(code.locals.len(), None);
+        // The callee (and the instance's emptied slot, for a method).
+        self.stack.truncate(self.stack.len() - 1 - usize::from(has_self));
+        let id = self.new_frame_id();
+        self.frames.push(Frame {
+            id,
+            code,
+            ip: 0,
+            locals,
+            cells: func.closure.clone(),
+            globals: self.world.globals_for(&func.globals),
+            ns: None,
+            blocks: Vec::new(),
+            stack_base: self.stack.len(),
+            exc_base: self.exc_info.len(),
+            mode: Mode::Normal,
+            func: Some(func),
+        });
+        Ok(Next::Reload)
+    }
+
     fn push_frame(&mut self, func: Rc<Function>, args: Args, mode: Mode) -> Res<()> {
         if self.frames.len() >= MAX_FRAMES {
             return Err(self.exc("RecursionError", "maximum recursion depth exceeded"));
@@ -1863,9 +1918,14 @@ impl Vm {
     }
 
     fn do_return(&mut self, v: Val, _floor: usize) -> Res<Next> {
-        let Some(frame) = self.frames.pop() else {
+        let Some(mut frame) = self.frames.pop() else {
             return Ok(Next::Exit(Exit::Done(self.take_pending(), v)));
         };
+        if self.locals_pool.len() < 64 {
+            let mut locals = std::mem::take(&mut frame.locals);
+            locals.clear();
+            self.locals_pool.push(locals);
+        }
         self.stack.truncate(frame.stack_base);
         self.exc_info.truncate(frame.exc_base);
         match frame.mode {
@@ -2301,4 +2361,19 @@ impl Vm {
             }
         }
     }
+}
+
+/// Whether calling `func` with `argc` positional arguments needs none of the general binding:
+/// exactly its positional parameters, no `*args`/`**kwargs`/keyword-only ones, no cells, and a
+/// plain function (not a generator or coroutine).
+fn is_plain_call(func: &Function, argc: usize) -> bool {
+    let code = &func.code;
+    let sig = &code.sig;
+    sig.positional == argc
+        && !sig.vararg
+        && !sig.kwarg
+        && sig.kwonly == 0
+        && code.cellvars.is_empty()
+        && !code.is_generator
+        && !code.is_coroutine
 }
