@@ -228,6 +228,20 @@ pub fn summary(trace: &Trace) -> String {
     for l in &trace.lost_wakeups {
         let _ = writeln!(out, "lost wakeup: {}", l.describe(trace));
     }
+    // Data races: conflicting accesses to one variable that no synchronisation orders (for
+    // a Python program: its globals, attributes and list/dict items shared by threads).
+    let races = interleave_sim::races::find(trace, 4);
+    if let Some(first) = races.first() {
+        let more = if races.len() > 1 {
+            format!(" (and more: {} shown at most)", races.len())
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "data race: {}{more}", first.describe(trace));
+        if let (Some(a), Some(b)) = (trace.line(first.first.event), trace.line(first.second.event)) {
+            let _ = writeln!(out, "           at lines {a} and {b} of the program");
+        }
+    }
     let m = &trace.metrics;
     let util: Vec<String> = m
         .core_utilisation

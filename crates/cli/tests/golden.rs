@@ -40,6 +40,7 @@ fn lock_race_text() {
 
             outcome: completed
             result:  counter = 5, expected = 20, lost = 15
+            data race: counter: worker-1 reads (#8) ‖ worker-0 writes (#18) (and more: 4 shown at most)
             metrics: makespan 5.2ms, 82 steps, 84 events, core utilisation 4%/0%, GIL wait 200µs (33 hand-overs)
             replay:  v1:
 

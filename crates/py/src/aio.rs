@@ -305,6 +305,8 @@ fn sleep(vm: &mut Vm, mut a: Args) -> Res<Flow> {
 /// A task object for a new task running `coro`.
 fn new_task(vm: &mut Vm, coro: Val, name: Option<String>, context: Option<Val>) -> Res<Val> {
     expect_coroutine(vm, &coro, "")?;
+    // Tasks interleave at awaits: their shared accesses are noted for the race detector.
+    vm.world.tracking.set(true);
     let auto = next_task_name(vm);
     let name = name.unwrap_or(auto);
     // A task runs in a copy of the creator's context, or in the one given (`context=`).

@@ -950,6 +950,8 @@ fn barrier_reset(vm: &mut Vm, a: Args) -> Res<Flow> {
 /// `_start_thread(thread, name, daemon)`: creates the thread's unit running `thread.run()`
 /// and starts it (the caller waits until it runs, as CPython's `start()` does).
 pub fn start_thread(vm: &mut Vm, a: Args) -> Res<Flow> {
+    // From now on this process's shared accesses are noted for the race detector.
+    vm.world.tracking.set(true);
     let thread = a.pos.first().cloned().unwrap_or_default();
     let name = match a.pos.get(1) {
         Some(Val::Str(s)) => s.to_string(),

@@ -1409,7 +1409,11 @@ impl Vm {
                 if !o.class.has_props.get()
                     && let Some(v) = o.attrs.borrow().get(name)
                 {
-                    return Ok(v.clone());
+                    let v = v.clone();
+                    if self.world.tracking.get() && o.class.builtin != Builtin::Native {
+                        self.note_location(obj, Rc::from(name), false);
+                    }
+                    return Ok(v);
                 }
                 let class_attr = o.class.lookup(name);
                 // Data descriptors (properties) win over the instance dict.
@@ -1650,6 +1654,9 @@ impl Vm {
     pub fn setattr(&mut self, obj: &Val, name: Rc<str>, v: Val) -> Res<Next> {
         match obj {
             Val::Obj(o) => {
+                if self.world.tracking.get() && o.class.builtin != Builtin::Native {
+                    self.note_location(obj, name.clone(), true);
+                }
                 let prop = if o.class.has_props.get() {
                     o.class.lookup(&name)
                 } else {
@@ -1777,6 +1784,9 @@ impl Vm {
     // ---- subscripts -------------------------------------------------------------------------
 
     pub fn subscr(&mut self, obj: Val, idx: Val) -> Res<Next> {
+        if self.world.tracking.get() && matches!(obj, Val::List(_) | Val::Dict(_)) {
+            self.note_location(&obj, Rc::from("[]"), false);
+        }
         let v = match (&obj, &idx) {
             (Val::List(l), Val::Int(_) | Val::Bool(_)) => {
                 let i = as_int(&idx).unwrap_or(0);
@@ -1911,6 +1921,9 @@ impl Vm {
     }
 
     pub fn store_subscr(&mut self, obj: Val, idx: Val, v: Val) -> Res<Next> {
+        if self.world.tracking.get() && matches!(obj, Val::List(_) | Val::Dict(_)) {
+            self.note_location(&obj, Rc::from("[]"), true);
+        }
         match (&obj, &idx) {
             (Val::List(l), Val::Int(_) | Val::Bool(_)) => {
                 let i = as_int(&idx).unwrap_or(0);

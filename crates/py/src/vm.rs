@@ -299,6 +299,50 @@ impl Vm {
         self.exc("ValueError", msg)
     }
 
+    // ---- shared accesses, for the race detector -----------------------------------------------
+
+    /// Notes an access to global `names[i]` of frame `top`'s module.
+    #[inline(never)]
+    fn note_global(&mut self, top: usize, i: u32, write: bool) {
+        let name = self.name(top, i);
+        let g = Val::Module(self.frames[top].globals.clone());
+        self.note_location(&g, name, write);
+    }
+
+    /// Notes an access to location (`obj`, `name`): a global of a module, an attribute of an
+    /// instance, or `[]` for a list's or dict's items. Only in code of the program itself
+    /// (the preludes' own bookkeeping would be noise) and only once tracking is on.
+    #[inline(never)]
+    pub fn note_location(&mut self, obj: &Val, name: Rc<str>, write: bool) {
+        if self
+            .frames
+            .last()
+            .is_some_and(|f| f.code.filename.starts_with("<stdlib>"))
+        {
+            return;
+        }
+        let key = (obj.addr(), name);
+        let known = self.world.locations.borrow().get(&key).map(|(id, _)| *id);
+        let id = match known {
+            Some(id) => id,
+            None => {
+                let label = match obj {
+                    Val::Module(_) => key.1.to_string(),
+                    Val::Obj(o) => format!("{}.{}", o.class.name, key.1),
+                    other => format!("{} items", self.world.type_name(other)),
+                };
+                let id = self.cx.var(&label, interleave_sim::Value::None).id;
+                self.world
+                    .locations
+                    .borrow_mut()
+                    .insert(key, (id, obj.clone()));
+                id
+            }
+        };
+        self.cx.set_line(self.current_line());
+        self.cx.note_access(id, write);
+    }
+
     /// The line of the innermost frame of the program itself (not of a prelude module), or 0.
     pub fn user_line(&self) -> u32 {
         self.frames
@@ -638,9 +682,15 @@ impl Vm {
             }
             Op::LoadGlobal(i) => {
                 let v = self.load_global_cached(top, i)?;
+                if self.world.tracking.get() && is_data(&v) {
+                    self.note_global(top, i, false);
+                }
                 self.push(v);
             }
             Op::StoreGlobal(i) => {
+                if self.world.tracking.get() {
+                    self.note_global(top, i, true);
+                }
                 let v = self.pop();
                 let frame = &self.frames[top];
                 let g = &frame.globals;
@@ -2376,4 +2426,13 @@ fn is_plain_call(func: &Function, argc: usize) -> bool {
         && code.cellvars.is_empty()
         && !code.is_generator
         && !code.is_coroutine
+}
+
+/// Whether reading a global with value `v` is a data access worth noting (not a function,
+/// class or module looked up to be called).
+fn is_data(v: &Val) -> bool {
+    !matches!(
+        v,
+        Val::Func(_) | Val::Native(_) | Val::Class(_) | Val::Module(_) | Val::Method(_)
+    )
 }

@@ -183,6 +183,13 @@ pub struct World {
     pub rng: RefCell<rand_pcg::Pcg64Mcg>,
     /// `atexit.register`ed callbacks.
     pub atexit: RefCell<Vec<(Val, Vec<Val>)>>,
+    /// Set once this process runs a second thread or a task: from then on, reads and writes
+    /// of globals, instance attributes and list/dict items are noted to the simulator
+    /// (`Ctx::note_access`), so its race detector and DPOR see them.
+    pub tracking: std::cell::Cell<bool>,
+    /// The simulator variable standing for each location noted: (object address, name) →
+    /// the variable and the object (kept, so that its address is not reused).
+    pub locations: RefCell<BTreeMap<(usize, Rc<str>), (interleave_sim::ObjId, Val)>>,
     /// `sys.getswitchinterval()`.
     pub switch_interval_s: f64,
     /// In a forked child: each parent module (by address) and the child's copy, so that
@@ -218,6 +225,8 @@ impl World {
                 seed ^ (pid as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
             )),
             atexit: RefCell::new(Vec::new()),
+            tracking: std::cell::Cell::new(false),
+            locations: RefCell::new(BTreeMap::new()),
             switch_interval_s,
             remap: RefCell::new(Vec::new()),
             tasks: RefCell::new(BTreeMap::new()),

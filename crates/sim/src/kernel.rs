@@ -407,6 +407,32 @@ impl Sim {
         }
     }
 
+    /// The accesses unit `u` noted since its last operation (`Ctx::note_access`), as events.
+    #[inline(always)]
+    fn record_accesses(&mut self, u: UnitId) {
+        if !self.units[u.index()].mailbox.accesses.borrow().is_empty() {
+            self.record_noted(u);
+        }
+    }
+
+    #[inline(never)]
+    fn record_noted(&mut self, u: UnitId) {
+        let mailbox = Rc::clone(&self.units[u.index()].mailbox);
+        let noted: Vec<(ObjId, bool, u32)> = std::mem::take(&mut *mailbox.accesses.borrow_mut());
+        let now_at = mailbox.line.get();
+        for (obj, write, line) in noted {
+            if obj.index() >= self.objs.len() {
+                continue;
+            }
+            let kind = if write { EventKind::Write } else { EventKind::Read };
+            // The event carries the line of the access, not the line the unit is at now.
+            mailbox.line.set(line);
+            self.event(u, kind, Some(obj), None);
+            self.touch(Resource::Obj(obj), write);
+        }
+        mailbox.line.set(now_at);
+    }
+
     #[inline]
     pub(crate) fn touch(&mut self, r: Resource, write: bool) {
         if let Some(f) = self.footprint.as_mut() {
@@ -951,6 +977,7 @@ impl Sim {
                 }
             };
             self.drain_registry();
+            self.record_accesses(u);
             match poll {
                 Poll::Ready(result) => {
                     self.units[u.index()].fut = None;

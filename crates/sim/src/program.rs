@@ -479,6 +479,8 @@ pub(crate) struct Mailbox {
     pub(crate) resumed_at: Cell<u64>,
     /// The source line the program is at (see [`Ctx::set_line`]); 0: none.
     pub(crate) line: Cell<u32>,
+    /// Accesses noted since the last operation (see [`Ctx::note_access`]).
+    pub(crate) accesses: RefCell<Vec<(ObjId, bool, u32)>>,
 }
 
 impl Mailbox {
@@ -694,6 +696,20 @@ impl Ctx {
     /// next operations (and wake-ups of it) carry it, in `Trace::lines`.
     pub fn set_line(&self, line: u32) {
         self.mailbox.line.set(line);
+    }
+
+    /// Notes a read (or write) of shared variable `var` without taking a step: the kernel
+    /// records it as a `Read`/`Write` event just before this unit's next operation (or its
+    /// end), which is where the access falls in happens-before order anyway, since nothing
+    /// synchronises the unit in between. The data-race detector and DPOR see it; repeats of
+    /// the same access before that operation are one event. (The Python interpreter notes
+    /// its programs' accesses to globals and attributes this way.)
+    /// The event carries the line set (`set_line`) when the access was noted.
+    pub fn note_access(&self, var: ObjId, write: bool) {
+        let mut a = self.mailbox.accesses.borrow_mut();
+        if !a.iter().rev().take(16).any(|&(o, w, _)| o == var && w == write) {
+            a.push((var, write, self.mailbox.line.get()));
+        }
     }
 
     /// Whether this unit runs on an asyncio event loop (a task or a loop callback).
