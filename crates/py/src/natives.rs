@@ -428,6 +428,15 @@ fn install_primitives(t: &mut Types, n: &Names) {
         for (n, f) in QUEUE_METHODS {
             set(&c, n, *f);
         }
+        c.has_props.set(true);
+        c.dict.borrow_mut().set(
+            Rc::from("unfinished_tasks"),
+            Val::Property(Rc::new([
+                native("unfinished_tasks", queue_unfinished_tasks),
+                Val::None,
+                Val::None,
+            ])),
+        );
         t.by_name.insert(key, c);
     }
 }
@@ -1195,6 +1204,14 @@ fn queue_get_nowait(vm: &mut Vm, a: Args) -> Res<Flow> {
     Ok(Flow::Sim(SimCall::new(
         "Queue.get_nowait()",
         move |cx| async move { Ok(Reply::Sim(q.get_nowait(&cx).await?)) },
+    )))
+}
+
+fn queue_unfinished_tasks(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let q = queue_of(vm, &a)?;
+    Ok(Flow::Sim(SimCall::new(
+        "Queue.unfinished_tasks",
+        move |cx| async move { Ok(Reply::Val(Val::Int(q.unfinished_tasks(&cx).await?))) },
     )))
 }
 

@@ -13,16 +13,8 @@ use interleave_sim::SchedulerKind;
 const PENDING: &[(&str, &str)] = &[
     ("014_sets", "frozenset is printed as a set"),
     (
-        "051_queue_join",
-        "Queue.unfinished_tasks needs a simulator query",
-    ),
-    (
         "066_async_queue",
         "one put/get interleaving of a bounded asyncio.Queue differs",
-    ),
-    (
-        "078_functools_itertools",
-        "functools.lru_cache's cache_info",
     ),
     ("079_collections", "namedtuple is not a tuple subclass"),
 ];

@@ -156,6 +156,8 @@ pub(crate) enum ObjOp {
         deadline: Deadline,
     },
     QSize,
+    /// `queue.Queue.unfinished_tasks`: items put and not yet marked done.
+    Unfinished,
     Empty,
     Full,
     TaskDone,

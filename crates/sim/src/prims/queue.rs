@@ -146,6 +146,11 @@ impl Queue {
         cx.op_int(move || Op::Obj(self.id, ObjOp::QSize)).await
     }
 
+    /// `unfinished_tasks`: items put and not yet marked done with `task_done()`.
+    pub async fn unfinished_tasks(&self, cx: &Ctx) -> PyResult<i64> {
+        cx.op_int(move || Op::Obj(self.id, ObjOp::Unfinished)).await
+    }
+
     pub async fn empty(&self, cx: &Ctx) -> PyResult<bool> {
         cx.op_bool(move || Op::Obj(self.id, ObjOp::Empty)).await
     }
@@ -273,6 +278,11 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
         ObjOp::Get { block, deadline } => get(sim, u, o, block, deadline),
         ObjOp::QSize => {
             let n = state(sim, o)?.items.len() as i64;
+            sim.complete(u, Ok(Ret::Int(n)));
+            Ok(())
+        }
+        ObjOp::Unfinished => {
+            let n = state(sim, o)?.unfinished;
             sim.complete(u, Ok(Ret::Int(n)));
             Ok(())
         }
