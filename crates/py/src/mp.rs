@@ -38,6 +38,13 @@ fn process_of(vm: &Vm, a: &Args) -> Res<sim::Process> {
 /// A copy of `parent`'s interpreter for a child process, and copies of `extra` made with the
 /// same memo (so the child's objects point at each other as the parent's did).
 pub fn fork_world(parent: &Rc<World>, pid: i64, extra: &[Val]) -> (World, Vec<Val>) {
+    let (child, extra, _) = fork_world_with_conns(parent, pid, extra);
+    (child, extra)
+}
+
+/// `fork_world`, and the pipe ends whose open handles the child inherited (each needs
+/// `Conn::dup_for` the child, so that the parent closing its own copy is no end of file).
+fn fork_world_with_conns(parent: &Rc<World>, pid: i64, extra: &[Val]) -> (World, Vec<Val>, Vec<sim::Conn>) {
     let shared = parent.shared.clone();
     let child = World::new(shared, pid, parent.pid, parent.switch_interval_s);
     let mut memo: BTreeMap<usize, Val> = BTreeMap::new();
@@ -84,7 +91,18 @@ pub fn fork_world(parent: &Rc<World>, pid: i64, extra: &[Val]) -> (World, Vec<Va
         .iter()
         .map(|v| crate::fork::copy_with(v, &mut memo))
         .collect();
-    (child, extra)
+    // Every copied object is in the memo: the open connections among them.
+    let mut conns: Vec<sim::Conn> = Vec::new();
+    for v in memo.values() {
+        if let Val::Obj(o) = v
+            && let Payload::Sim(SimHandle::Conn(c)) = &*o.payload.borrow()
+            && !matches!(o.attrs.borrow().get("closed"), Some(Val::Bool(true)))
+            && !conns.contains(c)
+        {
+            conns.push(*c);
+        }
+    }
+    (child, extra, conns)
 }
 
 /// `_start_process(proc, name, daemon)`: forks now and starts the child unit, which runs
@@ -102,7 +120,8 @@ pub fn start_process(vm: &mut Vm, a: Args) -> Res<Flow> {
     if let Val::Obj(o) = &proc_obj {
         o.attrs.borrow_mut().set(Rc::from("_pid"), Val::Int(pid));
     }
-    let (child, copies) = fork_world(&vm.world, pid, std::slice::from_ref(&proc_obj));
+    let (child, copies, conns) =
+        fork_world_with_conns(&vm.world, pid, std::slice::from_ref(&proc_obj));
     let child_proc = copies.into_iter().next().unwrap_or_default();
     *child.process_name.borrow_mut() = Rc::from(name.as_str());
     *child.process_obj.borrow_mut() = child_proc.clone();
@@ -115,6 +134,10 @@ pub fn start_process(vm: &mut Vm, a: Args) -> Res<Flow> {
         move |cx| async move {
             if daemon {
                 p.set_daemon(&cx, true).await?;
+            }
+            // The child holds its own handle to every pipe end it inherited.
+            for c in conns {
+                c.dup_for(&cx, p.id).await?;
             }
             p.start(&cx).await?;
             Ok(Reply::Val(Val::tuple(vec![h, Val::Int(pid)])))
@@ -383,17 +406,23 @@ fn conn_poll(vm: &mut Vm, a: Args) -> Res<Flow> {
 }
 
 /// `close()` closes this process's handle only: after a fork both processes hold both
-/// ends, so the peer sees no end of file while another copy stays open (CPython's
-/// behaviour too). The playground does not count copies, so it never signals end of file;
-/// using the closed handle is an `OSError`.
+/// ends, so the peer sees end of file only once every copy is closed or its process has
+/// exited (the simulator counts the handles, as the OS counts descriptors). Using the
+/// closed handle is an `OSError`; closing it again does nothing.
 fn conn_close(vm: &mut Vm, a: Args) -> Res<Flow> {
-    conn_of(vm, &a)?;
+    let c = conn_of(vm, &a)?;
     if let Some(Val::Obj(o)) = a.pos.first() {
+        if matches!(o.attrs.borrow().get("closed"), Some(Val::Bool(true))) {
+            return Ok(Flow::Val(Val::None));
+        }
         o.attrs
             .borrow_mut()
             .set(Rc::from("closed"), Val::Bool(true));
     }
-    Ok(Flow::Val(Val::None))
+    Ok(Flow::Sim(SimCall::new("Connection.close()", move |cx| async move {
+        c.close(&cx).await?;
+        Ok(Reply::Val(Val::None))
+    })))
 }
 
 fn check_open(vm: &Vm, a: &Args) -> Res<()> {

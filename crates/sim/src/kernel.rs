@@ -2836,6 +2836,7 @@ impl Sim {
             }
         }
         self.procs[pix].exit_code = Some(code);
+        crate::prims::pipe::process_gone(self, main);
         let ev = self.event(
             main,
             EventKind::Exit,
@@ -2892,6 +2893,7 @@ impl Sim {
             return;
         }
         self.procs[pix].exit_code = Some(code);
+        crate::prims::pipe::process_gone(self, p);
         let ev = self.event(
             p,
             EventKind::Killed,

@@ -166,6 +166,9 @@ pub(crate) enum ObjOp {
     Recv,
     Poll(Deadline),
     Close,
+    /// A connection end's handle is inherited by the process whose main unit is given (a
+    /// fork): the end stays open until every holder closed it or exited.
+    DupFor(UnitId),
     Read,
     Write(Box<Value>),
     ReadAt(i64),

@@ -206,3 +206,30 @@ fn a_child_process_sends_its_result_through_a_pipe() {
     assert_eq!(result(&t, "then"), Value::from("EOFError:"));
     assert!(result_int(&t, "at") >= Costs::default().process_spawn as i64);
 }
+
+#[test]
+fn with_inherited_handles_the_end_closes_when_the_last_holder_closes_or_exits() {
+    // The parent forks a child that holds the writer too: the parent closing its own copy is
+    // no end of file; the child exiting (without closing) is.
+    let t = run(Program::new(|cx: Ctx| async move {
+        let (reader, writer) = cx.pipe("p", false);
+        let child = cx.process(
+            "child",
+            Program::new(move |cx: Ctx| async move {
+                cx.sleep(ms(10)).await?;
+                writer.send(&cx, 7).await
+            }),
+        );
+        writer.dup_for(&cx, child.id).await?;
+        child.start(&cx).await?;
+        writer.close(&cx).await?;
+        cx.set_result("first", reader.recv(&cx).await?).await?;
+        cx.set_result("then", os(reader.recv(&cx).await)).await?;
+        cx.set_result("at", cx.now().await? as i64).await?;
+        child.join(&cx).await
+    }));
+    assert_completed(&t);
+    assert_eq!(result_int(&t, "first"), 7);
+    assert_eq!(result(&t, "then"), Value::from("EOFError:"));
+    assert!(result_int(&t, "at") >= ms(10) as i64);
+}

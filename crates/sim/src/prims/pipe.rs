@@ -65,8 +65,18 @@ impl Conn {
             .await
     }
 
+    /// `close()` of the caller's process's handle. Until `dup_for` counts handles, one close
+    /// closes the end; after it, the end closes when its last holder closes or exits.
     pub async fn close(&self, cx: &Ctx) -> PyResult<()> {
         cx.op_unit(move || Op::Obj(self.id, ObjOp::Close)).await
+    }
+
+    /// Process `process` (its main unit) now holds a handle to this end too, as a forked
+    /// child inherits its parent's: the peer sees end of file only once every holder closed
+    /// its handle or exited (real pipes count file descriptors the same way).
+    pub async fn dup_for(&self, cx: &Ctx, process: UnitId) -> PyResult<()> {
+        cx.op_unit(move || Op::Obj(self.id, ObjOp::DupFor(process)))
+            .await
     }
 }
 
@@ -76,6 +86,9 @@ pub(crate) struct ConnState {
     readable: bool,
     writable: bool,
     closed: bool,
+    /// The processes (main units) holding a handle, once `dup_for` started counting (None:
+    /// one handle, the creator's).
+    holders: Option<Vec<UnitId>>,
     inbox: VecDeque<(Value, u32)>,
 }
 
@@ -86,6 +99,7 @@ impl ConnState {
             readable,
             writable,
             closed: false,
+            holders: None,
             inbox: VecDeque::new(),
         }
     }
@@ -186,24 +200,74 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             Ok(())
         }
         ObjOp::Close => {
+            let process = sim.units[u.index()].info.process;
             let c = state(sim, o)?;
-            let was_closed = c.closed;
-            c.closed = true;
-            let peer = c.peer;
-            if !was_closed {
-                sim.event(u, EventKind::Close, Some(o), None);
-                // Receivers on either end must notice: EOF on the peer, OSError here.
-                for end in [peer, o] {
-                    let waiters: Vec<UnitId> = sim.objs[end.index()].waiters.drain(..).collect();
-                    for w in waiters {
-                        sim.retry(w);
+            let last = match &mut c.holders {
+                None => true,
+                Some(h) => {
+                    if let Some(i) = h.iter().position(|&p| p == process) {
+                        h.remove(i);
                     }
+                    h.is_empty()
                 }
+            };
+            if last {
+                close_end(sim, u, o)?;
+            } else {
+                sim.event(u, EventKind::Close, Some(o), Some("this process's handle".into()));
+            }
+            sim.complete(u, Ok(Ret::None));
+            Ok(())
+        }
+        ObjOp::DupFor(process) => {
+            let creator = sim.objs[o.index()].proc;
+            let c = state(sim, o)?;
+            if !c.closed {
+                c.holders.get_or_insert_with(|| vec![creator]).push(process);
             }
             sim.complete(u, Ok(Ret::None));
             Ok(())
         }
         _ => Err(wrong_kind(sim, o, "this method")),
+    }
+}
+
+/// Closes end `o` for good (its last handle went, closed by `u`): receivers on the peer see
+/// end of file, users of this end an `OSError`.
+fn close_end(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
+    let c = state(sim, o)?;
+    let was_closed = c.closed;
+    c.closed = true;
+    let peer = c.peer;
+    if !was_closed {
+        sim.event(u, EventKind::Close, Some(o), None);
+        for end in [peer, o] {
+            let waiters: Vec<UnitId> = sim.objs[end.index()].waiters.drain(..).collect();
+            for w in waiters {
+                sim.retry(w);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A process (its main unit) exited: the OS closes its handles, so an end it was the last
+/// holder of closes.
+pub(crate) fn process_gone(sim: &mut Sim, process: UnitId) {
+    for i in 0..sim.objs.len() {
+        let last = match &mut sim.objs[i].state {
+            ObjState::Conn(c) if !c.closed => match &mut c.holders {
+                Some(h) if h.contains(&process) => {
+                    h.retain(|&p| p != process);
+                    h.is_empty()
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        if last {
+            let _ = close_end(sim, process, ObjId::new(i as u32));
+        }
     }
 }
 
