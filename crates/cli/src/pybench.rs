@@ -131,11 +131,23 @@ pub fn run(runs: usize, python: Option<&str>, wasm_glue: Option<&str>) -> Result
     let runs = runs.max(1);
     println!(
         "Python programs: CPython vs interleave run (native{}, on the simulator); medians of {runs} runs",
-        if wasm_glue.is_some() { " and wasm in Node" } else { "" }
+        if wasm_glue.is_some() {
+            " and wasm in Node"
+        } else {
+            ""
+        }
     );
     println!(
         "{:<18} {:>12} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
-        "program", "instructions", "CPy ms", "native ms", "wasm ms", "CPy M/s", "native/CPy", "wasm/CPy", "wasm/nat"
+        "program",
+        "instructions",
+        "CPy ms",
+        "native ms",
+        "wasm ms",
+        "CPy M/s",
+        "native/CPy",
+        "wasm/CPy",
+        "wasm/nat"
     );
     let mut native_ratios = Vec::new();
     let mut wasm_ratios = Vec::new();
@@ -157,7 +169,10 @@ pub fn run(runs: usize, python: Option<&str>, wasm_glue: Option<&str>) -> Result
             }
             if let Some(g) = wasm_glue {
                 let (t, o) = wasm(g, src)?;
-                anyhow::ensure!(o == out, "{name}: the wasm build printed {o:?}, native {out:?}");
+                anyhow::ensure!(
+                    o == out,
+                    "{name}: the wasm build printed {o:?}, native {out:?}"
+                );
                 wasm_t.push(t.max(1e-6));
             }
         }

@@ -238,7 +238,10 @@ pub fn summary(trace: &Trace) -> String {
             String::new()
         };
         let _ = writeln!(out, "data race: {}{more}", first.describe(trace));
-        if let (Some(a), Some(b)) = (trace.line(first.first.event), trace.line(first.second.event)) {
+        if let (Some(a), Some(b)) = (
+            trace.line(first.first.event),
+            trace.line(first.second.event),
+        ) {
             let _ = writeln!(out, "           at lines {a} and {b} of the program");
         }
     }

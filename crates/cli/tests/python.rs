@@ -169,7 +169,8 @@ fn explore_finds_both_outcomes_of_a_race_and_their_replays_reproduce_them() {
 /// `life` needs integers past 64 bits), and filling leaves no parameter marker behind.
 #[test]
 fn scenario_programs_are_python_files_that_compile() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/src/catalogue/python");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/src/catalogue/python");
     let mut files = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -183,7 +184,11 @@ fn scenario_programs_are_python_files_that_compile() {
             files += 1;
         }
     }
-    assert!(files >= 25, "only {files} program files in {}", dir.display());
+    assert!(
+        files >= 25,
+        "only {files} program files in {}",
+        dir.display()
+    );
     for s in interleave_scenarios::catalogue() {
         let src = s.python_program(&s.defaults());
         assert!(!src.contains("# param "), "{}: a marker is left", s.id);

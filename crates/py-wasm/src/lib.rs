@@ -19,11 +19,7 @@ pub fn run(src: &str) -> Result<String, String> {
         ..interleave_py::PyOptions::default()
     };
     let compiled = interleave_py::compile(src, "bench.py").map_err(|e| e.render("en"))?;
-    let r = compiled.run(
-        &opts,
-        opts.machine(),
-        &interleave_sim::SchedulerKind::Fifo,
-    )?;
+    let r = compiled.run(&opts, opts.machine(), &interleave_sim::SchedulerKind::Fifo)?;
     let outcome = r
         .trace
         .outcome

@@ -915,15 +915,22 @@ fn call_later_native(vm: &mut Vm, a: Args) -> Res<Flow> {
     let args = vm.collect(a.pos.get(3).cloned().unwrap_or(Val::tuple(vec![])))?;
     let name = callable_name(vm, &func);
     let program = callback_program(vm.world.clone(), func, args, Origin::of(vm));
-    let obj = new_native_obj(vm, "_callback", SimHandle::Callback(sim::Handle { id: vm.cx.id() }));
-    Ok(Flow::Sim(SimCall::new("loop.call_later()", move |cx| async move {
-        let h = match when {
-            Some(w) => cx.call_at(w, &name, program).await?,
-            None => cx.call_later(delay.unwrap_or(0), &name, program).await?,
-        };
-        crate::natives::set_handle(&obj, SimHandle::Callback(h));
-        Ok(Reply::Val(obj))
-    })))
+    let obj = new_native_obj(
+        vm,
+        "_callback",
+        SimHandle::Callback(sim::Handle { id: vm.cx.id() }),
+    );
+    Ok(Flow::Sim(SimCall::new(
+        "loop.call_later()",
+        move |cx| async move {
+            let h = match when {
+                Some(w) => cx.call_at(w, &name, program).await?,
+                None => cx.call_later(delay.unwrap_or(0), &name, program).await?,
+            };
+            crate::natives::set_handle(&obj, SimHandle::Callback(h));
+            Ok(Reply::Val(obj))
+        },
+    )))
 }
 
 /// `_call_soon_threadsafe(task, func, args)`: `func(*args)` on the loop `task` belongs to,
@@ -936,23 +943,35 @@ fn call_soon_threadsafe_native(vm: &mut Vm, a: Args) -> Res<Flow> {
     let mut origin = Origin::of(vm);
     origin.context = Val::None;
     let program = callback_program(vm.world.clone(), func, args, origin);
-    let obj = new_native_obj(vm, "_callback", SimHandle::Callback(sim::Handle { id: vm.cx.id() }));
-    Ok(Flow::Sim(SimCall::new("loop.call_soon_threadsafe()", move |cx| async move {
-        let h = cx.call_soon_threadsafe(via, &name, program).await?;
-        crate::natives::set_handle(&obj, SimHandle::Callback(h));
-        Ok(Reply::Val(obj))
-    })))
+    let obj = new_native_obj(
+        vm,
+        "_callback",
+        SimHandle::Callback(sim::Handle { id: vm.cx.id() }),
+    );
+    Ok(Flow::Sim(SimCall::new(
+        "loop.call_soon_threadsafe()",
+        move |cx| async move {
+            let h = cx.call_soon_threadsafe(via, &name, program).await?;
+            crate::natives::set_handle(&obj, SimHandle::Callback(h));
+            Ok(Reply::Val(obj))
+        },
+    )))
 }
 
 /// `_cancel_callback(handle)`.
 fn cancel_callback(vm: &mut Vm, a: Args) -> Res<Flow> {
-    let SimHandle::Callback(h) = crate::natives::handle_of(vm, a.pos.first().unwrap_or(&Val::None))? else {
+    let SimHandle::Callback(h) =
+        crate::natives::handle_of(vm, a.pos.first().unwrap_or(&Val::None))?
+    else {
         return Err(vm.type_error("not a loop callback handle"));
     };
-    Ok(Flow::Sim(SimCall::new("Handle.cancel()", move |cx| async move {
-        h.cancel(&cx).await?;
-        Ok(Reply::Val(Val::None))
-    })))
+    Ok(Flow::Sim(SimCall::new(
+        "Handle.cancel()",
+        move |cx| async move {
+            h.cancel(&cx).await?;
+            Ok(Reply::Val(Val::None))
+        },
+    )))
 }
 
 /// `_in_loop()`: whether this unit runs on an event loop (a task or a callback).
@@ -983,10 +1002,13 @@ fn future_init(vm: &mut Vm, a: Args) -> Res<Flow> {
 fn future_set_result(vm: &mut Vm, a: Args) -> Res<Flow> {
     let f = future_of(vm, &a)?;
     let v = to_sim(vm, a.pos.get(1).unwrap_or(&Val::None))?;
-    Ok(Flow::Sim(SimCall::new("Future.set_result()", move |cx| async move {
-        f.set_result(&cx, v).await?;
-        Ok(Reply::Val(Val::None))
-    })))
+    Ok(Flow::Sim(SimCall::new(
+        "Future.set_result()",
+        move |cx| async move {
+            f.set_result(&cx, v).await?;
+            Ok(Reply::Val(Val::None))
+        },
+    )))
 }
 
 fn future_set_exception(vm: &mut Vm, a: Args) -> Res<Flow> {
@@ -1000,62 +1022,91 @@ fn future_set_exception(vm: &mut Vm, a: Args) -> Res<Flow> {
         return Err(vm.type_error("exception must derive from BaseException"));
     }
     let pe = keep_error(vm, e);
-    Ok(Flow::Sim(SimCall::new("Future.set_exception()", move |cx| async move {
-        f.set_exception(&cx, pe).await?;
-        Ok(Reply::Val(Val::None))
-    })))
+    Ok(Flow::Sim(SimCall::new(
+        "Future.set_exception()",
+        move |cx| async move {
+            f.set_exception(&cx, pe).await?;
+            Ok(Reply::Val(Val::None))
+        },
+    )))
 }
 
 fn future_result(vm: &mut Vm, a: Args) -> Res<Flow> {
     let f = future_of(vm, &a)?;
-    Ok(Flow::Sim(SimCall::new("Future.result()", move |cx| async move {
-        Ok(Reply::SimKeep(f.result(&cx).await?))
-    })))
+    Ok(Flow::Sim(SimCall::new(
+        "Future.result()",
+        move |cx| async move { Ok(Reply::SimKeep(f.result(&cx).await?)) },
+    )))
 }
 
 fn future_exception(vm: &mut Vm, a: Args) -> Res<Flow> {
     let f = future_of(vm, &a)?;
     let errors = vm.world.clone();
-    Ok(Flow::Sim(SimCall::new("Future.exception()", move |cx| async move {
-        match f.result(&cx).await {
-            Ok(_) => Ok(Reply::Val(Val::None)),
-            Err(e) if matches!(e.kind, PyErrorKind::CancelledError | PyErrorKind::InvalidStateError) => Err(e),
-            Err(e) => Ok(Reply::Val(exception_value(&errors, e))),
-        }
-    })))
+    Ok(Flow::Sim(SimCall::new(
+        "Future.exception()",
+        move |cx| async move {
+            match f.result(&cx).await {
+                Ok(_) => Ok(Reply::Val(Val::None)),
+                Err(e)
+                    if matches!(
+                        e.kind,
+                        PyErrorKind::CancelledError | PyErrorKind::InvalidStateError
+                    ) =>
+                {
+                    Err(e)
+                }
+                Err(e) => Ok(Reply::Val(exception_value(&errors, e))),
+            }
+        },
+    )))
 }
 
 /// The Python exception a simulator error stands for (the very object, if it was one).
 fn exception_value(world: &World, e: PyError) -> Val {
-    if let Some((_, v)) = world.shared.task_errors.borrow().iter().rev().find(|(pe, _)| *pe == e) {
+    if let Some((_, v)) = world
+        .shared
+        .task_errors
+        .borrow()
+        .iter()
+        .rev()
+        .find(|(pe, _)| *pe == e)
+    {
         return v.clone();
     }
-    world.new_exc_args(crate::world::sim_error_class(e.kind), vec![Val::str(&e.message)])
+    world.new_exc_args(
+        crate::world::sim_error_class(e.kind),
+        vec![Val::str(&e.message)],
+    )
 }
 
 fn future_done(vm: &mut Vm, a: Args) -> Res<Flow> {
     let f = future_of(vm, &a)?;
-    Ok(Flow::Sim(SimCall::new("Future.done()", move |cx| async move {
-        Ok(Reply::Val(Val::Bool(f.done(&cx).await?)))
-    })))
+    Ok(Flow::Sim(SimCall::new(
+        "Future.done()",
+        move |cx| async move { Ok(Reply::Val(Val::Bool(f.done(&cx).await?))) },
+    )))
 }
 
 fn future_cancelled(vm: &mut Vm, a: Args) -> Res<Flow> {
     let f = future_of(vm, &a)?;
-    Ok(Flow::Sim(SimCall::new("Future.cancelled()", move |cx| async move {
-        if !f.done(&cx).await? {
-            return Ok(Reply::Val(Val::Bool(false)));
-        }
-        let c = matches!(f.result(&cx).await, Err(e) if e.kind == PyErrorKind::CancelledError);
-        Ok(Reply::Val(Val::Bool(c)))
-    })))
+    Ok(Flow::Sim(SimCall::new(
+        "Future.cancelled()",
+        move |cx| async move {
+            if !f.done(&cx).await? {
+                return Ok(Reply::Val(Val::Bool(false)));
+            }
+            let c = matches!(f.result(&cx).await, Err(e) if e.kind == PyErrorKind::CancelledError);
+            Ok(Reply::Val(Val::Bool(c)))
+        },
+    )))
 }
 
 fn future_cancel(vm: &mut Vm, a: Args) -> Res<Flow> {
     let f = future_of(vm, &a)?;
-    Ok(Flow::Sim(SimCall::new("Future.cancel()", move |cx| async move {
-        Ok(Reply::Val(Val::Bool(f.cancel(&cx).await?)))
-    })))
+    Ok(Flow::Sim(SimCall::new(
+        "Future.cancel()",
+        move |cx| async move { Ok(Reply::Val(Val::Bool(f.cancel(&cx).await?))) },
+    )))
 }
 
 /// `fut.add_done_callback(fn)`: `fn(fut)` runs on the loop once the future is done.
@@ -1065,10 +1116,13 @@ fn future_add_done_callback(vm: &mut Vm, a: Args) -> Res<Flow> {
     let func = a.pos.get(1).cloned().unwrap_or_default();
     let name = callable_name(vm, &func);
     let program = callback_program(vm.world.clone(), func, vec![me], Origin::of(vm));
-    Ok(Flow::Sim(SimCall::new("Future.add_done_callback()", move |cx| async move {
-        f.add_done_callback(&cx, &name, program).await?;
-        Ok(Reply::Val(Val::None))
-    })))
+    Ok(Flow::Sim(SimCall::new(
+        "Future.add_done_callback()",
+        move |cx| async move {
+            f.add_done_callback(&cx, &name, program).await?;
+            Ok(Reply::Val(Val::None))
+        },
+    )))
 }
 
 /// `task.add_done_callback(fn)`: a loop callback that waits for the task, then calls
@@ -1084,25 +1138,34 @@ fn task_add_done_callback(vm: &mut Vm, a: Args) -> Res<Flow> {
         run_callback(&cx, world, func, vec![me], origin).await;
         Ok(sim::Value::None)
     });
-    Ok(Flow::Sim(SimCall::new("Task.add_done_callback()", move |cx| async move {
-        cx.call_soon(&name, program).await?;
-        Ok(Reply::Val(Val::None))
-    })))
+    Ok(Flow::Sim(SimCall::new(
+        "Task.add_done_callback()",
+        move |cx| async move {
+            cx.call_soon(&name, program).await?;
+            Ok(Reply::Val(Val::None))
+        },
+    )))
 }
 
 fn task_exception(vm: &mut Vm, a: Args) -> Res<Flow> {
     let t = task_of(vm, a.pos.first().unwrap_or(&Val::None))?;
     let world = vm.world.clone();
-    Ok(Flow::Sim(SimCall::new("Task.exception()", move |cx| async move {
-        if !t.done(&cx).await? {
-            return Err(PyError::new(PyErrorKind::InvalidStateError, "Exception is not set."));
-        }
-        match t.result(&cx).await {
-            Ok(_) => Ok(Reply::Val(Val::None)),
-            Err(e) if e.kind == PyErrorKind::CancelledError => Err(e),
-            Err(e) => Ok(Reply::Val(exception_value(&world, e))),
-        }
-    })))
+    Ok(Flow::Sim(SimCall::new(
+        "Task.exception()",
+        move |cx| async move {
+            if !t.done(&cx).await? {
+                return Err(PyError::new(
+                    PyErrorKind::InvalidStateError,
+                    "Exception is not set.",
+                ));
+            }
+            match t.result(&cx).await {
+                Ok(_) => Ok(Reply::Val(Val::None)),
+                Err(e) if e.kind == PyErrorKind::CancelledError => Err(e),
+                Err(e) => Ok(Reply::Val(exception_value(&world, e))),
+            }
+        },
+    )))
 }
 
 /// `_shielded(task)`: awaiting it waits for the task, but cancelling the awaiter does not

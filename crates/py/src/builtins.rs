@@ -452,7 +452,13 @@ fn python_str_method(vm: &Vm, v: &Val, repr: bool) -> Option<(Val, &'static str)
         match o.class.lookup("__str__") {
             Some(f @ Val::Func(_)) => return Some((f, "__str__")),
             // object.__str__ calls __repr__; any other native __str__ is the answer.
-            Some(f) if !f.is(&vm.world.class("object").lookup("__str__").unwrap_or_default()) => {
+            Some(f)
+                if !f.is(&vm
+                    .world
+                    .class("object")
+                    .lookup("__str__")
+                    .unwrap_or_default()) =>
+            {
                 return None;
             }
             _ => {}
@@ -712,7 +718,11 @@ fn ctor_staticmethod(_vm: &mut Vm, args: Args) -> Res<Flow> {
 
 fn b_print(vm: &mut Vm, mut args: Args) -> Res<Flow> {
     // Objects printed through a Python __str__/__repr__: convert them in Python, as frames.
-    if args.pos.iter().any(|a| python_str_method(vm, a, false).is_some()) {
+    if args
+        .pos
+        .iter()
+        .any(|a| python_str_method(vm, a, false).is_some())
+    {
         return vm.pyb_call("_print", args);
     }
     let sep = match args.take_kw("sep") {

@@ -38,7 +38,8 @@ pub enum Op {
     LoadName(u32),
     StoreName(u32),
     DeleteName(u32),
-    LoadAttr(u32),    /// `obj.name` for a call: pushes `obj` and its class's function when `name` is a plain
+    LoadAttr(u32),
+    /// `obj.name` for a call: pushes `obj` and its class's function when `name` is a plain
     /// method (of a Python class, or a built-in's native one), else the marker
     /// `NotImplemented` (never a receiver here) and the attribute's value.
     LoadMethod(u32),

@@ -2061,7 +2061,11 @@ impl<'a> Compiler<'a> {
         let code = self.pop_unit(sig);
         self.closure_and_code(code, 0)?;
         self.expr(&first.iter)?;
-        self.emit(if first.is_async { Op::GetAIter } else { Op::GetIter });
+        self.emit(if first.is_async {
+            Op::GetAIter
+        } else {
+            Op::GetIter
+        });
         self.emit(Op::Call(1));
         if is_async && !matches!(kind, CompKind::Gen(_)) {
             self.emit(Op::GetAwaitable);
@@ -2084,7 +2088,11 @@ impl<'a> Compiler<'a> {
             self.emit(Op::LoadFast(0));
         } else {
             self.expr(&g.iter)?;
-            self.emit(if g.is_async { Op::GetAIter } else { Op::GetIter });
+            self.emit(if g.is_async {
+                Op::GetAIter
+            } else {
+                Op::GetIter
+            });
         }
         let start = self.here();
         let fi = self.emit(Op::ForIter(0));

@@ -65,7 +65,9 @@ pub fn install(t: &Types) {
     set(&ag, "throw", gen_throw);
     set(&ag, "close", gen_close);
     set(&ag, "__aiter__", identity);
-    set(&ag, "__anext__", |vm, a| vm.pyb_call("_agen_asend", Args::new(vec![a.pos[0].clone(), Val::None])));
+    set(&ag, "__anext__", |vm, a| {
+        vm.pyb_call("_agen_asend", Args::new(vec![a.pos[0].clone(), Val::None]))
+    });
     set(&ag, "asend", |vm, a| {
         let v = a.pos.get(1).cloned().unwrap_or_default();
         vm.pyb_call("_agen_asend", Args::new(vec![a.pos[0].clone(), v]))
@@ -74,7 +76,9 @@ pub fn install(t: &Types) {
         let e = a.pos.get(1).cloned().unwrap_or_default();
         vm.pyb_call("_agen_athrow", Args::new(vec![a.pos[0].clone(), e]))
     });
-    set(&ag, "aclose", |vm, a| vm.pyb_call("_agen_aclose", Args::new(vec![a.pos[0].clone()])));
+    set(&ag, "aclose", |vm, a| {
+        vm.pyb_call("_agen_aclose", Args::new(vec![a.pos[0].clone()]))
+    });
     let it = t.get("iterator");
     set(&it, "__next__", iter_next);
     set(&it, "__iter__", identity);

@@ -177,7 +177,11 @@ impl Vm {
                 )?;
             }
             "multiprocessing.pool" => {
-                self.run_prelude(&m, include_str!("prelude/mp_pool.py"), "multiprocessing.pool")?;
+                self.run_prelude(
+                    &m,
+                    include_str!("prelude/mp_pool.py"),
+                    "multiprocessing.pool",
+                )?;
             }
             "multiprocessing.managers" => {
                 self.run_prelude(
@@ -243,7 +247,9 @@ impl Vm {
                     if later {
                         format!("not supported in the playground yet: `import {name}`")
                     } else {
-                        format!("No module named '{name}' (not in the playground's standard library)")
+                        format!(
+                            "No module named '{name}' (not in the playground's standard library)"
+                        )
                     },
                 ));
             }

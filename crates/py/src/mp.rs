@@ -44,7 +44,11 @@ pub fn fork_world(parent: &Rc<World>, pid: i64, extra: &[Val]) -> (World, Vec<Va
 
 /// `fork_world`, and the pipe ends whose open handles the child inherited (each needs
 /// `Conn::dup_for` the child, so that the parent closing its own copy is no end of file).
-fn fork_world_with_conns(parent: &Rc<World>, pid: i64, extra: &[Val]) -> (World, Vec<Val>, Vec<sim::Conn>) {
+fn fork_world_with_conns(
+    parent: &Rc<World>,
+    pid: i64,
+    extra: &[Val],
+) -> (World, Vec<Val>, Vec<sim::Conn>) {
     let shared = parent.shared.clone();
     let child = World::new(shared, pid, parent.pid, parent.switch_interval_s);
     let mut memo: BTreeMap<usize, Val> = BTreeMap::new();
@@ -419,10 +423,13 @@ fn conn_close(vm: &mut Vm, a: Args) -> Res<Flow> {
             .borrow_mut()
             .set(Rc::from("closed"), Val::Bool(true));
     }
-    Ok(Flow::Sim(SimCall::new("Connection.close()", move |cx| async move {
-        c.close(&cx).await?;
-        Ok(Reply::Val(Val::None))
-    })))
+    Ok(Flow::Sim(SimCall::new(
+        "Connection.close()",
+        move |cx| async move {
+            c.close(&cx).await?;
+            Ok(Reply::Val(Val::None))
+        },
+    )))
 }
 
 fn check_open(vm: &Vm, a: &Args) -> Res<()> {

@@ -576,7 +576,11 @@ impl Vm {
             CmpOp::IsNot => !l.is(r),
             CmpOp::In | CmpOp::NotIn if crate::builtins::python_dunder(r, "__contains__") => {
                 // A Python `__contains__` runs as a frame (it may block).
-                let f = self.pyb(if c == CmpOp::In { "_contains" } else { "_not_contains" })?;
+                let f = self.pyb(if c == CmpOp::In {
+                    "_contains"
+                } else {
+                    "_not_contains"
+                })?;
                 let n = self.call_op_pub(f, Args::new(vec![r.clone(), l.clone()]))?;
                 return Ok(CmpResult::Called(n));
             }

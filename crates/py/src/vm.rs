@@ -489,7 +489,9 @@ impl Vm {
                 {
                     self.frames[top].ip = ip - 1;
                     self.pending_ns -= match op {
-                        Op::Call(_) | Op::CallMethod(_) | Op::CallKw(_) | Op::CallEx(_) => costs.call,
+                        Op::Call(_) | Op::CallMethod(_) | Op::CallKw(_) | Op::CallEx(_) => {
+                            costs.call
+                        }
                         _ => costs.op,
                     };
                     self.instructions -= 1;
@@ -1117,7 +1119,8 @@ impl Vm {
             }
             Op::Call(n) => {
                 let n = n as usize;
-                if let Some(Val::Func(func)) = self.stack.len().checked_sub(n + 1).map(|i| &self.stack[i])
+                if let Some(Val::Func(func)) =
+                    self.stack.len().checked_sub(n + 1).map(|i| &self.stack[i])
                     && is_plain_call(func, n)
                 {
                     let func = func.clone();
@@ -1661,7 +1664,8 @@ impl Vm {
         locals.extend(self.stack.drain(len - n..).map(Some));
         locals.resize(code.locals.len(), None);
         // The callee (and the instance's emptied slot, for a method).
-        self.stack.truncate(self.stack.len() - 1 - usize::from(has_self));
+        self.stack
+            .truncate(self.stack.len() - 1 - usize::from(has_self));
         let id = self.new_frame_id();
         self.frames.push(Frame {
             id,

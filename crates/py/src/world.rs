@@ -163,6 +163,9 @@ pub fn all_types() -> Types {
     t
 }
 
+/// A place a program reads and writes: (address of the module, instance or container, name).
+pub type Location = (usize, Rc<str>);
+
 /// One simulated process's interpreter.
 #[derive(Debug)]
 pub struct World {
@@ -189,7 +192,7 @@ pub struct World {
     pub tracking: std::cell::Cell<bool>,
     /// The simulator variable standing for each location noted: (object address, name) →
     /// the variable and the object (kept, so that its address is not reused).
-    pub locations: RefCell<BTreeMap<(usize, Rc<str>), (interleave_sim::ObjId, Val)>>,
+    pub locations: RefCell<BTreeMap<Location, (interleave_sim::ObjId, Val)>>,
     /// `sys.getswitchinterval()`.
     pub switch_interval_s: f64,
     /// In a forked child: each parent module (by address) and the child's copy, so that

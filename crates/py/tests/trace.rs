@@ -36,7 +36,11 @@ fn events_carry_the_line_of_the_program_that_caused_them() {
             .find(|(_, e)| e.kind == kind)
             .and_then(|(i, _)| t.line(i))
     };
-    assert_eq!(line_of(EventKind::Acquire), Some(5), "the `with lock:` line");
+    assert_eq!(
+        line_of(EventKind::Acquire),
+        Some(5),
+        "the `with lock:` line"
+    );
     // join() is Python in the playground's threading module: its event is still placed at
     // the user's line.
     assert_eq!(line_of(EventKind::Join), Some(10));
@@ -44,9 +48,15 @@ fn events_carry_the_line_of_the_program_that_caused_them() {
 
 #[test]
 fn a_busy_wait_on_the_clock_is_cpu_time_not_scheduling_steps() {
-    let r = run("import time\nend = time.perf_counter() + 0.01\nn = 0\nwhile time.perf_counter() < end:\n    n += 1\nprint(n > 1000)\n");
+    let r = run(
+        "import time\nend = time.perf_counter() + 0.01\nn = 0\nwhile time.perf_counter() < end:\n    n += 1\nprint(n > 1000)\n",
+    );
     assert_eq!(r.stdout, "True\n");
-    assert!(r.trace.metrics.steps < 2_000, "{} steps", r.trace.metrics.steps);
+    assert!(
+        r.trace.metrics.steps < 2_000,
+        "{} steps",
+        r.trace.metrics.steps
+    );
     assert!(r.trace.metrics.makespan >= 10_000_000);
 }
 
@@ -75,7 +85,12 @@ fn races_in(src: &str) -> Vec<(String, Option<u32>)> {
     let r = run(src);
     interleave_sim::races::find(&r.trace, 10)
         .iter()
-        .map(|race| (r.trace.obj_name(race.obj).to_string(), r.trace.line(race.second.event)))
+        .map(|race| {
+            (
+                r.trace.obj_name(race.obj).to_string(),
+                r.trace.line(race.second.event),
+            )
+        })
         .collect()
 }
 
@@ -83,7 +98,12 @@ fn races_in(src: &str) -> Vec<(String, Option<u32>)> {
 fn unsynchronised_updates_of_a_global_are_a_data_race_at_their_line() {
     let races = races_in(&COUNTER.replace("LOCKED", "False"));
     assert!(!races.is_empty(), "no race found");
-    assert!(races.iter().all(|(name, line)| name == "counter" && *line == Some(12)), "{races:?}");
+    assert!(
+        races
+            .iter()
+            .all(|(name, line)| name == "counter" && *line == Some(12)),
+        "{races:?}"
+    );
 }
 
 #[test]
@@ -119,7 +139,10 @@ for t in ts:
 fn a_program_with_one_thread_notes_no_accesses() {
     let r = run("x = 0\nfor i in range(100):\n    x += i\nprint(x)\n");
     assert!(
-        !r.trace.events.iter().any(|e| matches!(e.kind, EventKind::Read | EventKind::Write)),
+        !r.trace
+            .events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Read | EventKind::Write)),
         "a single thread cannot race"
     );
 }

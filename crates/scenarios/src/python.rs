@@ -59,13 +59,21 @@ mod tests {
     use super::*;
 
     fn params(pairs: &[(&str, PValue)]) -> Params {
-        Params(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+        Params(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
     }
 
     #[test]
     fn parameter_lines_take_the_value_and_lose_the_marker() {
         let t = "import time\nN = 4  # param n\nKIND = \"fifo\"  # param kind: fifo or lifo\nX = N  # not a param\n";
-        let p = params(&[("n", PValue::Int(9)), ("kind", PValue::Choice("lifo".into()))]);
+        let p = params(&[
+            ("n", PValue::Int(9)),
+            ("kind", PValue::Choice("lifo".into())),
+        ]);
         assert_eq!(
             fill(t, &p),
             "import time\nN = 9\nKIND = \"lifo\"  # fifo or lifo\nX = N  # not a param\n"

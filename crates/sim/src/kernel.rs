@@ -424,7 +424,11 @@ impl Sim {
             if obj.index() >= self.objs.len() {
                 continue;
             }
-            let kind = if write { EventKind::Write } else { EventKind::Read };
+            let kind = if write {
+                EventKind::Write
+            } else {
+                EventKind::Read
+            };
             // The event carries the line of the access, not the line the unit is at now.
             mailbox.line.set(line);
             self.event(u, kind, Some(obj), None);

@@ -712,7 +712,12 @@ impl Ctx {
     /// The event carries the line set (`set_line`) when the access was noted.
     pub fn note_access(&self, var: ObjId, write: bool) {
         let mut a = self.mailbox.accesses.borrow_mut();
-        if !a.iter().rev().take(16).any(|&(o, w, _)| o == var && w == write) {
+        if !a
+            .iter()
+            .rev()
+            .take(16)
+            .any(|&(o, w, _)| o == var && w == write)
+        {
             a.push((var, write, self.mailbox.line.get()));
         }
     }

@@ -264,7 +264,11 @@ fn awaiters_and_callbacks_wake_in_the_order_they_were_registered() {
     assert_completed(&t);
     assert_eq!(
         output(&t),
-        ["callback added before", "awaiter resumed", "callback added after"]
+        [
+            "callback added before",
+            "awaiter resumed",
+            "callback added after"
+        ]
     );
 }
 
@@ -305,7 +309,9 @@ fn call_soon_threadsafe_after_the_loop_ended_is_a_runtime_error() {
     let t = run(Program::new(|cx: Ctx| async move {
         let main = Program::new(|cx: Ctx| async move { Ok(Value::from(i64::from(cx.id().0))) });
         let id = cx.run_loop("loop", main).await?.as_int()?;
-        let task = Task { id: UnitId(id as u32) };
+        let task = Task {
+            id: UnitId(id as u32),
+        };
         let r = cx
             .call_soon_threadsafe(task, "cb", Program::new(|_cx: Ctx| async move { Ok(()) }))
             .await
@@ -313,5 +319,8 @@ fn call_soon_threadsafe_after_the_loop_ended_is_a_runtime_error() {
         cx.set_result("r", os(r)).await
     }));
     assert_completed(&t);
-    assert_eq!(result(&t, "r"), Value::from("RuntimeError:Event loop is closed"));
+    assert_eq!(
+        result(&t, "r"),
+        Value::from("RuntimeError:Event loop is closed")
+    );
 }

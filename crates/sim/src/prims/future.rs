@@ -210,23 +210,27 @@ fn resolve(sim: &mut Sim, o: ObjId, ev: u32) {
     let seqs = std::mem::take(&mut f.awaiters);
     let waiters: Vec<UnitId> = sim.objs[o.index()].waiters.drain(..).collect();
     // Awaiters and callbacks in the order they were registered.
-    let mut order: Vec<(u32, Option<UnitId>, Option<(UnitId, usize)>)> = Vec::new();
+    enum Due {
+        Awaiter(UnitId),
+        Callback(UnitId, usize),
+    }
+    let mut order: Vec<(u32, Due)> = Vec::new();
     for w in waiters {
         let n = seqs.iter().find(|(u, _)| *u == w).map_or(0, |&(_, n)| n);
-        order.push((n, Some(w), None));
+        order.push((n, Due::Awaiter(w)));
     }
     for (cb, l, n) in callbacks {
-        order.push((n, None, Some((cb, l))));
+        order.push((n, Due::Callback(cb, l)));
     }
     order.sort_by_key(|e| e.0);
-    for (_, w, cb) in order {
-        if let Some(w) = w {
-            let wake = sim.event(w, EventKind::Wake, Some(o), None);
-            sim.link(Some(ev), wake, LinkKind::Wake);
-            sim.complete(w, reply.clone());
-        }
-        if let Some((cb, l)) = cb {
-            sim.schedule_in_loop(cb, l);
+    for (_, due) in order {
+        match due {
+            Due::Awaiter(w) => {
+                let wake = sim.event(w, EventKind::Wake, Some(o), None);
+                sim.link(Some(ev), wake, LinkKind::Wake);
+                sim.complete(w, reply.clone());
+            }
+            Due::Callback(cb, l) => sim.schedule_in_loop(cb, l),
         }
     }
 }

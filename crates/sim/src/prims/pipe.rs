@@ -214,7 +214,12 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             if last {
                 close_end(sim, u, o)?;
             } else {
-                sim.event(u, EventKind::Close, Some(o), Some("this process's handle".into()));
+                sim.event(
+                    u,
+                    EventKind::Close,
+                    Some(o),
+                    Some("this process's handle".into()),
+                );
             }
             sim.complete(u, Ok(Ret::None));
             Ok(())
