@@ -29,7 +29,7 @@ say "the simulator and the Python interpreter build for wasm32-unknown-unknown o
 cargo build -p interleave-sim -p interleave-py --target wasm32-unknown-unknown --locked --release
 
 say "wasm in headless Chrome: the same traces and answers as natively"
-for crate in sim scenarios workloads; do
+for crate in sim scenarios workloads py; do
     wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" "crates/$crate" \
         --locked --test cross_platform
 done

@@ -1281,7 +1281,7 @@ fn b_callable(vm: &mut Vm, args: Args) -> Res<Flow> {
 
 fn b_id(vm: &mut Vm, args: Args) -> Res<Flow> {
     arity(vm, &args, "id", 1, 1)?;
-    ok(Val::Int(args.pos[0].addr() as i64 & i64::MAX))
+    ok(Val::Int(vm.world.shared.stable_id(&args.pos[0]) as i64))
 }
 
 fn b_hash(vm: &mut Vm, args: Args) -> Res<Flow> {

@@ -1263,7 +1263,7 @@ fn object_repr(vm: &mut Vm, a: Args) -> Res<Flow> {
             "<{}.{} object at 0x{:012x}>",
             o.class.module,
             o.class.qualname,
-            v.addr()
+            vm.world.shared.stable_id(&v)
         ))),
         other => ok(Val::str(&vm.repr(other)?)),
     }
@@ -1288,9 +1288,11 @@ fn object_ne(vm: &mut Vm, a: Args) -> Res<Flow> {
     }
 }
 
-fn object_hash(_vm: &mut Vm, a: Args) -> Res<Flow> {
+fn object_hash(vm: &mut Vm, a: Args) -> Res<Flow> {
     ok(Val::Int(
-        a.pos.first().map_or(0, |v| (v.addr() >> 4) as i64),
+        a.pos
+            .first()
+            .map_or(0, |v| (vm.world.shared.stable_id(v) >> 4) as i64),
     ))
 }
 

@@ -569,7 +569,7 @@ fn lock_repr(vm: &mut Vm, a: Args) -> Res<Flow> {
     };
     Ok(Flow::Val(Val::str(&format!(
         "<{name} object at 0x{:012x}>",
-        v.addr()
+        vm.world.shared.stable_id(&v)
     ))))
 }
 

@@ -1232,7 +1232,11 @@ impl Vm {
                 self.repr_depth(&s[1], depth + 1)?,
                 self.repr_depth(&s[2], depth + 1)?
             ),
-            Val::Func(f) => format!("<function {} at 0x{:012x}>", f.code.qualname, v.addr()),
+            Val::Func(f) => format!(
+                "<function {} at 0x{:012x}>",
+                f.code.qualname,
+                self.world.shared.stable_id(v)
+            ),
             Val::Native(n) => format!("<built-in function {}>", n.name),
             Val::Method(m) => match &m.1 {
                 Val::Func(f) => {
@@ -1244,7 +1248,7 @@ impl Vm {
                     format!(
                         "<built-in method {} of {tn} object at 0x{:012x}>",
                         n.name,
-                        m.0.addr()
+                        self.world.shared.stable_id(&m.0)
                     )
                 }
                 _ => "<bound method>".to_string(),
@@ -1264,11 +1268,15 @@ impl Vm {
                 } else {
                     "generator"
                 };
-                format!("<{kind} object {} at 0x{:012x}>", g.qualname, v.addr())
+                format!(
+                    "<{kind} object {} at 0x{:012x}>",
+                    g.qualname,
+                    self.world.shared.stable_id(v)
+                )
             }
             Val::Iter(_) => {
                 let tn = self.world.type_name(v);
-                format!("<{tn} object at 0x{:012x}>", v.addr())
+                format!("<{tn} object at 0x{:012x}>", self.world.shared.stable_id(v))
             }
             Val::Obj(o) => {
                 if let Some(f) = o.class.lookup("__repr__")
@@ -1300,13 +1308,16 @@ impl Vm {
                 format!(
                     "<{module}.{} object at 0x{:012x}>",
                     o.class.qualname,
-                    v.addr()
+                    self.world.shared.stable_id(v)
                 )
             }
             Val::Cell(_) => "<cell>".into(),
             Val::Code(c) => format!("<code object {}>", c.name),
             Val::Super(_) => "<super>".into(),
-            Val::Property(_) => format!("<property object at 0x{:012x}>", v.addr()),
+            Val::Property(_) => format!(
+                "<property object at 0x{:012x}>",
+                self.world.shared.stable_id(v)
+            ),
             Val::ClassMethod(_) => "<classmethod>".into(),
             Val::StaticMethod(_) => "<staticmethod>".into(),
             Val::Ellipsis => "Ellipsis".into(),

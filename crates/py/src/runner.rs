@@ -164,6 +164,7 @@ impl Compiled {
             instructions: Rc::new(Cell::new(0)),
             exit_code: Rc::new(Cell::new(0)),
             task_errors: RefCell::new(Vec::new()),
+            ids: RefCell::new(BTreeMap::new()),
         });
         let out = RunOutput {
             // Shared, not copied at the end: a run that deadlocks or hits a limit keeps what

@@ -129,9 +129,26 @@ pub struct Shared {
     pub exit_code: Rc<Cell<i32>>,
     /// Exceptions that ended tasks, with the simulator error that stands for each.
     pub task_errors: RefCell<Vec<(interleave_sim::PyError, Val)>>,
+    /// `id()` of the objects asked about, in the order asked (see `stable_id`), with the
+    /// object (kept, so that no other object takes its address).
+    pub ids: RefCell<BTreeMap<usize, (u64, Val)>>,
 }
 
 impl Shared {
+    /// `id(v)`, and the address in a default `repr`: a number given in the order objects are
+    /// first asked about, not the memory address, which differs from run to run (a run's
+    /// output and trace must not).
+    pub fn stable_id(&self, v: &Val) -> u64 {
+        let a = v.addr();
+        if let Some((id, _)) = self.ids.borrow().get(&a) {
+            return *id;
+        }
+        let n = self.ids.borrow().len() as u64;
+        let id = 0x7f3a_5c00_0000 + 0x40 * n;
+        self.ids.borrow_mut().insert(a, (id, v.clone()));
+        id
+    }
+
     /// Keeps an object for the simulator to carry; returns its handle.
     pub fn register(&self, v: Val) -> u64 {
         let id = self.next_object.get();
