@@ -69,11 +69,41 @@ if __name__ == '__main__':
 
 fn hashes() -> String {
     let cases: [(&str, &str, Model, u64, SchedulerKind); 5] = [
-        ("threads-random-1", THREADS, Model::Py311, 1, SchedulerKind::Random),
-        ("threads-py39-random-4", THREADS, Model::Py39, 4, SchedulerKind::Random),
-        ("threads-313t-fifo", THREADS, Model::Py313t, 1, SchedulerKind::Fifo),
-        ("asyncio-random-2", ASYNC, Model::Py311, 2, SchedulerKind::Random),
-        ("processes-random-3", PROCESSES, Model::Py311, 3, SchedulerKind::Random),
+        (
+            "threads-random-1",
+            THREADS,
+            Model::Py311,
+            1,
+            SchedulerKind::Random,
+        ),
+        (
+            "threads-py39-random-4",
+            THREADS,
+            Model::Py39,
+            4,
+            SchedulerKind::Random,
+        ),
+        (
+            "threads-313t-fifo",
+            THREADS,
+            Model::Py313t,
+            1,
+            SchedulerKind::Fifo,
+        ),
+        (
+            "asyncio-random-2",
+            ASYNC,
+            Model::Py311,
+            2,
+            SchedulerKind::Random,
+        ),
+        (
+            "processes-random-3",
+            PROCESSES,
+            Model::Py311,
+            3,
+            SchedulerKind::Random,
+        ),
     ];
     let mut out = String::new();
     for (name, src, model, seed, sched) in cases {
@@ -83,10 +113,9 @@ fn hashes() -> String {
             ..PyOptions::default()
         };
         let r = run_program(src, &opts, opts.machine(), &sched).unwrap();
-        let output_hash = r
-            .stdout
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        let output_hash = r.stdout.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
         out.push_str(&format!(
             "{name} {:016x} {output_hash:016x} {}\n",
             r.trace.hash(),
