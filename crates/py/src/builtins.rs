@@ -628,10 +628,19 @@ pub fn dict_update_from(vm: &mut Vm, d: &mut Dict, src: Val) -> Res<()> {
 }
 
 fn ctor_set(vm: &mut Vm, args: Args) -> Res<Flow> {
+    let frozen = matches!(args.pos.first(), Some(Val::Class(c)) if &*c.name == "frozenset");
     if args.pos.get(1).is_some_and(is_lazy) {
-        return vm.pyb_call("_set", Args::new(vec![args.pos[1].clone()]));
+        let f = if frozen { "_frozenset" } else { "_set" };
+        return vm.pyb_call(f, Args::new(vec![args.pos[1].clone()]));
+    }
+    if frozen
+        && let Some(Val::Set(s)) = args.pos.get(1)
+        && s.borrow().frozen
+    {
+        return ok(args.pos[1].clone());
     }
     let mut d = Dict::new();
+    d.frozen = frozen;
     if let Some(src) = args.pos.get(1) {
         for it in vm.collect(src.clone())? {
             let k = vm.key(&it)?;

@@ -36,6 +36,22 @@ pub fn install(t: &Types) {
     for name in ["set", "frozenset"] {
         let c = t.get(name);
         for (n, f) in SET_METHODS {
+            // A frozenset has no methods that change it.
+            let mutates = matches!(
+                *n,
+                "add"
+                    | "remove"
+                    | "discard"
+                    | "pop"
+                    | "clear"
+                    | "update"
+                    | "intersection_update"
+                    | "difference_update"
+                    | "symmetric_difference_update"
+            );
+            if name == "frozenset" && mutates {
+                continue;
+            }
             set(&c, n, *f);
         }
     }

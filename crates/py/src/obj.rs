@@ -166,6 +166,8 @@ pub struct Dict {
     index: BTreeMap<Key, usize>,
     /// Bumped on every insertion or removal, so iterators notice a size change.
     pub version: u64,
+    /// A `frozenset` (immutable, hashable): a set whose storage says so.
+    pub frozen: bool,
 }
 
 impl Dict {

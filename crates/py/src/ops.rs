@@ -51,6 +51,7 @@ pub fn repr_plain(v: &Val) -> String {
 fn kind_name(v: &Val) -> &'static str {
     match v {
         Val::Dict(_) => "dict",
+        Val::Set(d) if d.borrow().frozen => "frozenset",
         Val::Set(_) => "set",
         Val::Obj(_) => "object",
         Val::Func(_) => "function",
@@ -345,6 +346,13 @@ impl Vm {
                 for x in t.iter() {
                     ks.push(self.key(x)?);
                 }
+                Key::Tuple(ks)
+            }
+            Val::Set(d) if d.borrow().frozen => {
+                // Equal frozensets are equal keys whatever their order: the sorted keys.
+                let mut ks: Vec<Key> = d.borrow().key_iter().cloned().collect();
+                ks.sort();
+                ks.insert(0, Key::Str(Rc::from("\u{0}frozenset")));
                 Key::Tuple(ks)
             }
             Val::List(_) | Val::Dict(_) | Val::Set(_) | Val::Slice(_) => {
@@ -1020,6 +1028,9 @@ impl Vm {
             (Set(a), BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor, Set(b)) => {
                 let (x, y) = (a.borrow().clone(), b.borrow().clone());
                 let mut out = crate::obj::Dict::new();
+                // The result has the left operand's type; `|=` on a frozenset rebinds.
+                out.frozen = x.frozen;
+                let inplace = inplace && !x.frozen;
                 match op {
                     BinOp::BitOr => {
                         for (k, kv) in x.key_iter().zip(x.keys()) {
@@ -1209,14 +1220,19 @@ impl Vm {
             }
             Val::Set(s) => {
                 let items = set_order(&s.borrow());
+                let frozen = s.borrow().frozen;
                 if items.is_empty() {
-                    "set()".to_string()
+                    if frozen { "frozenset()" } else { "set()" }.to_string()
                 } else {
                     let mut parts = Vec::with_capacity(items.len());
                     for x in &items {
                         parts.push(self.repr_depth(x, depth + 1)?);
                     }
-                    format!("{{{}}}", parts.join(", "))
+                    if frozen {
+                        format!("frozenset({{{}}})", parts.join(", "))
+                    } else {
+                        format!("{{{}}}", parts.join(", "))
+                    }
                 }
             }
             Val::Range(r) => {

@@ -11,7 +11,6 @@ use interleave_sim::SchedulerKind;
 
 /// Programs that need what the interpreter does not have yet, with the reason.
 const PENDING: &[(&str, &str)] = &[
-    ("014_sets", "frozenset is printed as a set"),
     (
         "066_async_queue",
         "CPython's loop moves every timer due by the time it wakes (c1's sleep ends a few µs \

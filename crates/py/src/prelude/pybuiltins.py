@@ -18,6 +18,10 @@ def _set(it):
     return set(_list(it))
 
 
+def _frozenset(it):
+    return frozenset(_list(it))
+
+
 def _dict(it, **kw):
     d = {}
     if hasattr(it, "keys"):
