@@ -82,18 +82,21 @@ pub fn install(t: &Types) {
     set(&ag, "close", gen_close);
     set(&ag, "__aiter__", identity);
     set(&ag, "__anext__", |vm, a| {
-        vm.pyb_call("_agen_asend", Args::new(vec![a.pos[0].clone(), Val::None]))
+        vm.pyb_call(
+            "_agen_asend",
+            Args::new(vec![this_agen(vm, &a)?, Val::None]),
+        )
     });
     set(&ag, "asend", |vm, a| {
         let v = a.pos.get(1).cloned().unwrap_or_default();
-        vm.pyb_call("_agen_asend", Args::new(vec![a.pos[0].clone(), v]))
+        vm.pyb_call("_agen_asend", Args::new(vec![this_agen(vm, &a)?, v]))
     });
     set(&ag, "athrow", |vm, a| {
         let e = a.pos.get(1).cloned().unwrap_or_default();
-        vm.pyb_call("_agen_athrow", Args::new(vec![a.pos[0].clone(), e]))
+        vm.pyb_call("_agen_athrow", Args::new(vec![this_agen(vm, &a)?, e]))
     });
     set(&ag, "aclose", |vm, a| {
-        vm.pyb_call("_agen_aclose", Args::new(vec![a.pos[0].clone()]))
+        vm.pyb_call("_agen_aclose", Args::new(vec![this_agen(vm, &a)?]))
     });
     let it = t.get("iterator");
     set(&it, "__next__", iter_next);
@@ -1259,6 +1262,16 @@ fn iter_next(vm: &mut Vm, a: Args) -> Res<Flow> {
     match vm.iter_next_builtin(&it)? {
         Some(v) => ok(v),
         None => Err(vm.world.new_exc_args("StopIteration", vec![])),
+    }
+}
+
+/// The async generator a method of one is called on (a `TypeError` for anything else).
+fn this_agen(vm: &Vm, a: &Args) -> Res<Val> {
+    match a.pos.first() {
+        Some(v @ Val::Gen(g)) if g.borrow().is_async_gen => Ok(v.clone()),
+        _ => Err(vm.type_error(
+            "descriptor of 'async_generator' object needs an 'async_generator' object",
+        )),
     }
 }
 
