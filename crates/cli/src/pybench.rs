@@ -72,22 +72,7 @@ t = time.perf_counter()\n\
 exec(compile(src, 'bench.py', 'exec'), {'__name__': '__main__'})\n\
 sys.stdout.flush()\n\
 sys.stderr.write('%r' % (time.perf_counter() - t))\n";
-    let mut child = Command::new(python)
-        .args(["-c", HARNESS])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    if let Some(mut stdin) = child.stdin.take() {
-        use std::io::Write as _;
-        stdin.write_all(src.as_bytes())?;
-    }
-    let out = child.wait_with_output()?;
-    anyhow::ensure!(
-        out.status.success(),
-        "{python} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = with_stdin(python, &["-c", HARNESS], src)?;
     let secs: f64 = String::from_utf8_lossy(&out.stderr)
         .trim()
         .parse()
@@ -99,13 +84,21 @@ sys.stderr.write('%r' % (time.perf_counter() - t))\n";
 /// (seconds, stdout).
 fn wasm(glue: &str, src: &str) -> Result<(f64, String)> {
     let harness = concat!(env!("CARGO_MANIFEST_DIR"), "/../../xtask/py-wasm-run.mjs");
-    let mut child = Command::new("node")
-        .args([harness, glue])
+    let out = with_stdin("node", &[harness, glue], src)?;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let secs = v["secs"].as_f64().unwrap_or(f64::NAN);
+    Ok((secs, v["stdout"].as_str().unwrap_or_default().to_string()))
+}
+
+/// Runs `program args` with `src` on its standard input; an error unless it succeeds.
+fn with_stdin(program: &str, args: &[&str], src: &str) -> Result<std::process::Output> {
+    let mut child = Command::new(program)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| anyhow::anyhow!("node did not start: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("{program} did not start: {e}"))?;
     if let Some(mut stdin) = child.stdin.take() {
         use std::io::Write as _;
         stdin.write_all(src.as_bytes())?;
@@ -113,12 +106,10 @@ fn wasm(glue: &str, src: &str) -> Result<(f64, String)> {
     let out = child.wait_with_output()?;
     anyhow::ensure!(
         out.status.success(),
-        "the wasm run failed: {}",
+        "{program} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    let secs = v["secs"].as_f64().unwrap_or(f64::NAN);
-    Ok((secs, v["stdout"].as_str().unwrap_or_default().to_string()))
+    Ok(out)
 }
 
 fn ratio_cell(r: Option<f64>) -> String {

@@ -1055,28 +1055,10 @@ fn future_exception(vm: &mut Vm, a: Args) -> Res<Flow> {
                 {
                     Err(e)
                 }
-                Err(e) => Ok(Reply::Val(exception_value(&errors, e))),
+                Err(e) => Ok(Reply::Val(crate::natives::exc_from_sim_in(&errors, e))),
             }
         },
     )))
-}
-
-/// The Python exception a simulator error stands for (the very object, if it was one).
-fn exception_value(world: &World, e: PyError) -> Val {
-    if let Some((_, v)) = world
-        .shared
-        .task_errors
-        .borrow()
-        .iter()
-        .rev()
-        .find(|(pe, _)| *pe == e)
-    {
-        return v.clone();
-    }
-    world.new_exc_args(
-        crate::world::sim_error_class(e.kind),
-        vec![Val::str(&e.message)],
-    )
 }
 
 fn future_done(vm: &mut Vm, a: Args) -> Res<Flow> {
@@ -1162,7 +1144,7 @@ fn task_exception(vm: &mut Vm, a: Args) -> Res<Flow> {
             match t.result(&cx).await {
                 Ok(_) => Ok(Reply::Val(Val::None)),
                 Err(e) if e.kind == PyErrorKind::CancelledError => Err(e),
-                Err(e) => Ok(Reply::Val(exception_value(&world, e))),
+                Err(e) => Ok(Reply::Val(crate::natives::exc_from_sim_in(&world, e))),
             }
         },
     )))

@@ -35,16 +35,11 @@ fn process_of(vm: &Vm, a: &Args) -> Res<sim::Process> {
     }
 }
 
-/// A copy of `parent`'s interpreter for a child process, and copies of `extra` made with the
-/// same memo (so the child's objects point at each other as the parent's did).
-pub fn fork_world(parent: &Rc<World>, pid: i64, extra: &[Val]) -> (World, Vec<Val>) {
-    let (child, extra, _) = fork_world_with_conns(parent, pid, extra);
-    (child, extra)
-}
-
-/// `fork_world`, and the pipe ends whose open handles the child inherited (each needs
-/// `Conn::dup_for` the child, so that the parent closing its own copy is no end of file).
-fn fork_world_with_conns(
+/// A copy of `parent`'s interpreter for a child process, copies of `extra` made with the
+/// same memo (so the child's objects point at each other as the parent's did), and the pipe
+/// ends whose open handles the child inherited (each needs `Conn::dup_for` the child, so
+/// that the parent closing its own copy is no end of file).
+pub fn fork_world(
     parent: &Rc<World>,
     pid: i64,
     extra: &[Val],
@@ -124,8 +119,7 @@ pub fn start_process(vm: &mut Vm, a: Args) -> Res<Flow> {
     if let Val::Obj(o) = &proc_obj {
         o.attrs.borrow_mut().set(Rc::from("_pid"), Val::Int(pid));
     }
-    let (child, copies, conns) =
-        fork_world_with_conns(&vm.world, pid, std::slice::from_ref(&proc_obj));
+    let (child, copies, conns) = fork_world(&vm.world, pid, std::slice::from_ref(&proc_obj));
     let child_proc = copies.into_iter().next().unwrap_or_default();
     *child.process_name.borrow_mut() = Rc::from(name.as_str());
     *child.process_obj.borrow_mut() = child_proc.clone();

@@ -257,8 +257,12 @@ pub fn from_sim_keep(vm: &Vm, v: Value) -> Val {
 /// Converts a simulator error to the Python exception programs catch: the very exception
 /// object when it came out of a task of this program.
 pub fn exc_from_sim(vm: &Vm, e: PyError) -> Val {
-    if let Some((_, v)) = vm
-        .world
+    exc_from_sim_in(&vm.world, e)
+}
+
+/// [`exc_from_sim`] with only the world at hand (inside a blocking call's future).
+pub fn exc_from_sim_in(world: &crate::world::World, e: PyError) -> Val {
+    if let Some((_, v)) = world
         .shared
         .task_errors
         .borrow()
@@ -270,9 +274,9 @@ pub fn exc_from_sim(vm: &Vm, e: PyError) -> Val {
     }
     let class = crate::world::sim_error_class(e.kind);
     if e.message.is_empty() {
-        vm.world.new_exc_args(class, vec![])
+        world.new_exc_args(class, vec![])
     } else {
-        vm.exc(class, e.message)
+        world.new_exc(class, e.message)
     }
 }
 

@@ -261,17 +261,11 @@ class Pool:
         self._processes = processes
         self._cache = {}
         self._taskqueue = queue.SimpleQueue()
-        self._inqueue = multiprocessing.SimpleQueue()
-        self._outqueue = multiprocessing.SimpleQueue()
+        self._inqueue, self._outqueue = self._queues()
         self._pool = []
         for _ in range(processes):
-            w = ForkPoolWorker(
-                target=worker,
-                args=(self._inqueue, self._outqueue, initializer, initargs, maxtasksperchild),
-                daemon=True,
-            )
-            w.start()
-            self._pool.append(w)
+            args = (self._inqueue, self._outqueue, initializer, initargs, maxtasksperchild)
+            self._pool.append(self._start_worker(args))
         self._stop_workers = threading.Event()
         self._worker_handler = threading.Thread(target=_handle_workers, args=(self._stop_workers,), daemon=True)
         self._worker_handler.start()
@@ -283,6 +277,15 @@ class Pool:
             target=_handle_results, args=(self._outqueue, self._cache), daemon=True
         )
         self._result_handler.start()
+
+    def _queues(self):
+        # The workers' task and result queues: between processes here, threads in ThreadPool.
+        return multiprocessing.SimpleQueue(), multiprocessing.SimpleQueue()
+
+    def _start_worker(self, args):
+        w = ForkPoolWorker(target=worker, args=args, daemon=True)
+        w.start()
+        return w
 
     def _check_running(self):
         if self._state != RUN:
@@ -368,7 +371,9 @@ class Pool:
         self._state = TERMINATE
         self._stop_workers.set()
         for p in self._pool:
-            if p.exitcode is None:
+            # Processes are killed; threads (ThreadPool) cannot be, and stop at the end of
+            # their queue, as in CPython.
+            if isinstance(p, multiprocessing.Process) and p.exitcode is None:
                 p.terminate()
         for p in self._pool:
             p.join()
@@ -401,42 +406,12 @@ class Pool:
 class ThreadPool(Pool):
     # multiprocessing.pool.ThreadPool: the same API with threads instead of processes.
     def __init__(self, processes=None, initializer=None, initargs=()):
-        if processes is None:
-            processes = os.cpu_count() or 1
-        if processes < 1:
-            raise ValueError("Number of processes must be at least 1")
-        self._state = RUN
-        self._processes = processes
-        self._cache = {}
-        self._taskqueue = queue.SimpleQueue()
-        self._inqueue = queue.SimpleQueue()
-        self._outqueue = queue.SimpleQueue()
-        self._pool = []
-        for _ in range(processes):
-            w = threading.Thread(target=worker, args=(self._inqueue, self._outqueue, initializer, initargs), daemon=True)
-            w.start()
-            self._pool.append(w)
-        self._stop_workers = threading.Event()
-        self._worker_handler = threading.Thread(target=_handle_workers, args=(self._stop_workers,), daemon=True)
-        self._worker_handler.start()
-        self._task_handler = threading.Thread(
-            target=_handle_tasks, args=(self._taskqueue, self._inqueue.put, self._pool), daemon=True
-        )
-        self._task_handler.start()
-        self._result_handler = threading.Thread(
-            target=_handle_results, args=(self._outqueue, self._cache), daemon=True
-        )
-        self._result_handler.start()
+        Pool.__init__(self, processes, initializer, initargs)
 
-    def terminate(self):
-        # Threads cannot be killed: stop them by closing their queue, as CPython does.
-        if self._state == TERMINATE:
-            return
-        if self._state == RUN:
-            self._taskqueue.put(None)
-        self._state = TERMINATE
-        self._stop_workers.set()
-        for p in self._pool:
-            p.join()
-        self._outqueue.put(None)
-        self._result_handler.join()
+    def _queues(self):
+        return queue.SimpleQueue(), queue.SimpleQueue()
+
+    def _start_worker(self, args):
+        w = threading.Thread(target=worker, args=args, daemon=True)
+        w.start()
+        return w
