@@ -8,6 +8,11 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 
+# CI builds each clone once from scratch, so incremental caches there only cost disk.
+if [ "${CI:-}" = true ]; then
+    export CARGO_INCREMENTAL=0
+fi
+
 # Adds a rustup target to the default toolchain unless it is installed.
 ensure_target() {
     local target="$1"

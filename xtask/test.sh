@@ -3,6 +3,7 @@
 # fidelity check against CPython, wasm in headless Chrome, and the playground end to end.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
+say "free disk here: $(df -h --output=avail . | tail -1 | tr -d ' ')"
 
 ensure_component rustfmt
 ensure_component clippy

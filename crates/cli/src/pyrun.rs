@@ -167,7 +167,8 @@ pub fn render_source_error(src: &str, filename: &str, e: &interleave_py::SourceE
 }
 
 /// `interleave explore FILE.py`: the program under many schedules; an outcome is what the
-/// program printed last, plus the simulator's verdict (deadlock, limit, lost wakeup).
+/// program printed last, plus the simulator's verdict (deadlock, limit, lost wakeup), the
+/// uncaught exceptions (an `assert` is an invariant) and a non-zero exit code, each a failure.
 pub fn explore(
     path: &str,
     python: Option<&str>,
@@ -194,16 +195,40 @@ pub fn explore(
         cores: machine.cores,
         ..PyOptions::default()
     };
-    let build = || compiled.program(&opts).0;
+    // The explorer builds a program, runs it, then labels its trace: the label reads what
+    // that run printed to tell its uncaught exceptions (a failed `assert` among them).
+    let printed: std::cell::RefCell<Option<interleave_py::RunOutput>> = Default::default();
+    let build = || {
+        let (program, out) = compiled.program(&opts);
+        printed.replace(Some(out));
+        program
+    };
     let label = |t: &interleave_sim::Trace| {
-        let (verdict, failing) = interleave_sim::explore::default_label(t);
+        let (verdict, mut failing) = interleave_sim::explore::default_label(t);
+        let mut parts: Vec<String> = Vec::new();
+        if !verdict.is_empty() {
+            parts.push(verdict);
+        }
+        if let Some(out) = printed.borrow().as_ref() {
+            let uncaught = interleave_py::runner::uncaught_exceptions(&out.console.borrow().stderr);
+            if !uncaught.is_empty() {
+                failing = true;
+                parts.push(format!("uncaught {}", uncaught.join(", ")));
+            }
+            let code = out.exit_code.get();
+            if code != 0 {
+                failing = true;
+                parts.push(format!("exit code {code}"));
+            }
+        }
+        if parts.is_empty() {
+            parts.push("completed".to_string());
+        }
         let last = t.output.last().map(|o| o.2.as_str()).unwrap_or("");
-        let verdict = if verdict.is_empty() {
-            "completed".to_string()
-        } else {
-            verdict
-        };
-        (format!("{verdict}; printed last: {last}"), failing)
+        (
+            format!("{}; printed last: {last}", parts.join(" · ")),
+            failing,
+        )
     };
     eprintln!(
         "exploring {path} ({:?}, budget {} runs)…",

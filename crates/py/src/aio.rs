@@ -105,6 +105,7 @@ pub fn fill_module(vm: &Vm, m: &Rc<Module>) {
     f("_in_loop", in_loop);
     f("_loop_key", loop_key);
     f("_shielded", shielded);
+    f("_expecting", crate::wakeup::expecting);
     for (key, name) in [
         ("aio.Task", "Task"),
         ("aio.Queue", "Queue"),
@@ -862,7 +863,9 @@ fn event_is_set(vm: &mut Vm, a: Args) -> Res<Flow> {
 
 fn event_wait(vm: &mut Vm, a: Args) -> Res<Flow> {
     let e = event(vm, &a)?;
+    let awaiting = vm.awaiting();
     let call = SimCall::new("Event.wait()", move |cx| async move {
+        let _declared = crate::wakeup::Declaring::new(&cx, awaiting);
         Ok(Reply::Val(Val::Bool(e.wait(&cx).await?)))
     });
     Ok(Flow::Val(awaitable(vm, call)))

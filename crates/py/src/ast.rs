@@ -27,6 +27,15 @@ pub struct Stmt {
 pub enum StmtKind {
     /// An expression evaluated for its effect (a call, a docstring).
     Expr(Expr),
+    /// `x.wait()` or `await x.wait()` directly in the body of `while test:`, with what the
+    /// loop waits for: `holds` is `lambda: not test`, `what` its source text. The VM declares
+    /// it before the call, so a run that ends with the waiter still blocked while it holds
+    /// reports a lost wakeup (see `Vm::awaiting`).
+    WaitIn {
+        wait: Expr,
+        holds: Expr,
+        what: String,
+    },
     /// `a = b = value`: every target gets the same value, left to right.
     Assign {
         targets: Vec<Expr>,

@@ -142,6 +142,11 @@ pub enum Op {
     LoadAssertionError,
     /// Pushes the current exception (for a bare `raise` check and `except` bodies).
     PushExcInfo,
+    /// Pops `lambda: <what the loop waits for>` and declares it for the wait that follows;
+    /// the constant is `(text, first op, end op, ops that built the lambda)` of that wait (see
+    /// `StmtKind::WaitIn`). Costs no virtual time and refunds the ops that built the lambda:
+    /// CPython runs none of them.
+    Awaiting(u32),
 }
 
 impl Op {

@@ -150,6 +150,10 @@ impl SymTable {
     fn scan_stmt(&mut self, s: &Stmt, scope: usize) -> Result<(), SourceError> {
         match &s.kind {
             StmtKind::Expr(e) => self.scan_expr(e, scope)?,
+            StmtKind::WaitIn { wait, holds, .. } => {
+                self.scan_expr(holds, scope)?;
+                self.scan_expr(wait, scope)?;
+            }
             StmtKind::Assign { targets, value } => {
                 self.scan_expr(value, scope)?;
                 for t in targets {
@@ -900,6 +904,25 @@ impl<'a> Compiler<'a> {
             StmtKind::Expr(e) => {
                 self.expr(e)?;
                 self.emit(Op::Pop);
+            }
+            StmtKind::WaitIn { wait, holds, what } => {
+                // The declaration names the ops of this statement: outside them (after the
+                // loop, say) it no longer describes the frame's waits.
+                let first = self.here();
+                self.expr(holds)?;
+                let built_in = self.here() - first;
+                let at = self.add_const(Val::None);
+                self.emit(Op::Awaiting(at));
+                let start = self.here();
+                self.expr(wait)?;
+                self.emit(Op::Pop);
+                let end = self.here();
+                self.unit().consts[at as usize] = Val::tuple(vec![
+                    Val::str(what),
+                    Val::Int(i64::from(start)),
+                    Val::Int(i64::from(end)),
+                    Val::Int(i64::from(built_in)),
+                ]);
             }
             StmtKind::Assign { targets, value } => {
                 self.expr(value)?;

@@ -24,6 +24,7 @@ pub mod ops;
 pub mod runner;
 pub mod stdlib;
 pub mod vm;
+pub mod wakeup;
 pub mod world;
 
 pub use error::{SourceError, SourceErrorKind};

@@ -281,6 +281,18 @@ impl<'s> Positions<'s> {
     }
 }
 
+/// `x.wait()` or `await x.wait()`, without arguments (a wait with a timeout ends by itself).
+fn is_plain_wait(e: &Expr) -> bool {
+    let call = match &e.kind {
+        ExprKind::Await(inner) => inner,
+        _ => e,
+    };
+    matches!(&call.kind, ExprKind::Call { func, args, keywords }
+        if args.is_empty()
+            && keywords.is_empty()
+            && matches!(&func.kind, ExprKind::Attribute { attr, .. } if attr == "wait"))
+}
+
 /// Converts the parser's tree into ours, one small function per kind of node.
 struct Lowerer<'s> {
     src: &'s str,
@@ -444,11 +456,75 @@ impl Lowerer<'_> {
     }
 
     fn while_stmt(&mut self, while_: &py::StmtWhile) -> Result<StmtKind> {
+        let test = self.expr(&while_.test)?;
+        let mut body = self.body(&while_.body)?;
+        if let Some((holds, what)) = self.awaited(&while_.test, &test) {
+            for stmt in &mut body {
+                if let StmtKind::Expr(e) = &stmt.kind
+                    && is_plain_wait(e)
+                {
+                    stmt.kind = StmtKind::WaitIn {
+                        wait: e.clone(),
+                        holds: holds.clone(),
+                        what: what.clone(),
+                    };
+                }
+            }
+        }
         Ok(StmtKind::While {
-            test: self.expr(&while_.test)?,
-            body: self.body(&while_.body)?,
+            test,
+            body,
             orelse: self.body(&while_.orelse)?,
         })
+    }
+
+    /// What `while test:` waits for, for the waits in its body: `lambda: not test` and its
+    /// text (`not not x` is `x`). `None` when evaluating the test again later could change
+    /// something or cannot be done in a lambda (`:=`, `await`, `yield`).
+    fn awaited(&self, py_test: &py::Expr, test: &Expr) -> Option<(Expr, String)> {
+        let unsafe_to_repeat = ruff_python_ast::helpers::any_over_expr(py_test, |e| {
+            matches!(
+                e,
+                py::Expr::Named(_)
+                    | py::Expr::Await(_)
+                    | py::Expr::Yield(_)
+                    | py::Expr::YieldFrom(_)
+            )
+        });
+        if unsafe_to_repeat {
+            return None;
+        }
+        let text = |e: &py::Expr| {
+            let raw = self.src.get(e.range().to_std_range()).unwrap_or("");
+            raw.split_whitespace().collect::<Vec<_>>().join(" ")
+        };
+        let (holds, what) = match (&test.kind, py_test) {
+            (
+                ExprKind::UnaryOp {
+                    op: UnaryOp::Not,
+                    operand,
+                },
+                py::Expr::UnaryOp(u),
+            ) => ((**operand).clone(), text(&u.operand)),
+            _ => (
+                Expr {
+                    pos: test.pos,
+                    kind: ExprKind::UnaryOp {
+                        op: UnaryOp::Not,
+                        operand: Box::new(test.clone()),
+                    },
+                },
+                format!("not ({})", text(py_test)),
+            ),
+        };
+        let lambda = Expr {
+            pos: test.pos,
+            kind: ExprKind::Lambda {
+                params: Box::default(),
+                body: Box::new(holds),
+            },
+        };
+        Some((lambda, what))
     }
 
     fn with_stmt(&mut self, with: &py::StmtWith) -> Result<StmtKind> {

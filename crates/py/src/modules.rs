@@ -135,6 +135,7 @@ impl Vm {
                 }
             }
             "_pybuiltins" => {
+                f(&m, "_expecting", crate::wakeup::expecting);
                 self.run_prelude(&m, include_str!("prelude/pybuiltins.py"), "_pybuiltins")?;
             }
             "multiprocessing" => {

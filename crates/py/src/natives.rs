@@ -13,6 +13,7 @@ use interleave_sim::{self as sim, Ctx, Opaque, PyError, PyErrorKind, Value};
 use crate::builtins::{native, native_class, set, want_f64, want_int, want_str};
 use crate::obj::*;
 use crate::vm::{Args, Flow, Res, Vm};
+use crate::wakeup::Declaring;
 use crate::world::Types;
 
 /// The future a blocking operation becomes on its unit.
@@ -728,9 +729,11 @@ fn event_is_set(vm: &mut Vm, a: Args) -> Res<Flow> {
 fn event_wait(vm: &mut Vm, mut a: Args) -> Res<Flow> {
     let e = event_of(vm, &a)?;
     let t = timeout_of(vm, a.arg(1, "timeout"))?;
+    let awaiting = vm.awaiting();
     Ok(Flow::Sim(SimCall::new(
         "Event.wait()",
         move |cx| async move {
+            let _declared = Declaring::new(&cx, awaiting);
             match t {
                 Some(t) => boolean(e.wait_timeout(&cx, t).await?),
                 None => boolean(e.wait(&cx).await?),
@@ -795,9 +798,11 @@ fn cond_exit(vm: &mut Vm, a: Args) -> Res<Flow> {
 fn cond_wait(vm: &mut Vm, mut a: Args) -> Res<Flow> {
     let c = cond_of(vm, &a)?;
     let t = timeout_of(vm, a.arg(1, "timeout"))?;
+    let awaiting = vm.awaiting();
     Ok(Flow::Sim(SimCall::new(
         "Condition.wait()",
         move |cx| async move {
+            let _declared = Declaring::new(&cx, awaiting);
             match t {
                 Some(t) => boolean(c.wait_timeout(&cx, t).await?),
                 None => boolean(c.wait(&cx).await?),

@@ -328,6 +328,45 @@ pub async fn drive(cx: &Ctx, vm: &mut Vm) -> Result<Val, Val> {
     }
 }
 
+/// The exceptions a run's standard error reports as uncaught, one line each as the last line
+/// of CPython's traceback gives it (`AssertionError: balance went negative`), prefixed with
+/// the thread when the report names one: what `interleave explore` counts as a broken
+/// invariant. Output a program writes to `sys.stderr` itself is not a traceback and is skipped.
+pub fn uncaught_exceptions(stderr: &str) -> Vec<String> {
+    const CHAINED: [&str; 2] = [
+        "During handling of the above exception",
+        "The above exception was the direct cause",
+    ];
+    let mut found = Vec::new();
+    // The thread named by the report being read, and by the last one read (for a chain).
+    let mut thread: Option<&str> = None;
+    let mut last_thread: Option<&str> = None;
+    let mut in_traceback = false;
+    for line in stderr.lines() {
+        if let Some(name) = line
+            .strip_prefix("Exception in thread ")
+            .and_then(|rest| rest.strip_suffix(':'))
+        {
+            thread = Some(name);
+        } else if CHAINED.iter().any(|c| line.starts_with(c)) {
+            // The exception before the marker was handled; the one after it is uncaught.
+            if found.pop().is_some() {
+                thread = last_thread;
+            }
+        } else if line == "Traceback (most recent call last):" {
+            in_traceback = true;
+        } else if in_traceback && !line.starts_with(' ') && !line.is_empty() {
+            in_traceback = false;
+            found.push(match thread {
+                Some(t) => format!("{line} (in {t})"),
+                None => line.to_string(),
+            });
+            last_thread = thread.take();
+        }
+    }
+    found
+}
+
 /// The exit code a `SystemExit` stands for (a message is printed, and is code 1).
 pub fn exit_code_of(vm: &mut Vm, e: &Val) -> Option<i32> {
     if !vm.world.is_instance_of(e, "SystemExit") {
@@ -550,4 +589,53 @@ fn format_chain(vm: &mut Vm, e: &Val, in_thread: bool, depth: usize) -> String {
     }
     out.push_str(&exc_line(vm, e));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uncaught_exceptions;
+
+    #[test]
+    fn uncaught_exceptions_are_the_last_lines_of_tracebacks() {
+        let stderr = "\
+warning: printed by the program itself
+Exception in thread Thread-1 (work):
+Traceback (most recent call last):
+  File \"p.py\", line 3, in work
+    assert x > 0, \"x went negative\"
+AssertionError: x went negative
+Traceback (most recent call last):
+  File \"p.py\", line 9, in <module>
+    main()
+ValueError: bad
+";
+        assert_eq!(
+            uncaught_exceptions(stderr),
+            [
+                "AssertionError: x went negative (in Thread-1 (work))",
+                "ValueError: bad"
+            ]
+        );
+    }
+
+    #[test]
+    fn of_a_chain_only_the_last_exception_counts() {
+        let stderr = "\
+Exception in thread T:
+Traceback (most recent call last):
+  File \"p.py\", line 3, in work
+KeyError: 'k'
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File \"p.py\", line 5, in work
+RuntimeError: lookup failed
+";
+        assert_eq!(
+            uncaught_exceptions(stderr),
+            ["RuntimeError: lookup failed (in T)"]
+        );
+        assert!(uncaught_exceptions("just output\n").is_empty());
+    }
 }

@@ -161,6 +161,9 @@ pub struct Vm {
     /// The `threading.Thread` (or process) object this VM runs, for `current_thread()`.
     pub current: Val,
     nested: u32,
+    /// What the running code declared it waits for (`StmtKind::WaitIn`, `_expecting`); see
+    /// [`Vm::awaiting`].
+    pub(crate) awaiting: Option<crate::wakeup::Declared>,
     /// A blocking call a built-in asked for: `run` returns it as `Exit::Sim`.
     blocked: Option<SimCall>,
     /// The error reply of a blocking call, raised when `run` is called again.
@@ -210,6 +213,7 @@ impl Vm {
             cx,
             current,
             nested: 0,
+            awaiting: None,
             blocked: None,
             pending_raise: None,
             discard_reply: false,
@@ -478,7 +482,7 @@ impl Vm {
                 self.instructions += 1;
                 self.pending_ns += match op {
                     Op::Call(_) | Op::CallMethod(_) | Op::CallKw(_) | Op::CallEx(_) => costs.call,
-                    Op::Nop | Op::Resume => 0,
+                    Op::Nop | Op::Resume | Op::Awaiting(_) => 0,
                     _ => costs.op,
                 };
                 // 3.9 and free-threaded builds may switch before any instruction.
@@ -1392,6 +1396,28 @@ impl Vm {
             Op::PushExcInfo => {
                 let e = self.exc_info.last().cloned().unwrap_or_default();
                 self.push(e);
+            }
+            Op::Awaiting(i) => {
+                let holds = self.pop();
+                let frame = &self.frames[top];
+                if let Some(Val::Tuple(t)) = frame.code.consts.get(i as usize)
+                    && let [
+                        Val::Str(what),
+                        Val::Int(start),
+                        Val::Int(end),
+                        Val::Int(built),
+                    ] = &t[..]
+                {
+                    let built = *built as u64;
+                    self.instructions = self.instructions.saturating_sub(built);
+                    self.pending_ns = self.pending_ns.saturating_sub(built * self.world.costs.op);
+                    self.awaiting = Some(crate::wakeup::Declared {
+                        frame: frame.id,
+                        ops: *start as usize..=*end as usize,
+                        holds,
+                        what: what.clone(),
+                    });
+                }
             }
         }
         Ok(Next::Continue)

@@ -612,6 +612,8 @@ fn dpor(
     let mut prev_clock: Clock = Clock::new();
     let mut enabled: Vec<UnitId> = Vec::new();
     let mut prev_enabled: Vec<UnitId> = Vec::new();
+    let mut runnable: Vec<UnitId> = Vec::new();
+    let mut prev_runnable: Vec<UnitId> = Vec::new();
     let mut footprint: Footprint = Vec::new();
     let seen = Rc::new(RefCell::new(Vec::new()));
     let asleep = Rc::new(RefCell::new(Vec::new()));
@@ -650,6 +652,7 @@ fn dpor(
         accesses.reset();
         prev_clock.fill(0);
         prev_enabled.clear();
+        prev_runnable.clear();
         let mut depth = 0usize;
         // The sleep set for the next step after the replayed prefix (the prefix's choices
         // are fixed; the forced node derives its own from what it stores).
@@ -661,6 +664,7 @@ fn dpor(
                 a.clear();
                 a.extend(sleep.iter().map(|(u, _)| *u));
             }
+            sim.runnable_units(&mut runnable);
             let Some(step) = sim.step() else { break };
             sim.swap_footprint(&mut footprint);
             let p = step.unit;
@@ -670,12 +674,13 @@ fn dpor(
             } else {
                 enabled.push(p);
             }
-            // A unit that could not run before the previous step and can now was started,
-            // woken or handed something by it: its next step comes after that one in every
-            // execution, so it inherits that step's clock (as a thread inherits its
-            // creator's). The race that matters is the one with the step that blocked it.
-            for u in &enabled {
-                if !prev_enabled.contains(u) {
+            // A unit that became runnable in the previous step was started, woken or handed
+            // something by it: its next step comes after that one in every execution, so it
+            // inherits that step's clock (as a thread inherits its creator's). The race that
+            // matters is the one with the step that blocked it. A unit that was runnable but
+            // waited for a core or its GIL inherits nothing: who gets those is the choice.
+            for u in &runnable {
+                if !prev_runnable.contains(u) {
                     let ui = u.index();
                     if clocks.len() <= ui {
                         clocks.resize(ui + 1, Clock::new());
@@ -683,6 +688,7 @@ fn dpor(
                     join(&mut clocks[ui], &prev_clock);
                 }
             }
+            std::mem::swap(&mut prev_runnable, &mut runnable);
             std::mem::swap(&mut prev_enabled, &mut enabled);
             let pi = p.index();
             if clocks.len() <= pi {
@@ -713,9 +719,16 @@ fn dpor(
                 }
             };
             if let Some(i) = racing {
-                let n = &mut nodes[i];
-                // Where `p` could not run, any unit that could might lead to it (a node
-                // without a choice offers none: its one unit is already done).
+                // Where `p` could not run only because another thread held the GIL or the
+                // cores, the choice was made where they were last free: the latest node
+                // since `p`'s own last step at which `p` could have run.
+                let free = (0..=i)
+                    .rev()
+                    .take_while(|&k| nodes[k].unit != p)
+                    .find(|&k| nodes[k].can_run(p));
+                let n = &mut nodes[free.unwrap_or(i)];
+                // Otherwise any unit that could run might lead to it (a node without a
+                // choice offers none: its one unit is already done).
                 if n.can_run(p) {
                     n.want(p);
                 } else {

@@ -407,6 +407,20 @@ impl Sim {
         }
     }
 
+    /// The units that could run now but for a free core, their GIL or their event loop
+    /// (in id order), into `out`: for the explorer, a unit that joins this set was started,
+    /// woken or handed something by the step before, while one that only waited for a core
+    /// or the GIL was not.
+    pub fn runnable_units(&self, out: &mut Vec<UnitId>) {
+        out.clear();
+        out.extend(
+            self.units
+                .iter()
+                .filter(|u| u.status == Status::Runnable)
+                .map(|u| u.info.id),
+        );
+    }
+
     /// The accesses unit `u` noted since its last operation (`Ctx::note_access`), as events.
     #[inline(always)]
     fn record_accesses(&mut self, u: UnitId) {

@@ -418,7 +418,10 @@ class Condition:
     async def wait_for(self, predicate):
         result = predicate()
         while not result:
-            await self.wait()
+            # The wait is assigned so that it is not a bare `await x.wait()` in a loop, which
+            # would declare `result` (a stale local) as what it waits for.
+            _expecting(predicate)
+            woken = await self.wait()
             result = predicate()
         return result
 

@@ -144,6 +144,7 @@ def _cond_wait_for(cond, predicate, timeout=None):
                 waittime = end - time.monotonic()
                 if waittime <= 0:
                     break
+        _expecting(predicate)
         cond.wait(waittime)
         result = predicate()
     return result
