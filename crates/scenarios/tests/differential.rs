@@ -1,0 +1,88 @@
+//! The kernel's shortcuts change no behaviour: for every catalogue scenario at its defaults,
+//! over several seeds, the trace hash is the same
+//!
+//! - with footprint recording (what the DPOR explorer turns on) and without;
+//! - stepped one decision at a time (`Sim::step`, what the explorer and the progress bar use)
+//!   and run in one go (`Sim::run`, the inlined step loop);
+//! - for FIFO, through its fast path (`oldest_only`: the kernel skips listing candidates) and
+//!   through a plain scheduler that also always answers index 0 but takes the general path.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use interleave_scenarios::{RunOptions, Scenario, catalogue};
+use interleave_sim::sched::{Candidate, Scheduler};
+use interleave_sim::{SchedulerKind, Sim, Trace};
+
+/// Always the first candidate, like FIFO, without telling the kernel so.
+struct FirstCandidate;
+
+impl Scheduler for FirstCandidate {
+    fn choose(&mut self, _step: u64, _candidates: &[Candidate]) -> Result<usize, String> {
+        Ok(0)
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Path {
+    Run,
+    Stepped,
+    Footprints,
+}
+
+fn trace(s: &Scenario, seed: u64, sched: Box<dyn Scheduler>, path: Path) -> Trace {
+    let params = s.defaults();
+    let machine = s.machine_for(&params, &RunOptions::default()).unwrap();
+    let mut sim = Sim::with_scheduler(machine, seed, sched).unwrap();
+    if matches!(path, Path::Footprints) {
+        sim.record_footprints();
+    }
+    sim.spawn_main("MainProcess", (s.build)(&params));
+    match path {
+        Path::Run | Path::Footprints => sim.run(),
+        Path::Stepped => {
+            while sim.step().is_some() {}
+            sim.finish()
+        }
+    }
+}
+
+const SEEDS: [u64; 3] = [1, 2, 7];
+
+#[test]
+fn footprint_recording_and_stepping_change_no_trace() {
+    for s in catalogue() {
+        for kind in [SchedulerKind::Fifo, SchedulerKind::Random] {
+            for seed in SEEDS {
+                let build = || kind.build(seed).unwrap();
+                let plain = trace(&s, seed, build(), Path::Run);
+                assert!(plain.outcome.is_some(), "{} ended", s.id);
+                for path in [Path::Stepped, Path::Footprints] {
+                    let other = trace(&s, seed, build(), path);
+                    assert_eq!(
+                        other.hash(),
+                        plain.hash(),
+                        "{} seed {seed} {kind:?}: {path:?} differs from Run",
+                        s.id
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn fifo_through_its_fast_path_and_through_the_general_one_agree() {
+    for s in catalogue() {
+        for seed in SEEDS {
+            for path in [Path::Run, Path::Stepped, Path::Footprints] {
+                let fast = trace(&s, seed, SchedulerKind::Fifo.build(seed).unwrap(), path);
+                let general = trace(&s, seed, Box::new(FirstCandidate), path);
+                assert_eq!(
+                    general.hash(),
+                    fast.hash(),
+                    "{} seed {seed} {path:?}: the general path differs from FIFO's fast one",
+                    s.id
+                );
+            }
+        }
+    }
+}
