@@ -172,6 +172,9 @@ pub struct Keyword {
 #[derive(Clone, Debug)]
 pub struct Expr {
     pub pos: Pos,
+    /// Where it ends (the position just after it); `line == 0` for a node the lowering made
+    /// up. Tracebacks draw CPython's carets from `pos..end`.
+    pub end: Pos,
     pub kind: ExprKind,
 }
 

@@ -199,6 +199,8 @@ pub struct Code {
     pub ops: Vec<Op>,
     /// The source line of each op.
     pub lines: Vec<u32>,
+    /// The source range of each op's expression (CPython's positions), for traceback carets.
+    pub spans: Vec<Span>,
     pub consts: Vec<Val>,
     /// Global, attribute and imported names.
     pub names: Vec<Rc<str>>,
@@ -229,7 +231,35 @@ pub struct GlobalSlot {
     pub builtins: Option<u64>,
 }
 
+/// Where an op's expression stands in the source, as CPython's instruction positions: from
+/// `line:col` to `end_line:end_col` (1-based character columns, the end exclusive); `col == 0`
+/// when the op belongs to a statement as a whole.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    pub line: u32,
+    pub col: u32,
+    pub end_line: u32,
+    pub end_col: u32,
+    pub anchor: Anchor,
+}
+
+/// The part of an expression that CPython's carets mark with `^` (the rest with `~`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Anchor {
+    #[default]
+    None,
+    /// `left op right`: where `left` ends and `right` starts.
+    BinOp { left_end: u32, right_start: u32 },
+    /// `value[index]`: where `value` ends and `index` ends.
+    Subscript { value_end: u32, index_end: u32 },
+}
+
 impl Code {
+    /// The source range of the op at `ip`.
+    pub fn span_at(&self, ip: usize) -> Span {
+        self.spans.get(ip).copied().unwrap_or_default()
+    }
+
     /// The line of the op at `ip`.
     pub fn line_at(&self, ip: usize) -> u32 {
         self.lines.get(ip).copied().unwrap_or(self.first_line)

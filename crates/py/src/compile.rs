@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use crate::ast::*;
-use crate::code::{Code, CodeKind, Label, Op, Signature};
+use crate::code::{Anchor, Code, CodeKind, Label, Op, Signature, Span};
 use crate::error::{SourceError, SourceErrorKind};
 use crate::obj::Val;
 
@@ -607,6 +607,9 @@ struct Unit<'a> {
     kind: CodeKind,
     ops: Vec<Op>,
     lines: Vec<u32>,
+    spans: Vec<Span>,
+    /// The range of the expression being compiled: what each op emitted now records.
+    span: Span,
     consts: Vec<Val>,
     names: Vec<Rc<str>>,
     name_ix: BTreeMap<Rc<str>, u32>,
@@ -624,6 +627,41 @@ struct Compiler<'a> {
     table: &'a SymTable,
     units: Vec<Unit<'a>>,
     filename: Rc<str>,
+}
+
+/// An expression's source range, with the anchor CPython's carets use for its kind.
+fn span_of(e: &Expr) -> Span {
+    let anchor = match &e.kind {
+        ExprKind::BinOp { left, right, .. } => Anchor::BinOp {
+            left_end: left.end.col,
+            right_start: right.pos.col,
+        },
+        ExprKind::Subscript { value, index } => Anchor::Subscript {
+            value_end: value.end.col,
+            index_end: index.end.col,
+        },
+        _ => Anchor::None,
+    };
+    Span {
+        line: e.pos.line,
+        col: e.pos.col,
+        end_line: e.end.line,
+        end_col: e.end.col,
+        anchor,
+    }
+}
+
+/// The comparison an `assert` test ends in (through `not` and `and`/`or`), if any.
+fn assert_compare(test: &Expr) -> Option<&Expr> {
+    match &test.kind {
+        ExprKind::Compare { .. } if test.end.line > 0 => Some(test),
+        ExprKind::UnaryOp {
+            op: UnaryOp::Not,
+            operand,
+        } => assert_compare(operand),
+        ExprKind::BoolOp { values, .. } => values.last().and_then(assert_compare),
+        _ => None,
+    }
 }
 
 fn unsupported(what: &str, pos: Pos) -> SourceError {
@@ -666,6 +704,8 @@ impl<'a> Compiler<'a> {
             kind: sc.kind,
             ops: Vec::new(),
             lines: Vec::new(),
+            spans: Vec::new(),
+            span: Span::default(),
             consts: Vec::new(),
             names: Vec::new(),
             name_ix: BTreeMap::new(),
@@ -688,6 +728,7 @@ impl<'a> Compiler<'a> {
                 kind: CodeKind::Module,
                 ops: vec![Op::LoadConst(0), Op::ReturnValue],
                 lines: vec![1, 1],
+                spans: vec![Span::default(); 2],
                 consts: vec![Val::None],
                 names: Vec::new(),
                 locals: Vec::new(),
@@ -721,6 +762,7 @@ impl<'a> Compiler<'a> {
             kind: u.kind,
             ops: u.ops,
             lines: u.lines,
+            spans: u.spans,
             consts: u.consts,
             names: u.names,
             locals: u.locals,
@@ -739,7 +781,18 @@ impl<'a> Compiler<'a> {
         let u = self.unit();
         u.ops.push(op);
         u.lines.push(u.line);
+        u.spans.push(u.span);
         u.ops.len() - 1
+    }
+
+    /// Emits `op` with `e`'s source range (a store or delete target's), as CPython places it.
+    fn emit_at(&mut self, e: &Expr, op: Op) {
+        let outer = self.unit().span;
+        if e.end.line > 0 {
+            self.unit().span = span_of(e);
+        }
+        self.emit(op);
+        self.unit().span = outer;
     }
 
     fn here(&self) -> Label {
@@ -900,6 +953,7 @@ impl<'a> Compiler<'a> {
 
     fn stmt(&mut self, s: &'a Stmt) -> Result<(), SourceError> {
         self.set_line(s.pos);
+        self.unit().span = Span::default();
         match &s.kind {
             StmtKind::Expr(e) => {
                 self.expr(e)?;
@@ -1092,6 +1146,11 @@ impl<'a> Compiler<'a> {
             StmtKind::Assert { test, msg } => {
                 self.expr(test)?;
                 let jt = self.emit(Op::PopJumpIfTrue(0));
+                // CPython 3.11 places the `AssertionError` at a comparison test, not at the
+                // statement (its carets mark `x > 0`).
+                if let Some(c) = assert_compare(test) {
+                    self.unit().span = span_of(c);
+                }
                 self.emit(Op::LoadAssertionError);
                 if let Some(m) = msg {
                     self.expr(m)?;
@@ -1411,25 +1470,37 @@ impl<'a> Compiler<'a> {
                 self.emit(Op::Inplace(op));
                 self.store(n);
             }
+            // As CPython's: the target's load and store carry the target's range, the
+            // operation itself the statement's.
             ExprKind::Attribute { value: obj, attr } => {
+                let outer = self.unit().span;
                 self.expr(obj)?;
+                self.unit().span = span_of(target);
                 self.emit(Op::Dup);
                 let i = self.name_index(attr);
                 self.emit(Op::LoadAttr(i));
+                self.unit().span = outer;
                 self.expr(value)?;
                 self.emit(Op::Inplace(op));
+                self.unit().span = span_of(target);
                 self.emit(Op::Rot2);
                 self.emit(Op::StoreAttr(i));
+                self.unit().span = outer;
             }
             ExprKind::Subscript { value: obj, index } => {
+                let outer = self.unit().span;
                 self.expr(obj)?;
                 self.expr(index)?;
+                self.unit().span = span_of(target);
                 self.emit(Op::Dup2);
                 self.emit(Op::Subscr);
+                self.unit().span = outer;
                 self.expr(value)?;
                 self.emit(Op::Inplace(op));
+                self.unit().span = span_of(target);
                 self.emit(Op::Rot3);
                 self.emit(Op::StoreSubscr);
+                self.unit().span = outer;
             }
             _ => {
                 return Err(SourceError::new(
@@ -1448,12 +1519,12 @@ impl<'a> Compiler<'a> {
             ExprKind::Attribute { value, attr } => {
                 self.expr(value)?;
                 let i = self.name_index(attr);
-                self.emit(Op::StoreAttr(i));
+                self.emit_at(t, Op::StoreAttr(i));
             }
             ExprKind::Subscript { value, index } => {
                 self.expr(value)?;
                 self.expr(index)?;
-                self.emit(Op::StoreSubscr);
+                self.emit_at(t, Op::StoreSubscr);
             }
             ExprKind::Tuple(items) | ExprKind::List(items) => {
                 let star = items
@@ -1504,12 +1575,12 @@ impl<'a> Compiler<'a> {
             ExprKind::Attribute { value, attr } => {
                 self.expr(value)?;
                 let i = self.name_index(attr);
-                self.emit(Op::DeleteAttr(i));
+                self.emit_at(t, Op::DeleteAttr(i));
             }
             ExprKind::Subscript { value, index } => {
                 self.expr(value)?;
                 self.expr(index)?;
-                self.emit(Op::DeleteSubscr);
+                self.emit_at(t, Op::DeleteSubscr);
             }
             ExprKind::Tuple(items) | ExprKind::List(items) => {
                 for i in items {
@@ -1674,7 +1745,18 @@ impl<'a> Compiler<'a> {
 
     // ---- expressions --------------------------------------------------------------------
 
+    /// Compiles an expression; its ops (not its operands') record its source range.
     fn expr(&mut self, e: &'a Expr) -> Result<(), SourceError> {
+        let outer = self.unit().span;
+        if e.end.line > 0 {
+            self.unit().span = span_of(e);
+        }
+        let compiled = self.expr_ops(e);
+        self.unit().span = outer;
+        compiled
+    }
+
+    fn expr_ops(&mut self, e: &'a Expr) -> Result<(), SourceError> {
         self.set_line(e.pos);
         match &e.kind {
             ExprKind::Name(n) => self.load(n),

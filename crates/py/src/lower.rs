@@ -509,6 +509,7 @@ impl Lowerer<'_> {
             _ => (
                 Expr {
                     pos: test.pos,
+                    end: Pos::default(),
                     kind: ExprKind::UnaryOp {
                         op: UnaryOp::Not,
                         operand: Box::new(test.clone()),
@@ -519,6 +520,7 @@ impl Lowerer<'_> {
         };
         let lambda = Expr {
             pos: test.pos,
+            end: Pos::default(),
             kind: ExprKind::Lambda {
                 params: Box::default(),
                 body: Box::new(holds),
@@ -686,7 +688,12 @@ impl Lowerer<'_> {
         self.enter(pos)?;
         let kind = self.expr_kind(expr, pos);
         self.depth -= 1;
-        Ok(Expr { pos, kind: kind? })
+        let end = self.positions.pos(expr.end().to_usize());
+        Ok(Expr {
+            pos,
+            end,
+            kind: kind?,
+        })
     }
 
     fn opt_expr(&mut self, expr: Option<&py::Expr>) -> Result<Option<Expr>> {
@@ -735,6 +742,7 @@ impl Lowerer<'_> {
         self.depth -= 1;
         Ok(Expr {
             pos,
+            end: self.positions.pos(starred.end().to_usize()),
             kind: ExprKind::Starred(value?),
         })
     }

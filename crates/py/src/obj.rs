@@ -459,6 +459,8 @@ pub struct TbEntry {
     pub file: Rc<str>,
     pub name: Rc<str>,
     pub line: u32,
+    /// The range of the failing expression (the call, in a caller's frame).
+    pub span: crate::code::Span,
 }
 
 /// A module: a name and its globals.

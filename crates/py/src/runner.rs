@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use interleave_sim::{Ctx, Program, Value};
 
-use crate::code::Code;
+use crate::code::{Anchor, Code, Span};
 use crate::error::SourceError;
 use crate::natives::{self, Reply};
 use crate::obj::*;
@@ -503,6 +503,125 @@ fn source_line(vm: &Vm, file: &str, line: u32) -> Option<String> {
     None
 }
 
+/// CPython 3.11's marker line under a traceback's source line (without the 4-space indent of
+/// the line itself): `^` under the failing expression, or `~` with `^` under the operator of
+/// a binary operation and the brackets of a subscript; `None` when the expression is the
+/// whole line (CPython then draws nothing). A port of `traceback.format_frame_summary`.
+fn carets(original: &str, line: u32, span: Span) -> Option<String> {
+    if span.col == 0 || span.line != line {
+        return None;
+    }
+    let chars: Vec<char> = original.chars().collect();
+    let stripped = original.trim().chars().count();
+    // CPython counts the line's newline and trailing blanks as stripped too.
+    let stripped_characters = chars.len() + 1 - stripped;
+    let start = (span.col as usize - 1).min(chars.len());
+    let one_line = span.end_line == line;
+    let end = if one_line {
+        (span.end_col as usize)
+            .saturating_sub(1)
+            .clamp(start, chars.len())
+    } else {
+        original.trim_end().chars().count().max(start)
+    };
+    let segment = &chars[start..end];
+    let anchors = if one_line {
+        anchors_in(segment, span.anchor, span.col)
+    } else {
+        None
+    };
+    let wide_middle = anchors.is_some_and(|(l, r)| r > l);
+    if end - start >= stripped && !wide_middle {
+        return None;
+    }
+    let dp_start = display_width(&chars[..start]) + 1;
+    let dp_end = display_width(&chars[..end]) + 1;
+    let mut out = String::from("    ");
+    out.push_str(&" ".repeat(dp_start.saturating_sub(stripped_characters)));
+    match anchors {
+        Some((left, right)) => {
+            let dl = display_width(&segment[..left]);
+            let dr = display_width(&segment[..right]);
+            out.push_str(&"~".repeat(dl));
+            out.push_str(&"^".repeat(dr.saturating_sub(dl)));
+            out.push_str(&"~".repeat((dp_end - dp_start).saturating_sub(dr)));
+        }
+        None => out.push_str(&"^".repeat(dp_end - dp_start)),
+    }
+    Some(out)
+}
+
+/// Where `^` starts and ends inside `segment` (which starts at column `col`), as CPython's
+/// `_extract_caret_anchors_from_line_segment` finds them.
+fn anchors_in(segment: &[char], anchor: Anchor, col: u32) -> Option<(usize, usize)> {
+    let rel = |c: u32| -> Option<usize> { Some((c.checked_sub(col)? as usize).min(segment.len())) };
+    let at = |i: usize| segment.get(i).copied();
+    match anchor {
+        Anchor::None => None,
+        Anchor::BinOp {
+            left_end,
+            right_start,
+        } => {
+            let (op_start, op_end) = (rel(left_end)?, rel(right_start)?);
+            let op = segment.get(op_start..op_end.max(op_start))?;
+            let offset = op.iter().take_while(|c| c.is_whitespace()).count();
+            let mut left = op_start + offset;
+            let mut right = left + 1;
+            if op.get(offset + 1).is_some_and(|c| !c.is_whitespace()) {
+                right += 1;
+            }
+            while let Some(c) = at(left) {
+                if !(c.is_whitespace() || c == ')' || c == '#') {
+                    break;
+                }
+                left += 1;
+                right += 1;
+            }
+            Some((left, right.min(segment.len())))
+        }
+        Anchor::Subscript {
+            value_end,
+            index_end,
+        } => {
+            let mut left = rel(value_end)?;
+            let mut right = rel(index_end)? + 1;
+            while at(left).is_some_and(|c| c != '[') {
+                left += 1;
+            }
+            while at(right).is_some_and(|c| c != ']') {
+                right += 1;
+            }
+            if right < segment.len() {
+                right += 1;
+            }
+            Some((left, right.min(segment.len())))
+        }
+    }
+}
+
+/// Columns a terminal gives `chars`: East Asian wide and full-width characters take two.
+fn display_width(chars: &[char]) -> usize {
+    chars.len() + chars.iter().filter(|&&c| is_wide(c)).count()
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x115F
+            | 0x2E80..=0x303E
+            | 0x3041..=0x33FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xA000..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6
+            | 0x1F300..=0x1F64F
+            | 0x1F900..=0x1F9FF
+            | 0x20000..=0x3FFFD)
+}
+
 /// Formats an exception with its traceback (and chained exceptions) as CPython does.
 pub fn format_exception(vm: &mut Vm, e: &Val) -> String {
     format_chain(vm, e, false, 0)
@@ -556,7 +675,17 @@ fn format_chain(vm: &mut Vm, e: &Val, in_thread: bool, depth: usize) -> String {
     for entry in &tb {
         let file = entry.file.to_string();
         let name = entry.name.to_string();
-        let text = source_line(vm, &file, entry.line);
+        let text = source_line(vm, &file, entry.line).map(|t| {
+            let original = vm
+                .world
+                .shared
+                .source
+                .get((entry.line as usize).saturating_sub(1));
+            match original.and_then(|o| carets(o, entry.line, entry.span)) {
+                Some(c) => format!("{t}\n{c}"),
+                None => t,
+            }
+        });
         entries.push((file, entry.line, name, text));
     }
     if in_thread && depth == 0 {
@@ -593,7 +722,58 @@ fn format_chain(vm: &mut Vm, e: &Val, in_thread: bool, depth: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::uncaught_exceptions;
+    use super::{carets, uncaught_exceptions};
+    use crate::code::{Anchor, Span};
+
+    fn span(col: u32, end_col: u32, anchor: Anchor) -> Span {
+        Span {
+            line: 1,
+            col,
+            end_line: 1,
+            end_col,
+            anchor,
+        }
+    }
+
+    #[test]
+    fn carets_mark_the_expression_unless_it_is_the_whole_line() {
+        // `    y = f(x)` with `f(x)` at columns 9..13.
+        assert_eq!(
+            carets("    y = f(x)", 1, span(9, 13, Anchor::None)).as_deref(),
+            Some("        ^^^^")
+        );
+        assert_eq!(carets("    f(x)", 1, span(5, 9, Anchor::None)), None);
+        // A binary operation: `~` for the operands, `^` for the operator.
+        let binop = Anchor::BinOp {
+            left_end: 6,
+            right_start: 9,
+        };
+        assert_eq!(
+            carets("x = a / b", 1, span(5, 10, binop)).as_deref(),
+            Some("        ~~^~~")
+        );
+        // Even spanning the whole line, an operator is marked (CPython: `~~^^~~`).
+        let binop = Anchor::BinOp {
+            left_end: 2,
+            right_start: 6,
+        };
+        assert_eq!(
+            carets("a // b", 1, span(1, 7, binop)).as_deref(),
+            Some("    ~~^^~~")
+        );
+        // Wide characters take two columns (CPython: `~~~~~~~^~~` under `"名字" + 1`).
+        let binop = Anchor::BinOp {
+            left_end: 9,
+            right_start: 12,
+        };
+        assert_eq!(
+            carets("s = \"名字\" + 1", 1, span(5, 13, binop)).as_deref(),
+            Some("        ~~~~~~~^~~")
+        );
+        // A range that starts on another line, or none at all, draws nothing.
+        assert_eq!(carets("y = f(x)", 2, span(5, 9, Anchor::None)), None);
+        assert_eq!(carets("y = f(x)", 1, Span::default()), None);
+    }
 
     #[test]
     fn uncaught_exceptions_are_the_last_lines_of_tracebacks() {

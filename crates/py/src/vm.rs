@@ -2380,7 +2380,8 @@ impl Vm {
             let Some(frame) = self.frames.last_mut() else {
                 return Some(Exit::Error(self.take_pending(), exc));
             };
-            let line = frame.code.line_at(frame.ip.saturating_sub(1));
+            let at = frame.ip.saturating_sub(1);
+            let place = (frame.code.line_at(at), frame.code.span_at(at));
             let (fid, fname, file) = (
                 frame.id,
                 frame.code.name.clone(),
@@ -2390,7 +2391,7 @@ impl Vm {
                 let base = frame.stack_base;
                 frame.ip = block.handler as usize;
                 self.world
-                    .add_traceback(&exc, fid, file.clone(), fname.clone(), line);
+                    .add_traceback(&exc, fid, file.clone(), fname.clone(), place);
                 self.stack.truncate(block.stack_depth.max(base));
                 self.exc_info.truncate(block.exc_depth);
                 self.exc_info.push(exc.clone());
@@ -2398,7 +2399,7 @@ impl Vm {
                 return None;
             }
             self.world
-                .add_traceback(&exc, fid, file.clone(), fname.clone(), line);
+                .add_traceback(&exc, fid, file.clone(), fname.clone(), place);
             // No handler here: the frame ends.
             let Some(frame) = self.frames.pop() else {
                 return Some(Exit::Error(self.take_pending(), exc));

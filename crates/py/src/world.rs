@@ -406,7 +406,14 @@ impl World {
 
     /// Adds the frame an exception passes through to its traceback (outermost first); a frame
     /// already listed (a re-raise in the same frame) is not added again.
-    pub fn add_traceback(&self, exc: &Val, frame: u64, file: Rc<str>, name: Rc<str>, line: u32) {
+    pub fn add_traceback(
+        &self,
+        exc: &Val,
+        frame: u64,
+        file: Rc<str>,
+        name: Rc<str>,
+        (line, span): (u32, crate::code::Span),
+    ) {
         self.exc_data(exc, |d| {
             if d.traceback.first().is_some_and(|e| e.frame == frame) {
                 return;
@@ -418,6 +425,7 @@ impl World {
                     file,
                     name,
                     line,
+                    span,
                 },
             );
         });
