@@ -2,8 +2,8 @@
 //! over several seeds, the trace hash is the same
 //!
 //! - with footprint recording (what the DPOR explorer turns on) and without;
-//! - stepped one decision at a time (`Sim::step`, what the explorer and the progress bar use)
-//!   and run in one go (`Sim::run`, the inlined step loop);
+//! - stepped one decision at a time (`Sim::step`, what the explorer and the progress bar
+//!   drive) and run to the end (`Sim::run`);
 //! - for FIFO, through its fast path (`oldest_only`: the kernel skips listing candidates) and
 //!   through a plain scheduler that also always answers index 0 but takes the general path.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -115,7 +115,9 @@ fn a_schedule_from_another_program_is_a_clear_error() {
 }
 
 #[test]
-fn stepping_matches_running() {
+/// `Sim::step` (what the explorer and progress bars drive) reports every step once, in time
+/// order, and ends with the trace `simulate` gives.
+fn stepping_reports_every_step_in_time_order() {
     let mut sim = Sim::new(Machine::default(), 3, &SchedulerKind::Random).unwrap();
     sim.spawn_main("MainProcess", workload());
     let mut steps = 0;

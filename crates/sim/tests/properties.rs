@@ -1,6 +1,6 @@
 //! Property tests over random small programs: the simulator never panics, always ends within
 //! its limits, never lets two units hold one lock, keeps every bounded semaphore within
-//! `0..=bound`, and is deterministic.
+//! `0..=bound`, and is deterministic; footprint recording and FIFO's fast path change no run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -253,7 +253,27 @@ proptest! {
         let a = simulate(m.clone(), seed, &scheduler(sched), program(threads.clone(), permits))
             .map_err(TestCaseError::fail)?;
         check_invariants(&a, permits)?;
-        let b = simulate(m, seed, &scheduler(sched), program(threads, permits)).map_err(TestCaseError::fail)?;
+        let b = simulate(m.clone(), seed, &scheduler(sched), program(threads.clone(), permits)).map_err(TestCaseError::fail)?;
         prop_assert_eq!(a.hash(), b.hash(), "not deterministic");
+        // The kernel's shortcuts change nothing: footprint recording (DPOR's) on, and FIFO
+        // through the general path instead of its fast one.
+        let mut with_footprints = Sim::new(m.clone(), seed, &scheduler(sched)).map_err(TestCaseError::fail)?;
+        with_footprints.record_footprints();
+        with_footprints.spawn_main("MainProcess", program(threads.clone(), permits));
+        prop_assert_eq!(with_footprints.run().hash(), a.hash(), "footprints changed the run");
+        let fast = simulate(m.clone(), seed, &SchedulerKind::Fifo, program(threads.clone(), permits))
+            .map_err(TestCaseError::fail)?;
+        let mut general = Sim::with_scheduler(m, seed, Box::new(FirstCandidate)).map_err(TestCaseError::fail)?;
+        general.spawn_main("MainProcess", program(threads, permits));
+        prop_assert_eq!(general.run().hash(), fast.hash(), "FIFO's fast path differs");
+    }
+}
+
+/// Always the first candidate, like FIFO, without telling the kernel so.
+struct FirstCandidate;
+
+impl sched::Scheduler for FirstCandidate {
+    fn choose(&mut self, _step: u64, _candidates: &[sched::Candidate]) -> Result<usize, String> {
+        Ok(0)
     }
 }
