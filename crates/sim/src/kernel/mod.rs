@@ -1,0 +1,578 @@
+//! The discrete-event kernel: units, cores, GILs, event loops, timers and the step loop.
+//!
+//! One `step()` makes one scheduling decision: it collects the units that could run now
+//! (a free core, and the GIL of their process if it has one), lets the scheduler pick one,
+//! resumes that unit until it issues its next operation and applies the operation. When no
+//! unit can run, virtual time jumps to the next timer (a compute quantum ending, a sleep or
+//! I/O finishing, a timeout). When nothing can run and no timer is pending, the run is over:
+//! completed if every unit finished, otherwise a deadlock.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use rand_core::SeedableRng;
+use rand_pcg::Pcg64Mcg;
+
+use crate::config::Machine;
+use crate::error::{PyError, PyErrorKind, PyResult};
+use crate::ids::{ObjId, UnitId};
+use crate::prims::Obj;
+use crate::program::{
+    Answer, BoxFuture, Ctx, Deadline, Mailbox, Op, Program, Registry, Reply, Ret, SpawnKind,
+};
+use crate::sched::{Candidate, Scheduler, SchedulerKind, below};
+use crate::time::{Nanos, fmt_nanos};
+use crate::trace::{
+    Counter, Event, EventKind, LimitKind, Link, LinkKind, Metrics, Outcome, Span, State, Trace,
+    UnitError, UnitInfo, UnitKind, UnitMetrics, WaitEdge,
+};
+use crate::value::Value;
+
+mod dispatch;
+mod exec;
+mod finish;
+mod gil;
+mod lifecycle;
+mod metrics;
+mod record;
+mod step;
+
+/// What happens when a compute or a timed wait completes.
+pub(crate) enum After {
+    Reply(Reply),
+    Op(Op),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Status {
+    /// Created with `Thread(...)`/`Process(...)`, not started.
+    Created,
+    /// Wants to run: has a reply to resume with, or a pending operation.
+    Runnable,
+    /// Occupying a core.
+    Computing,
+    Blocked,
+    Done,
+}
+
+/// What a blocked unit waits for.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Wait {
+    Sleep,
+    Io,
+    AsyncSleep,
+    Starting,
+    Obj(ObjId),
+    Proxy(ObjId),
+    Join(UnitId),
+    /// `Thread.start()` waits until the new thread runs (CPython's `_started.wait()`).
+    Started(UnitId),
+    AwaitUnit(UnitId),
+    AwaitFuture(ObjId),
+    Multi,
+    Loop(usize),
+    Shutdown,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum MultiKind {
+    Gather { return_exceptions: bool },
+    Wait(crate::program::ReturnWhen),
+    WaitFor,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct MultiWait {
+    pub(crate) kind: MultiKind,
+    pub(crate) units: Vec<UnitId>,
+}
+
+pub(crate) struct Unit {
+    /// The unit's entry in `Trace::units`, without the name (read it with `Sim::name`).
+    pub(crate) info: UnitInfo,
+    pub(crate) spawn_kind: SpawnKind,
+    pub(crate) status: Status,
+    pub(crate) program: Option<Program>,
+    pub(crate) fut: Option<BoxFuture>,
+    pub(crate) mailbox: Rc<Mailbox>,
+    pub(crate) pending: Option<Op>,
+    pub(crate) after: Option<After>,
+    pub(crate) ready_seq: u64,
+    pub(crate) in_runnable: bool,
+    /// Neighbours in the process's ready queue while `in_runnable`.
+    pub(crate) ready_prev: Option<UnitId>,
+    pub(crate) ready_next: Option<UnitId>,
+    pub(crate) epoch: u32,
+    pub(crate) wait: Option<Wait>,
+    pub(crate) async_wait: bool,
+    pub(crate) multi: Option<MultiWait>,
+    pub(crate) shielded: bool,
+    pub(crate) compute_left: Nanos,
+    pub(crate) chunk: Nanos,
+    pub(crate) core: Option<u32>,
+    pub(crate) display: Option<(State, Option<ObjId>, Option<u16>)>,
+    pub(crate) span_start: Nanos,
+    /// Index of the unit's last recorded span, which a span in the same state that starts
+    /// where it ends continues.
+    pub(crate) last_span: Option<u32>,
+    pub(crate) cvars: BTreeMap<ObjId, Value>,
+    pub(crate) joiners: Vec<UnitId>,
+    pub(crate) result: Option<PyResult<Value>>,
+    pub(crate) cancelled: bool,
+    pub(crate) must_cancel: bool,
+    pub(crate) started: bool,
+    /// For tasks and callbacks: their loop. For loop hosts: the loop they run.
+    pub(crate) loop_ix: Option<usize>,
+    pub(crate) proc_ix: usize,
+    pub(crate) exit_event: Option<u32>,
+    pub(crate) start_event: Option<u32>,
+    pub(crate) done_seq: u64,
+    pub(crate) in_task: bool,
+}
+
+/// Per-process state: the GIL and the family.
+pub(crate) struct Proc {
+    pub(crate) main: UnitId,
+    pub(crate) gil_holder: Option<UnitId>,
+    pub(crate) gil_since: Nanos,
+    pub(crate) forced_out: Option<UnitId>,
+    pub(crate) gil_counter: Option<usize>,
+    pub(crate) threads: Vec<UnitId>,
+    pub(crate) children: Vec<UnitId>,
+    pub(crate) exiting: bool,
+    pub(crate) daemons_terminated: bool,
+    /// Runnable threads of this process (not tasks), oldest first by ready sequence.
+    pub(crate) runnable: ReadyQueue,
+    pub(crate) exit_code: Option<i32>,
+}
+
+/// An asyncio event loop run by one thread.
+pub(crate) struct EventLoop {
+    pub(crate) host: UnitId,
+    pub(crate) main: UnitId,
+    pub(crate) ready: VecDeque<UnitId>,
+    pub(crate) current: Option<UnitId>,
+    pub(crate) members: Vec<UnitId>,
+    pub(crate) closing: bool,
+}
+
+/// The runnable threads of one process in the order they became ready: a doubly linked list
+/// threaded through the units (`Unit::ready_prev` / `ready_next`). Joining at the back and
+/// leaving from anywhere are O(1), with no search and no stale entries: this changes on
+/// almost every step.
+#[derive(Default)]
+pub(crate) struct ReadyQueue {
+    head: Option<UnitId>,
+    tail: Option<UnitId>,
+    len: usize,
+}
+
+impl ReadyQueue {
+    /// Appends `u`, which must not be in any ready queue.
+    fn push(&mut self, units: &mut [Box<Unit>], u: UnitId) {
+        let unit = &mut units[u.index()];
+        unit.ready_prev = self.tail;
+        unit.ready_next = None;
+        match self.tail {
+            Some(t) => units[t.index()].ready_next = Some(u),
+            None => self.head = Some(u),
+        }
+        self.tail = Some(u);
+        self.len += 1;
+    }
+
+    /// Unlinks `u`, which must be in this queue.
+    fn remove(&mut self, units: &mut [Box<Unit>], u: UnitId) {
+        let unit = &mut units[u.index()];
+        let (prev, next) = (unit.ready_prev.take(), unit.ready_next.take());
+        match prev {
+            Some(p) => units[p.index()].ready_next = next,
+            None => self.head = next,
+        }
+        match next {
+            Some(n) => units[n.index()].ready_prev = prev,
+            None => self.tail = prev,
+        }
+        self.len = self.len.saturating_sub(1);
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head.is_none()
+    }
+
+    /// The runnable units with their ready sequence, oldest first.
+    pub(crate) fn iter<'a>(
+        &'a self,
+        units: &'a [Box<Unit>],
+    ) -> impl Iterator<Item = (u64, UnitId)> + 'a {
+        std::iter::successors(self.head, move |u| units[u.index()].ready_next)
+            .map(move |u| (units[u.index()].ready_seq, u))
+    }
+}
+
+struct Core {
+    occupant: Option<UnitId>,
+    last: Option<UnitId>,
+}
+
+/// What `Sim::quick_pick` decided.
+enum Quick {
+    /// Run this unit, one of this many candidates.
+    Run(UnitId, usize),
+    /// No unit can run now.
+    Nobody,
+    /// Not decided: list the candidates.
+    Ask,
+}
+
+/// What one step did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// The unit that ran.
+    pub unit: UnitId,
+    /// Virtual time of the step.
+    pub time: Nanos,
+    /// How many units could have run.
+    pub candidates: usize,
+    /// The range of `Trace::events` this step added.
+    pub events: std::ops::Range<usize>,
+}
+
+/// Something a step reads or changes, for partial-order reduction: two steps are
+/// independent when they touch no common resource, or only read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Resource {
+    /// A synchronisation object or shared variable.
+    Obj(ObjId),
+    /// A unit's life: start, end, join.
+    Unit(UnitId),
+    /// The GIL of the process whose main unit is given.
+    Gil(UnitId),
+    /// An event loop.
+    Loop(u32),
+    /// Anything else (time, timers, output, the result map, the program RNG): conflicts with
+    /// every step.
+    Global,
+}
+
+/// A deterministic simulation of one program on one machine.
+pub struct Sim {
+    /// When recording (for the explorer's reduction): what the current step touched, with
+    /// whether it wrote.
+    footprint: Option<Vec<(Resource, bool)>>,
+    pub(crate) machine: Machine,
+    pub(crate) now: Nanos,
+    steps: u64,
+    /// Boxed: a `Unit` is large, and a run that spawns thousands of them would otherwise
+    /// copy the whole table every time it grows.
+    #[allow(clippy::vec_box)]
+    pub(crate) units: Vec<Box<Unit>>,
+    pub(crate) objs: Vec<Obj>,
+    pub(crate) procs: Vec<Proc>,
+    pub(crate) loops: Vec<EventLoop>,
+    seq: u64,
+    done_counter: u64,
+    timers: BinaryHeap<Reverse<(Nanos, u64, u32, u32)>>,
+    timer_seq: u64,
+    cores: Vec<Core>,
+    busy_cores: u32,
+    registry: Rc<Registry>,
+    sched: Box<dyn Scheduler>,
+    /// `sched.oldest_only()`, asked once.
+    oldest_only: bool,
+    pub(crate) rng: Pcg64Mcg,
+    pub(crate) trace: Trace,
+    choices: Vec<u32>,
+    cands: Vec<Candidate>,
+    excluded: Vec<Candidate>,
+    /// A reusable buffer for lists of units built on hot paths.
+    scratch: Vec<UnitId>,
+    /// The spawn list the registry does not hold (see `drain_registry_slow`).
+    spec_buf: Vec<crate::program::UnitSpec>,
+    outcome: Option<Outcome>,
+    gil_switches: u64,
+    context_switches: u64,
+}
+
+impl Sim {
+    /// A simulation on `machine`, with every random choice drawn from `seed`.
+    pub fn new(machine: Machine, seed: u64, scheduler: &SchedulerKind) -> Result<Sim, String> {
+        let sched = scheduler.build(seed)?;
+        Sim::with_scheduler(machine, seed, sched)
+    }
+
+    /// A simulation with a scheduler built by the caller (the explorer uses this).
+    pub fn with_scheduler(
+        machine: Machine,
+        seed: u64,
+        sched: Box<dyn Scheduler>,
+    ) -> Result<Sim, String> {
+        machine.validate()?;
+        let footprint = None;
+        let cores = (0..machine.cores)
+            .map(|_| Core {
+                occupant: None,
+                last: None,
+            })
+            .collect();
+        // Room for a small run up front: the explorer makes thousands of short runs, and
+        // growing every list from empty was a tenth of its time.
+        let trace = Trace {
+            seed,
+            cores: machine.cores,
+            units: Vec::with_capacity(8),
+            objects: Vec::with_capacity(8),
+            spans: Vec::with_capacity(128),
+            events: Vec::with_capacity(128),
+            links: Vec::with_capacity(32),
+            ..Trace::default()
+        };
+        Ok(Sim {
+            footprint,
+            now: 0,
+            steps: 0,
+            units: Vec::with_capacity(8),
+            objs: Vec::with_capacity(8),
+            procs: Vec::new(),
+            loops: Vec::new(),
+            seq: 0,
+            done_counter: 0,
+            timers: BinaryHeap::new(),
+            timer_seq: 0,
+            cores,
+            busy_cores: 0,
+            registry: Rc::new(Registry::default()),
+            oldest_only: sched.oldest_only(),
+            sched,
+            rng: Pcg64Mcg::seed_from_u64(seed),
+            trace,
+            choices: Vec::new(),
+            cands: Vec::new(),
+            excluded: Vec::new(),
+            scratch: Vec::new(),
+            spec_buf: Vec::new(),
+            outcome: None,
+            gil_switches: 0,
+            context_switches: 0,
+            machine,
+        })
+    }
+
+    /// Creates and starts the main thread of the main process.
+    pub fn spawn_main(&mut self, name: &str, program: Program) -> UnitId {
+        let id = self.registry.add_unit(
+            name.to_string(),
+            SpawnKind::Process,
+            UnitId(u32::MAX),
+            program,
+            false,
+        );
+        self.drain_registry();
+        if let Some(u) = self.units.get_mut(id.index()) {
+            u.started = true;
+            u.pending = Some(Op::Begin);
+        }
+        let ev = self.event(id, EventKind::Start, None, None);
+        self.units[id.index()].start_event = Some(ev);
+        self.make_runnable(id);
+        id
+    }
+
+    /// Virtual time now.
+    pub fn now(&self) -> Nanos {
+        self.now
+    }
+
+    /// The trace so far.
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// Starts recording what each step touches (see [`Sim::take_footprint`]).
+    pub fn record_footprints(&mut self) {
+        self.footprint = Some(Vec::new());
+    }
+
+    /// What the steps since the last call touched (empty when not recording).
+    pub fn take_footprint(&mut self) -> Vec<(Resource, bool)> {
+        self.footprint
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Moves what the steps since the last call touched into `buf` (cleared first), giving
+    /// the kernel `buf`'s old storage to record into next.
+    pub fn swap_footprint(&mut self, buf: &mut Vec<(Resource, bool)>) {
+        buf.clear();
+        if let Some(f) = self.footprint.as_mut() {
+            std::mem::swap(f, buf);
+        }
+    }
+
+    /// The units that could run now but for a free core, their GIL or their event loop
+    /// (in id order), into `out`: for the explorer, a unit that joins this set was started,
+    /// woken or handed something by the step before, while one that only waited for a core
+    /// or the GIL was not.
+    pub fn runnable_units(&self, out: &mut Vec<UnitId>) {
+        out.clear();
+        out.extend(
+            self.units
+                .iter()
+                .filter(|u| u.status == Status::Runnable)
+                .map(|u| u.info.id),
+        );
+    }
+
+    /// The accesses unit `u` noted since its last operation (`Ctx::note_access`), as events.
+    #[inline(always)]
+    fn record_accesses(&mut self, u: UnitId) {
+        if !self.units[u.index()].mailbox.accesses.borrow().is_empty() {
+            self.record_noted(u);
+        }
+    }
+
+    #[inline(never)]
+    fn record_noted(&mut self, u: UnitId) {
+        let mailbox = Rc::clone(&self.units[u.index()].mailbox);
+        let noted: Vec<(ObjId, bool, u32)> = std::mem::take(&mut *mailbox.accesses.borrow_mut());
+        let now_at = mailbox.line.get();
+        for (obj, write, line) in noted {
+            if obj.index() >= self.objs.len() {
+                continue;
+            }
+            let kind = if write {
+                EventKind::Write
+            } else {
+                EventKind::Read
+            };
+            // The event carries the line of the access, not the line the unit is at now.
+            mailbox.line.set(line);
+            self.event(u, kind, Some(obj), None);
+            self.touch(Resource::Obj(obj), write);
+        }
+        mailbox.line.set(now_at);
+    }
+
+    #[inline]
+    pub(crate) fn touch(&mut self, r: Resource, write: bool) {
+        if let Some(f) = self.footprint.as_mut() {
+            f.push((r, write));
+        }
+    }
+
+    /// How the run ended, once it has.
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.outcome.as_ref()
+    }
+
+    /// Runs to the end and returns the finished trace.
+    pub fn run(mut self) -> Trace {
+        // The step loop inlined, so that a whole run makes no call per step and builds no
+        // `Step` it would throw away.
+        while self.step_inline().is_some() {}
+        self.finish()
+    }
+
+    /// Closes open spans, computes metrics and returns the trace. Call after `step()` returned
+    /// `None`, or earlier to cut a run short.
+    pub fn finish(mut self) -> Trace {
+        if self.outcome.is_none() {
+            self.outcome = Some(Outcome::LimitExceeded {
+                limit: LimitKind::Steps,
+                message: "the run was stopped before it ended".to_string(),
+            });
+        }
+        for i in 0..self.units.len() {
+            self.check_lost_wakeup(UnitId(i as u32));
+            self.close_span(UnitId(i as u32));
+        }
+        self.trace.outcome = self.outcome.take();
+        self.trace.schedule = crate::sched::Schedule {
+            choices: std::mem::take(&mut self.choices),
+        }
+        .encode();
+        self.trace.metrics = self.metrics();
+        self.trace
+    }
+}
+
+enum Verdict {
+    Yes,
+    No,
+    Excluded,
+}
+
+fn gil_verdict(gil: bool, p: &Proc, os: UnitId) -> Verdict {
+    if !gil {
+        return Verdict::Yes;
+    }
+    match p.gil_holder {
+        Some(h) if h == os => Verdict::Yes,
+        Some(_) => Verdict::No,
+        None if p.forced_out == Some(os) => Verdict::Excluded,
+        None => Verdict::Yes,
+    }
+}
+
+fn ret_value(r: Ret) -> Value {
+    match r {
+        Ret::Value(v) => v,
+        Ret::Bool(b) => Value::Bool(b),
+        Ret::Int(i) => Value::Int(i),
+        _ => Value::None,
+    }
+}
+
+fn push_point(points: &mut Vec<(Nanos, i64)>, t: Nanos, v: i64) {
+    match points.last_mut() {
+        Some(last) if last.1 == v => {}
+        Some(last) if last.0 == t => last.1 = v,
+        _ => points.push((t, v)),
+    }
+}
+
+fn describe_edge(e: &WaitEdge) -> String {
+    format!("{} waits for {}", e.unit_name, e.waits_for)
+}
+
+/// Follows `holder` edges from each blocked unit; returns the first cycle found.
+fn find_cycle(edges: &[WaitEdge]) -> Vec<WaitEdge> {
+    let by_unit: BTreeMap<UnitId, &WaitEdge> = edges.iter().map(|e| (e.unit, e)).collect();
+    for start in edges {
+        let mut path: Vec<UnitId> = Vec::new();
+        let mut cur = start.unit;
+        loop {
+            if let Some(pos) = path.iter().position(|&p| p == cur) {
+                return path[pos..]
+                    .iter()
+                    .filter_map(|u| by_unit.get(u).map(|e| (*e).clone()))
+                    .collect();
+            }
+            path.push(cur);
+            match by_unit.get(&cur).and_then(|e| e.holder) {
+                Some(next) if by_unit.contains_key(&next) => cur = next,
+                _ => break,
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Runs `program` as the main thread on `machine` with `seed` and `scheduler` to the end.
+pub fn simulate(
+    machine: Machine,
+    seed: u64,
+    scheduler: &SchedulerKind,
+    program: Program,
+) -> Result<Trace, String> {
+    let mut sim = Sim::new(machine, seed, scheduler)?;
+    sim.spawn_main("MainProcess", program);
+    Ok(sim.run())
+}
