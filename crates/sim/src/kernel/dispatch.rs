@@ -112,6 +112,43 @@ impl Sim {
             Op::Obj(..) | Op::Compute(_) => Err(crate::prims::internal(
                 "object operations and compute are dispatched directly",
             )),
+            Op::Sleep(_)
+            | Op::Io(..)
+            | Op::AsyncSleep(_)
+            | Op::Now
+            | Op::Print(_)
+            | Op::SetResult(_)
+            | Op::Random(_)
+            | Op::CvarGet(_)
+            | Op::CvarSet(..) => self.apply_local(u, op),
+            Op::Start(_)
+            | Op::AwaitStarted(_)
+            | Op::SetDaemon(..)
+            | Op::Join(..)
+            | Op::Terminate(_)
+            | Op::IsAlive(_)
+            | Op::ExitCode(_) => self.apply_life(u, op),
+            Op::RunLoop(_)
+            | Op::CallLater(..)
+            | Op::CallAt(..)
+            | Op::CallSoonIn(..)
+            | Op::Cancel(_)
+            | Op::AwaitUnit { .. }
+            | Op::UnitDone(_)
+            | Op::UnitResult(_)
+            | Op::Gather { .. }
+            | Op::WaitUnits(_)
+            | Op::WaitFor { .. }
+            | Op::ToThread(_) => self.apply_asyncio(u, op),
+        };
+        if let Err(e) = result {
+            self.complete(u, Err(e));
+        }
+    }
+
+    /// Time, output, randomness and context variables: answered at once or after a timer.
+    fn apply_local(&mut self, u: UnitId, op: Op) -> PyResult<()> {
+        match op {
             Op::Sleep(d) => {
                 self.event(u, EventKind::Sleep, None, Some(fmt_nanos(d)));
                 let at = self.now.saturating_add(d);
@@ -152,6 +189,15 @@ impl Sim {
                 self.complete(u, r);
                 Ok(())
             }
+            other => Err(crate::prims::internal(&format!(
+                "{other:?} reached apply_local"
+            ))),
+        }
+    }
+
+    /// Starting, joining and ending units, and asking about them.
+    fn apply_life(&mut self, u: UnitId, op: Op) -> PyResult<()> {
+        match op {
             Op::Start(t) => self.op_start(u, t),
             Op::AwaitStarted(t) => {
                 if self.units[t.index()].fut.is_some() || self.is_done(t) {
@@ -178,6 +224,15 @@ impl Sim {
                 let r = code.map_or(Ret::None, |c| Ret::Int(i64::from(c)));
                 self.complete(u, Ok(r));
             }),
+            other => Err(crate::prims::internal(&format!(
+                "{other:?} reached apply_life"
+            ))),
+        }
+    }
+
+    /// Event loops, callbacks, tasks and waiting for them.
+    fn apply_asyncio(&mut self, u: UnitId, op: Op) -> PyResult<()> {
+        match op {
             Op::RunLoop(main) => self.op_run_loop(u, main),
             Op::CallLater(cb, d) => self.op_call_at(u, cb, self.now.saturating_add(d)),
             Op::CallAt(cb, t) => self.op_call_at(u, cb, t),
@@ -229,9 +284,10 @@ impl Sim {
                 self.op_multi(u, vec![unit], MultiKind::WaitFor, deadline)
             }
             Op::ToThread(t) => self.op_to_thread(u, t),
-        };
-        if let Err(e) = result {
-            self.complete(u, Err(e));
+
+            other => Err(crate::prims::internal(&format!(
+                "{other:?} reached apply_asyncio"
+            ))),
         }
     }
 
