@@ -310,19 +310,7 @@ impl Sim {
             ..info.clone()
         });
         if kind == UnitKind::Process {
-            self.procs.push(Proc {
-                main: spec.id,
-                gil_holder: None,
-                gil_since: 0,
-                forced_out: None,
-                gil_counter: None,
-                threads: Vec::new(),
-                children: Vec::new(),
-                exiting: false,
-                daemons_terminated: false,
-                runnable: ReadyQueue::default(),
-                exit_code: None,
-            });
+            self.procs.push(Proc::new(spec.id));
             if let Some(p) = parent {
                 let pp = self.units[p.index()].proc_ix;
                 self.procs[pp].children.push(spec.id);
@@ -330,43 +318,18 @@ impl Sim {
         } else if !in_task {
             self.procs[proc_ix].threads.push(spec.id);
         }
-        self.units.push(Box::new(Unit {
+        self.units.push(Box::new(Unit::new(
             info,
-            spawn_kind: spec.kind,
-            status: Status::Created,
-            program: Some(spec.program),
-            fut: None,
-            mailbox: Rc::new(Mailbox::default()),
-            pending: None,
-            after: None,
-            ready_seq: 0,
-            in_runnable: false,
-            ready_prev: None,
-            ready_next: None,
-            epoch: 0,
-            wait: None,
-            async_wait: false,
-            multi: None,
-            shielded: false,
-            compute_left: 0,
-            chunk: 0,
-            core: None,
-            display: None,
-            span_start: self.now,
-            last_span: None,
+            spec.kind,
+            spec.program,
+            Placement {
+                proc_ix,
+                loop_ix,
+                in_task,
+            },
             cvars,
-            joiners: Vec::new(),
-            result: None,
-            cancelled: false,
-            must_cancel: false,
-            started: false,
-            loop_ix,
-            proc_ix,
-            exit_event: None,
-            start_event: None,
-            done_seq: 0,
-            in_task,
-        }));
+            self.now,
+        )));
         self.event(spec.id, EventKind::Create, None, None);
         // A task created from inside a running loop is scheduled at once (create_task).
         if in_task

@@ -132,6 +132,83 @@ pub(crate) struct Unit {
     pub(crate) in_task: bool,
 }
 
+/// Where a new unit lives: its process's index, its event loop (a task's or callback's) and
+/// whether it runs on a loop.
+pub(crate) struct Placement {
+    pub(crate) proc_ix: usize,
+    pub(crate) loop_ix: Option<usize>,
+    pub(crate) in_task: bool,
+}
+
+impl Unit {
+    /// A unit just created: not started, nothing pending, no span yet.
+    pub(crate) fn new(
+        info: UnitInfo,
+        spawn_kind: SpawnKind,
+        program: Program,
+        at: Placement,
+        cvars: BTreeMap<ObjId, Value>,
+        now: Nanos,
+    ) -> Unit {
+        Unit {
+            info,
+            spawn_kind,
+            status: Status::Created,
+            program: Some(program),
+            fut: None,
+            mailbox: Rc::new(Mailbox::default()),
+            pending: None,
+            after: None,
+            ready_seq: 0,
+            in_runnable: false,
+            ready_prev: None,
+            ready_next: None,
+            epoch: 0,
+            wait: None,
+            async_wait: false,
+            multi: None,
+            shielded: false,
+            compute_left: 0,
+            chunk: 0,
+            core: None,
+            display: None,
+            span_start: now,
+            last_span: None,
+            cvars,
+            joiners: Vec::new(),
+            result: None,
+            cancelled: false,
+            must_cancel: false,
+            started: false,
+            loop_ix: at.loop_ix,
+            proc_ix: at.proc_ix,
+            exit_event: None,
+            start_event: None,
+            done_seq: 0,
+            in_task: at.in_task,
+        }
+    }
+}
+
+impl Proc {
+    /// A process whose main unit is `main`, with no GIL holder, threads or children yet.
+    pub(crate) fn new(main: UnitId) -> Proc {
+        Proc {
+            main,
+            gil_holder: None,
+            gil_since: 0,
+            forced_out: None,
+            gil_counter: None,
+            threads: Vec::new(),
+            children: Vec::new(),
+            exiting: false,
+            daemons_terminated: false,
+            runnable: ReadyQueue::default(),
+            exit_code: None,
+        }
+    }
+}
+
 /// Per-process state: the GIL and the family.
 pub(crate) struct Proc {
     pub(crate) main: UnitId,
