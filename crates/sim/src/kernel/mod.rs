@@ -92,43 +92,75 @@ pub(crate) struct MultiWait {
 pub(crate) struct Unit {
     /// The unit's entry in `Trace::units`, without the name (read it with `Sim::name`).
     pub(crate) info: UnitInfo,
+    /// How it was spawned (an executor thread and a callback differ from a plain thread and
+    /// task in what they inherit and how they end).
     pub(crate) spawn_kind: SpawnKind,
+    /// Where it is in its life: created, runnable, blocked, done.
     pub(crate) status: Status,
+    /// Its body before it starts; taken (into `fut`) when it begins.
     pub(crate) program: Option<Program>,
+    /// Its running body, polled by the kernel; `None` before it begins and once it ends.
     pub(crate) fut: Option<BoxFuture>,
+    /// Its request and reply slots (shared with its `Ctx`).
     pub(crate) mailbox: Rc<Mailbox>,
+    /// An operation taken from the mailbox that has not been applied yet (it waits for a
+    /// core, the GIL or its loop).
     pub(crate) pending: Option<Op>,
+    /// What happens when its compute chunk or timed wait completes.
     pub(crate) after: Option<After>,
+    /// When it last became ready (a global counter): candidates are offered oldest first.
     pub(crate) ready_seq: u64,
+    /// Whether it is in its process's ready queue.
     pub(crate) in_runnable: bool,
     /// Neighbours in the process's ready queue while `in_runnable`.
     pub(crate) ready_prev: Option<UnitId>,
     pub(crate) ready_next: Option<UnitId>,
+    /// Bumped whenever it blocks or is answered: a timer set for an older epoch is stale.
     pub(crate) epoch: u32,
+    /// What it is blocked on, while blocked.
     pub(crate) wait: Option<Wait>,
+    /// Whether its block is an `await` (a task's), which cancellation may interrupt.
     pub(crate) async_wait: bool,
+    /// The units a gather / wait / wait_for is waiting on, and how.
     pub(crate) multi: Option<MultiWait>,
+    /// Whether its `await` of another unit is shielded (cancelling it does not cancel that).
     pub(crate) shielded: bool,
+    /// CPU time still to run of its current `compute`.
     pub(crate) compute_left: Nanos,
+    /// The part of it running now, up to a quantum or a GIL switch interval.
     pub(crate) chunk: Nanos,
+    /// The core it occupies while computing.
     pub(crate) core: Option<u32>,
+    /// What its lane shows now (state, the object, the core), so a span starts only when
+    /// that changes.
     pub(crate) display: Option<(State, Option<ObjId>, Option<u16>)>,
+    /// When the lane's current span started.
     pub(crate) span_start: Nanos,
     /// Index of the unit's last recorded span, which a span in the same state that starts
     /// where it ends continues.
     pub(crate) last_span: Option<u32>,
+    /// Its context variables (copied from its creator as asyncio and `copy_context` do).
     pub(crate) cvars: BTreeMap<ObjId, Value>,
+    /// Units blocked joining or awaiting it (or waiting for it to start).
     pub(crate) joiners: Vec<UnitId>,
+    /// Its return value or exception, once done.
     pub(crate) result: Option<PyResult<Value>>,
+    /// Whether it ended cancelled.
     pub(crate) cancelled: bool,
+    /// A cancel asked for before it could be delivered: raised at its next step.
     pub(crate) must_cancel: bool,
+    /// Whether `start()` was called on it.
     pub(crate) started: bool,
     /// For tasks and callbacks: their loop. For loop hosts: the loop they run.
     pub(crate) loop_ix: Option<usize>,
+    /// Its process's index in `Sim::procs`.
     pub(crate) proc_ix: usize,
+    /// Its exit event (joiners' wake-ups link from it) and its start event.
     pub(crate) exit_event: Option<u32>,
     pub(crate) start_event: Option<u32>,
+    /// The order in which it finished (`as_completed` and `FIRST_COMPLETED` read it).
     pub(crate) done_seq: u64,
+    /// Whether it runs on an event loop (a task or a loop callback).
     pub(crate) in_task: bool,
 }
 
