@@ -4,8 +4,9 @@
 //! - with footprint recording (what the DPOR explorer turns on) and without;
 //! - stepped one decision at a time (`Sim::step`, what the explorer and the progress bar
 //!   drive) and run to the end (`Sim::run`);
-//! - for FIFO, through its fast path (`oldest_only`: the kernel skips listing candidates) and
-//!   through a plain scheduler that also always answers index 0 but takes the general path.
+//! - for FIFO, through its fast path (`Sim::new` with `SchedulerKind::Fifo`: the kernel skips
+//!   listing candidates) and through a plain scheduler that also always answers index 0 but
+//!   takes the general path (`Sim::with_scheduler`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use interleave_scenarios::{RunOptions, Scenario, catalogue};
@@ -28,10 +29,20 @@ enum Path {
     Footprints,
 }
 
-fn trace(s: &Scenario, seed: u64, sched: Box<dyn Scheduler>, path: Path) -> Trace {
+/// How the run's scheduler is made: from its kind (`Sim::new`, FIFO's fast path included) or
+/// handed over ready-made (`Sim::with_scheduler`, always the general path).
+enum Chooser {
+    Kind(SchedulerKind),
+    Custom(Box<dyn Scheduler>),
+}
+
+fn trace(s: &Scenario, seed: u64, chooser: Chooser, path: Path) -> Trace {
     let params = s.defaults();
     let machine = s.machine_for(&params, &RunOptions::default()).unwrap();
-    let mut sim = Sim::with_scheduler(machine, seed, sched).unwrap();
+    let mut sim = match chooser {
+        Chooser::Kind(kind) => Sim::new(machine, seed, &kind).unwrap(),
+        Chooser::Custom(sched) => Sim::with_scheduler(machine, seed, sched).unwrap(),
+    };
     if matches!(path, Path::Footprints) {
         sim.record_footprints();
     }
@@ -52,11 +63,10 @@ fn footprint_recording_and_stepping_change_no_trace() {
     for s in catalogue() {
         for kind in [SchedulerKind::Fifo, SchedulerKind::Random] {
             for seed in SEEDS {
-                let build = || kind.build(seed).unwrap();
-                let plain = trace(&s, seed, build(), Path::Run);
+                let plain = trace(&s, seed, Chooser::Kind(kind.clone()), Path::Run);
                 assert!(plain.outcome.is_some(), "{} ended", s.id);
                 for path in [Path::Stepped, Path::Footprints] {
-                    let other = trace(&s, seed, build(), path);
+                    let other = trace(&s, seed, Chooser::Kind(kind.clone()), path);
                     assert_eq!(
                         other.hash(),
                         plain.hash(),
@@ -74,8 +84,8 @@ fn fifo_through_its_fast_path_and_through_the_general_one_agree() {
     for s in catalogue() {
         for seed in SEEDS {
             for path in [Path::Run, Path::Stepped, Path::Footprints] {
-                let fast = trace(&s, seed, SchedulerKind::Fifo.build(seed).unwrap(), path);
-                let general = trace(&s, seed, Box::new(FirstCandidate), path);
+                let fast = trace(&s, seed, Chooser::Kind(SchedulerKind::Fifo), path);
+                let general = trace(&s, seed, Chooser::Custom(Box::new(FirstCandidate)), path);
                 assert_eq!(
                     general.hash(),
                     fast.hash(),

@@ -25,13 +25,6 @@ pub trait Scheduler {
     /// every decision so far, including the unasked single-candidate ones.
     fn choose(&mut self, step: u64, candidates: &[Candidate]) -> Result<usize, String>;
 
-    /// True for a scheduler that always takes the first (oldest) candidate: the kernel then
-    /// need not list every candidate, nor tell it what ran (`observe`). Asked once, when the
-    /// simulation is created.
-    fn oldest_only(&self) -> bool {
-        false
-    }
-
     /// Called after every step with the unit that ran (also when there was no choice), so a
     /// scheduler can tell a preemption from a continuation.
     fn observe(&mut self, _unit: UnitId) {}
@@ -44,10 +37,6 @@ pub struct Fifo;
 impl Scheduler for Fifo {
     fn choose(&mut self, _step: u64, _candidates: &[Candidate]) -> Result<usize, String> {
         Ok(0)
-    }
-
-    fn oldest_only(&self) -> bool {
-        true
     }
 }
 

@@ -393,7 +393,7 @@ pub struct Sim {
     busy_cores: u32,
     registry: Rc<Registry>,
     sched: Box<dyn Scheduler>,
-    /// `sched.oldest_only()`, asked once.
+    /// The scheduler is FIFO's (see `Sim::new`): `quick_pick` decides for it.
     oldest_only: bool,
     pub(crate) rng: Pcg64Mcg,
     pub(crate) trace: Trace,
@@ -413,14 +413,27 @@ impl Sim {
     /// A simulation on `machine`, with every random choice drawn from `seed`.
     pub fn new(machine: Machine, seed: u64, scheduler: &SchedulerKind) -> Result<Sim, String> {
         let sched = scheduler.build(seed)?;
-        Sim::with_scheduler(machine, seed, sched)
+        // PERF(events bench): FIFO always takes the oldest candidate, so the kernel need not
+        // list the candidates nor report what ran (`quick_pick`).
+        let oldest_only = matches!(scheduler, SchedulerKind::Fifo);
+        Sim::build(machine, seed, sched, oldest_only)
     }
 
-    /// A simulation with a scheduler built by the caller (the explorer uses this).
+    /// A simulation with a scheduler built by the caller (the explorer uses this). The
+    /// kernel lists every decision's candidates for it and reports every step to it.
     pub fn with_scheduler(
         machine: Machine,
         seed: u64,
         sched: Box<dyn Scheduler>,
+    ) -> Result<Sim, String> {
+        Sim::build(machine, seed, sched, false)
+    }
+
+    fn build(
+        machine: Machine,
+        seed: u64,
+        sched: Box<dyn Scheduler>,
+        oldest_only: bool,
     ) -> Result<Sim, String> {
         machine.validate()?;
         let footprint = None;
@@ -457,7 +470,7 @@ impl Sim {
             cores,
             busy_cores: 0,
             registry: Rc::new(Registry::default()),
-            oldest_only: sched.oldest_only(),
+            oldest_only,
             sched,
             rng: Pcg64Mcg::seed_from_u64(seed),
             trace,
