@@ -239,30 +239,83 @@ pub(super) fn search(
     budget: u64,
     on_run: &mut OnRun<'_>,
 ) -> Result<bool, String> {
-    let mut nodes: Vec<Node> = Vec::new();
+    let mut dpor = Dpor::default();
     // The choice to make at one node of the next run: its index and the unit.
     let mut forced: Option<(usize, UnitId)> = None;
-    let mut runs = 0u64;
-    // Clocks of the current run, rebuilt from the start each run in reused buffers.
-    let mut clocks: Vec<Clock> = Vec::new();
-    let mut accesses = Accesses::default();
-    let mut candidates: Vec<usize> = Vec::new();
-    let mut prev_clock: Clock = Clock::new();
-    let mut enabled: Vec<UnitId> = Vec::new();
-    let mut prev_enabled: Vec<UnitId> = Vec::new();
-    let mut runnable: Vec<UnitId> = Vec::new();
-    let mut prev_runnable: Vec<UnitId> = Vec::new();
-    let mut footprint: Footprint = Vec::new();
-    let seen = Rc::new(RefCell::new(Vec::new()));
-    let asleep = Rc::new(RefCell::new(Vec::new()));
-    loop {
-        if runs >= budget {
+    for _ in 0..budget {
+        let keep = forced.map_or(0, |(d, _)| d);
+        let (mut sim, preemptions) = dpor.start_run(machine, build, seed, keep, forced)?;
+        let mut run = Run {
+            depth: 0,
+            keep,
+            forced: forced.is_some(),
+            sleep: Vec::new(),
+            redundant: false,
+        };
+        while !run.redundant && dpor.step(&mut sim, &mut run) {}
+        let blocked = matches!(
+            sim.outcome(),
+            Some(Outcome::SchedulerError { message }) if message == SLEEP_BLOCKED
+        );
+        dpor.nodes.truncate(run.depth);
+        let trace = sim.finish();
+        if !run.redundant && !blocked && !on_run(&trace, *preemptions.borrow(), seed) {
             return Ok(false);
         }
-        runs += 1;
-        // Replay: the units chosen at the decision nodes kept, then the forced new choice.
-        let keep = forced.map_or(0, |(d, _)| d);
-        let mut prefix: Vec<UnitId> = nodes[..keep]
+        forced = dpor.deepest_choice_left();
+        if forced.is_none() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The search tree of decision nodes, and the buffers each run rebuilds its clocks in.
+#[derive(Default)]
+struct Dpor {
+    nodes: Vec<Node>,
+    /// Per unit, the clock of its last step in the current run.
+    clocks: Vec<Clock>,
+    accesses: Accesses,
+    candidates: Vec<usize>,
+    /// The clock of the previous step.
+    prev_clock: Clock,
+    enabled: Vec<UnitId>,
+    prev_enabled: Vec<UnitId>,
+    runnable: Vec<UnitId>,
+    prev_runnable: Vec<UnitId>,
+    footprint: Footprint,
+    /// What the `Follow` scheduler saw at its last decision, and whom it must not pick.
+    seen: Rc<RefCell<Vec<UnitId>>>,
+    asleep: Rc<RefCell<Vec<UnitId>>>,
+}
+
+/// Where the current run is.
+struct Run {
+    depth: usize,
+    /// Steps replayed from the previous run before the new choice.
+    keep: usize,
+    /// Whether the step at `keep` is a new choice (not the first run).
+    forced: bool,
+    /// The sleep set for the next step after the replayed prefix (the prefix's choices are
+    /// fixed; the forced node derives its own from what it stores).
+    sleep: Vec<(UnitId, Footprint)>,
+    /// Only asleep units could run: this order was explored.
+    redundant: bool,
+}
+
+impl Dpor {
+    /// A simulation that replays the units chosen at the kept decision nodes, then takes the
+    /// forced new choice; and the count of its preemptions.
+    fn start_run(
+        &mut self,
+        machine: &Machine,
+        build: &dyn Fn() -> Program,
+        seed: u64,
+        keep: usize,
+        forced: Option<(usize, UnitId)>,
+    ) -> Result<(Sim, Rc<RefCell<u32>>), String> {
+        let mut prefix: Vec<UnitId> = self.nodes[..keep]
             .iter()
             .filter(|n| !n.enabled.is_empty())
             .map(|n| n.unit)
@@ -271,185 +324,191 @@ pub(super) fn search(
             prefix.push(u);
         }
         let preemptions = Rc::new(RefCell::new(0));
-        asleep.borrow_mut().clear();
+        self.asleep.borrow_mut().clear();
         let follow = Follow {
             prefix,
-            asleep: Rc::clone(&asleep),
+            asleep: Rc::clone(&self.asleep),
             pos: 0,
             last: None,
-            seen: Rc::clone(&seen),
+            seen: Rc::clone(&self.seen),
             preemptions: Rc::clone(&preemptions),
         };
         let mut sim = Sim::with_scheduler(machine.clone(), seed, Box::new(follow))?;
         sim.record_footprints();
         sim.spawn_main("MainProcess", build());
-        sim.swap_footprint(&mut footprint);
-        for c in &mut clocks {
+        sim.swap_footprint(&mut self.footprint);
+        for c in &mut self.clocks {
             c.fill(0);
         }
-        accesses.reset();
-        prev_clock.fill(0);
-        prev_enabled.clear();
-        prev_runnable.clear();
-        let mut depth = 0usize;
-        // The sleep set for the next step after the replayed prefix (the prefix's choices
-        // are fixed; the forced node derives its own from what it stores).
-        let mut sleep: Vec<(UnitId, Footprint)> = Vec::new();
-        let mut redundant = false;
-        loop {
-            if depth >= keep {
-                let mut a = asleep.borrow_mut();
-                a.clear();
-                a.extend(sleep.iter().map(|(u, _)| *u));
-            }
-            sim.runnable_units(&mut runnable);
-            let Some(step) = sim.step() else { break };
-            sim.swap_footprint(&mut footprint);
-            let p = step.unit;
-            enabled.clear();
-            if step.candidates > 1 {
-                enabled.extend_from_slice(&seen.borrow());
-            } else {
-                enabled.push(p);
-            }
-            // A unit that became runnable in the previous step was started, woken or handed
-            // something by it: its next step comes after that one in every execution, so it
-            // inherits that step's clock (as a thread inherits its creator's). The race that
-            // matters is the one with the step that blocked it. A unit that was runnable but
-            // waited for a core or its GIL inherits nothing: who gets those is the choice.
-            for u in &runnable {
-                if !prev_runnable.contains(u) {
-                    let ui = u.index();
-                    if clocks.len() <= ui {
-                        clocks.resize(ui + 1, Clock::new());
-                    }
-                    join(&mut clocks[ui], &prev_clock);
+        self.accesses.reset();
+        self.prev_clock.fill(0);
+        self.prev_enabled.clear();
+        self.prev_runnable.clear();
+        Ok((sim, preemptions))
+    }
+
+    /// Takes one step of the run and files it in the tree. False once the run has ended.
+    fn step(&mut self, sim: &mut Sim, run: &mut Run) -> bool {
+        if run.depth >= run.keep {
+            let mut a = self.asleep.borrow_mut();
+            a.clear();
+            a.extend(run.sleep.iter().map(|(u, _)| *u));
+        }
+        sim.runnable_units(&mut self.runnable);
+        let Some(step) = sim.step() else {
+            return false;
+        };
+        sim.swap_footprint(&mut self.footprint);
+        let p = step.unit;
+        self.enabled.clear();
+        if step.candidates > 1 {
+            self.enabled.extend_from_slice(&self.seen.borrow());
+        } else {
+            self.enabled.push(p);
+        }
+        self.inherit_clocks();
+        let pi = p.index();
+        if self.clocks.len() <= pi {
+            self.clocks.resize(pi + 1, Clock::new());
+        }
+        let mut c = std::mem::take(&mut self.clocks[pi]);
+        // A replayed step (before `keep`) found its races when it first ran, against the
+        // same steps.
+        if run.depth >= run.keep
+            && let Some(i) = self.racing(run.depth, p, &c)
+        {
+            self.backtrack_at(i, p);
+        }
+        // This step's clock.
+        if c.len() <= pi {
+            c.resize(pi + 1, 0);
+        }
+        c[pi] += 1;
+        let seq = c[pi];
+        self.accesses.join_into(&self.footprint, &mut c);
+        self.accesses.record(run.depth, p, &self.footprint, &c);
+        self.prev_clock.clone_from(&c);
+        self.clocks[pi] = c;
+        self.file(run, p, seq, step.candidates > 1);
+        run.depth += 1;
+        true
+    }
+
+    /// A unit that became runnable in the previous step was started, woken or handed
+    /// something by it: its next step comes after that one in every execution, so it
+    /// inherits that step's clock (as a thread inherits its creator's). The race that
+    /// matters is the one with the step that blocked it. A unit that was runnable but waited
+    /// for a core or its GIL inherits nothing: who gets those is the choice.
+    fn inherit_clocks(&mut self) {
+        for u in &self.runnable {
+            if !self.prev_runnable.contains(u) {
+                let ui = u.index();
+                if self.clocks.len() <= ui {
+                    self.clocks.resize(ui + 1, Clock::new());
                 }
+                join(&mut self.clocks[ui], &self.prev_clock);
             }
-            std::mem::swap(&mut prev_runnable, &mut runnable);
-            std::mem::swap(&mut prev_enabled, &mut enabled);
-            let pi = p.index();
-            if clocks.len() <= pi {
-                clocks.resize(pi + 1, Clock::new());
+        }
+        std::mem::swap(&mut self.prev_runnable, &mut self.runnable);
+        std::mem::swap(&mut self.prev_enabled, &mut self.enabled);
+    }
+
+    /// The last earlier step that races with `p`'s step at `depth` (clock `c`): dependent,
+    /// by another unit, and not already ordered before `p`.
+    fn racing(&mut self, depth: usize, p: UnitId, c: &Clock) -> Option<usize> {
+        let nodes = &self.nodes;
+        let scan = depth.min(nodes.len());
+        let unordered = |i: usize| {
+            let ni = &nodes[i];
+            ni.unit != p && c.get(ni.unit.index()).copied().unwrap_or(0) < ni.seq
+        };
+        if self
+            .accesses
+            .candidates(&self.footprint, &mut self.candidates)
+        {
+            self.candidates
+                .iter()
+                .copied()
+                .filter(|&i| i < scan && unordered(i))
+                .max()
+        } else {
+            (0..scan)
+                .rev()
+                .find(|&i| dependent(&nodes[i].footprint, &self.footprint) && unordered(i))
+        }
+    }
+
+    /// Asks for `p` to be tried before the step at node `i` it races with.
+    fn backtrack_at(&mut self, i: usize, p: UnitId) {
+        // Where `p` could not run only because another thread held the GIL or the cores,
+        // the choice was made where they were last free: the latest node since `p`'s own
+        // last step at which `p` could have run.
+        let free = (0..=i)
+            .rev()
+            .take_while(|&k| self.nodes[k].unit != p)
+            .find(|&k| self.nodes[k].can_run(p));
+        let n = &mut self.nodes[free.unwrap_or(i)];
+        // Otherwise any unit that could run might lead to it (a node without a choice
+        // offers none: its one unit is already done).
+        if n.can_run(p) {
+            n.want(p);
+        } else {
+            for k in 0..n.enabled.len() {
+                let u = n.enabled[k];
+                n.want(u);
             }
-            let mut c = std::mem::take(&mut clocks[pi]);
-            // The last earlier step that races with this one: dependent, by another unit,
-            // and not already ordered before this unit. Backtrack there. A replayed step
-            // (before `keep`) found its races when it first ran, against the same steps.
-            let racing = if depth < keep {
-                None
-            } else {
-                let scan = depth.min(nodes.len());
-                let unordered = |i: usize| {
-                    let ni = &nodes[i];
-                    ni.unit != p && c.get(ni.unit.index()).copied().unwrap_or(0) < ni.seq
-                };
-                if accesses.candidates(&footprint, &mut candidates) {
-                    candidates
-                        .iter()
-                        .copied()
-                        .filter(|&i| i < scan && unordered(i))
-                        .max()
+        }
+    }
+
+    /// Files `p`'s step (its `seq`-th) at the run's depth: a replayed node stays as it was,
+    /// the node of the new choice records the unit tried before, a new node joins the tree.
+    fn file(&mut self, run: &mut Run, p: UnitId, seq: u32, had_choice: bool) {
+        let depth = run.depth;
+        if depth < run.keep {
+            // A replayed node: the same step as before, with the same footprint and place in
+            // its unit; its search sets stay.
+        } else if depth == run.keep && run.forced && depth < self.nodes.len() {
+            // The node where this run took its new choice: the units tried here before join
+            // the sleep set when independent of this step.
+            let n = &mut self.nodes[depth];
+            let old_unit = std::mem::replace(&mut n.unit, p);
+            let old_footprint = std::mem::replace(&mut n.footprint, self.footprint.clone());
+            n.tried.push((old_unit, old_footprint));
+            n.seq = seq;
+            run.sleep = next_sleep(n, p, &self.footprint);
+            self.nodes.truncate(depth + 1);
+        } else {
+            if run.sleep.iter().any(|(s, _)| *s == p) {
+                // Only one unit could run and it is asleep: this order was explored.
+                run.redundant = true;
+            }
+            let n = Node {
+                enabled: if had_choice {
+                    self.prev_enabled.clone()
                 } else {
-                    (0..scan)
-                        .rev()
-                        .find(|&i| dependent(&nodes[i].footprint, &footprint) && unordered(i))
-                }
+                    Vec::new()
+                },
+                unit: p,
+                footprint: self.footprint.clone(),
+                seq,
+                backtrack: Vec::new(),
+                sleep: std::mem::take(&mut run.sleep),
+                tried: Vec::new(),
             };
-            if let Some(i) = racing {
-                // Where `p` could not run only because another thread held the GIL or the
-                // cores, the choice was made where they were last free: the latest node
-                // since `p`'s own last step at which `p` could have run.
-                let free = (0..=i)
-                    .rev()
-                    .take_while(|&k| nodes[k].unit != p)
-                    .find(|&k| nodes[k].can_run(p));
-                let n = &mut nodes[free.unwrap_or(i)];
-                // Otherwise any unit that could run might lead to it (a node without a
-                // choice offers none: its one unit is already done).
-                if n.can_run(p) {
-                    n.want(p);
-                } else {
-                    for k in 0..n.enabled.len() {
-                        let u = n.enabled[k];
-                        n.want(u);
-                    }
-                }
-            }
-            // This step's clock.
-            if c.len() <= pi {
-                c.resize(pi + 1, 0);
-            }
-            c[pi] += 1;
-            let seq = c[pi];
-            accesses.join_into(&footprint, &mut c);
-            accesses.record(depth, p, &footprint, &c);
-            prev_clock.clone_from(&c);
-            clocks[pi] = c;
-            if depth < keep {
-                // A replayed node: the same step as before, with the same footprint and
-                // place in its unit; its search sets stay.
-            } else if depth == keep && forced.is_some() && depth < nodes.len() {
-                // The node where this run took its new choice: the units tried here before
-                // join the sleep set when independent of this step.
-                let n = &mut nodes[depth];
-                let old_unit = std::mem::replace(&mut n.unit, p);
-                let old_footprint = std::mem::replace(&mut n.footprint, footprint.clone());
-                n.tried.push((old_unit, old_footprint));
-                n.seq = seq;
-                sleep = next_sleep(n, p, &footprint);
-                nodes.truncate(depth + 1);
-            } else {
-                if sleep.iter().any(|(s, _)| *s == p) {
-                    // Only one unit could run and it is asleep: this order was explored.
-                    redundant = true;
-                }
-                let n = Node {
-                    enabled: if step.candidates > 1 {
-                        prev_enabled.clone()
-                    } else {
-                        Vec::new()
-                    },
-                    unit: p,
-                    footprint: footprint.clone(),
-                    seq,
-                    backtrack: Vec::new(),
-                    sleep: std::mem::take(&mut sleep),
-                    tried: Vec::new(),
-                };
-                sleep = next_sleep(&n, p, &footprint);
-                nodes.truncate(depth);
-                nodes.push(n);
-            }
-            depth += 1;
-            if redundant {
-                break;
-            }
+            run.sleep = next_sleep(&n, p, &self.footprint);
+            self.nodes.truncate(depth);
+            self.nodes.push(n);
         }
-        let blocked = matches!(
-            sim.outcome(),
-            Some(Outcome::SchedulerError { message }) if message == SLEEP_BLOCKED
-        );
-        nodes.truncate(depth);
-        let trace = sim.finish();
-        if !redundant && !blocked && !on_run(&trace, *preemptions.borrow(), seed) {
-            return Ok(false);
-        }
-        // The deepest node with a unit still to try.
-        forced = None;
-        for d in (0..nodes.len()).rev() {
-            let n = &nodes[d];
-            if let Some(&u) = n
-                .backtrack
+    }
+
+    /// The deepest node with a unit still to try, and that unit.
+    fn deepest_choice_left(&self) -> Option<(usize, UnitId)> {
+        (0..self.nodes.len()).rev().find_map(|d| {
+            let n = &self.nodes[d];
+            n.backtrack
                 .iter()
                 .find(|&&u| !n.done(u) && !n.asleep(u) && n.can_run(u))
-            {
-                forced = Some((d, u));
-                break;
-            }
-        }
-        if forced.is_none() {
-            return Ok(true);
-        }
+                .map(|&u| (d, u))
+        })
     }
 }
