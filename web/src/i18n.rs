@@ -13,6 +13,7 @@ static STRINGS: &[(&str, &str, &str)] = &[
         "看清线程、进程与协程如何真正交错执行。",
     ),
     ("nav.gallery", "All scenarios", "全部场景"),
+    ("outcome.deadlock", "deadlock", "死锁"),
     ("nav.lang", "中文", "English"),
     ("nav.lang.label", "Switch language", "切换语言"),
     ("gallery.search", "Search scenarios", "搜索场景"),

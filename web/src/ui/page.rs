@@ -554,11 +554,7 @@ fn outcome_text(o: &Option<Outcome>, lang: Lang) -> (String, Option<String>) {
         None => (String::new(), None),
         Some(Outcome::Deadlock { cycle, message, .. }) => {
             let names = (!cycle.is_empty()).then(|| message.clone());
-            let head = if lang == Lang::Zh {
-                "死锁"
-            } else {
-                "deadlock"
-            };
+            let head = i18n::ui("outcome.deadlock", lang);
             (head.to_string(), names.or_else(|| Some(message.clone())))
         }
         Some(other) => (other.summary(), None),
