@@ -9,13 +9,13 @@ use std::rc::Rc;
 use super::OnRun;
 use crate::config::Machine;
 use crate::ids::UnitId;
-use crate::kernel::{Resource, Sim};
+use crate::kernel::{Resource, Sim, Touch};
 use crate::program::Program;
 use crate::sched::{Candidate, Scheduler};
 use crate::trace::Outcome;
 
 /// What one step touched, with whether it wrote.
-type Footprint = Vec<(Resource, bool)>;
+type Footprint = Vec<Touch>;
 
 /// A vector clock: per unit (by index), how many of its steps happened before.
 type Clock = Vec<u32>;
@@ -71,10 +71,12 @@ impl Node {
     }
 }
 
-fn dependent(a: &[(Resource, bool)], b: &[(Resource, bool)]) -> bool {
-    a.iter().any(|&(ra, wa)| {
-        b.iter().any(|&(rb, wb)| {
-            ra == Resource::Global || rb == Resource::Global || (ra == rb && (wa || wb))
+fn dependent(a: &[Touch], b: &[Touch]) -> bool {
+    a.iter().any(|x| {
+        b.iter().any(|y| {
+            x.resource == Resource::Global
+                || y.resource == Resource::Global
+                || (x.resource == y.resource && (x.write || y.write))
         })
     })
 }
@@ -131,11 +133,7 @@ const SLEEP_BLOCKED: &str = "every unit that could run is asleep";
 
 /// The sleep set after `unit`'s step with `footprint`: the sleepers (and the units already
 /// tried at this node) whose next step is independent of it.
-fn next_sleep(
-    node: &Node,
-    unit: UnitId,
-    footprint: &[(Resource, bool)],
-) -> Vec<(UnitId, Footprint)> {
+fn next_sleep(node: &Node, unit: UnitId, footprint: &[Touch]) -> Vec<(UnitId, Footprint)> {
     node.sleep
         .iter()
         .chain(node.tried.iter())
@@ -178,13 +176,17 @@ impl Accesses {
     /// not ordered before it: every other dependent step comes before one of these (so is
     /// ordered before the step whenever that one is). False when the footprint touches
     /// `Global`: then every earlier step is a candidate.
-    fn candidates(&self, footprint: &[(Resource, bool)], out: &mut Vec<usize>) -> bool {
+    fn candidates(&self, footprint: &[Touch], out: &mut Vec<usize>) -> bool {
         out.clear();
-        if footprint.iter().any(|&(r, _)| r == Resource::Global) {
+        if footprint.iter().any(|t| t.resource == Resource::Global) {
             return false;
         }
         out.extend(self.last_global);
-        for &(r, w) in footprint {
+        for &Touch {
+            resource: r,
+            write: w,
+        } in footprint
+        {
             if let Some(a) = self.by_resource.get(&r) {
                 out.extend(a.last_write);
                 if w {
@@ -196,8 +198,12 @@ impl Accesses {
     }
 
     /// Joins into `c` the clocks of the steps a step with `footprint` depends on.
-    fn join_into(&self, footprint: &[(Resource, bool)], c: &mut Clock) {
-        for &(r, w) in footprint {
+    fn join_into(&self, footprint: &[Touch], c: &mut Clock) {
+        for &Touch {
+            resource: r,
+            write: w,
+        } in footprint
+        {
             if let Some(a) = self.by_resource.get(&r) {
                 join(c, &a.write_clock);
                 if w {
@@ -208,8 +214,12 @@ impl Accesses {
     }
 
     /// Records step `ix` by `unit` with `footprint` and its final clock `c`.
-    fn record(&mut self, ix: usize, unit: UnitId, footprint: &[(Resource, bool)], c: &Clock) {
-        for &(r, w) in footprint {
+    fn record(&mut self, ix: usize, unit: UnitId, footprint: &[Touch], c: &Clock) {
+        for &Touch {
+            resource: r,
+            write: w,
+        } in footprint
+        {
             if r == Resource::Global {
                 self.last_global = Some(ix);
             }

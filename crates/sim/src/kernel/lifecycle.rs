@@ -31,7 +31,7 @@ impl Sim {
             && !unit.in_task
             && unit.wait.is_none()
             && unit.multi.is_none()
-            && unit.display == Some((State::Ready, None, None))
+            && unit.display == Some(Lane::READY)
             && (!self.machine.gil || self.procs[unit.proc_ix].gil_holder == Some(u))
         {
             return;
@@ -185,7 +185,12 @@ impl Sim {
     #[inline]
     pub(crate) fn add_timer(&mut self, t: Nanos, u: UnitId, epoch: u32) {
         self.timer_seq += 1;
-        self.timers.push(Reverse((t, self.timer_seq, u.0, epoch)));
+        self.timers.push(Reverse(Timer {
+            at: t,
+            seq: self.timer_seq,
+            unit: u.0,
+            epoch,
+        }));
     }
 
     /// Starts `d` of CPU work for `u`; `after` says what happens when it is done.

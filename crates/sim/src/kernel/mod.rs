@@ -131,9 +131,8 @@ pub(crate) struct Unit {
     pub(crate) chunk: Nanos,
     /// The core it occupies while computing.
     pub(crate) core: Option<u32>,
-    /// What its lane shows now (state, the object, the core), so a span starts only when
-    /// that changes.
-    pub(crate) display: Option<(State, Option<ObjId>, Option<u16>)>,
+    /// What its lane shows now, so a span starts only when that changes.
+    pub(crate) display: Option<Lane>,
     /// When the lane's current span started.
     pub(crate) span_start: Nanos,
     /// Index of the unit's last recorded span, which a span in the same state that starts
@@ -162,6 +161,24 @@ pub(crate) struct Unit {
     pub(crate) done_seq: u64,
     /// Whether it runs on an event loop (a task or a loop callback).
     pub(crate) in_task: bool,
+}
+
+/// What a unit's lane shows: its state, the object it waits on, the core it runs on. A span
+/// of the timeline is one stretch of one `Lane`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Lane {
+    pub(crate) state: State,
+    pub(crate) obj: Option<ObjId>,
+    pub(crate) core: Option<u16>,
+}
+
+impl Lane {
+    /// Ready, waiting for nothing in particular, on no core.
+    pub(crate) const READY: Lane = Lane {
+        state: State::Ready,
+        obj: None,
+        core: None,
+    };
 }
 
 /// Where a new unit lives: its process's index, its event loop (a task's or callback's) and
@@ -239,6 +256,18 @@ impl Proc {
             exit_code: None,
         }
     }
+}
+
+/// A pending wake-up: at `at`, unit `unit` (its `UnitId.0`) ends a compute chunk or a timed
+/// wait, unless it has moved on since (its `epoch` changed: the timer is stale). Timers due at
+/// the same time fire in the order they were set (`seq`); the heap orders by these fields in
+/// turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Timer {
+    pub(crate) at: Nanos,
+    pub(crate) seq: u64,
+    pub(crate) unit: u32,
+    pub(crate) epoch: u32,
 }
 
 /// Per-process state: the GIL and the family.
@@ -370,11 +399,18 @@ pub enum Resource {
     Global,
 }
 
+/// One resource a step touched, and whether it changed it (for partial-order reduction).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Touch {
+    pub resource: Resource,
+    pub write: bool,
+}
+
 /// A deterministic simulation of one program on one machine.
 pub struct Sim {
     /// When recording (for the explorer's reduction): what the current step touched, with
     /// whether it wrote.
-    footprint: Option<Vec<(Resource, bool)>>,
+    footprint: Option<Vec<Touch>>,
     pub(crate) machine: Machine,
     pub(crate) now: Nanos,
     steps: u64,
@@ -387,7 +423,7 @@ pub struct Sim {
     pub(crate) loops: Vec<EventLoop>,
     seq: u64,
     done_counter: u64,
-    timers: BinaryHeap<Reverse<(Nanos, u64, u32, u32)>>,
+    timers: BinaryHeap<Reverse<Timer>>,
     timer_seq: u64,
     cores: Vec<Core>,
     busy_cores: u32,
@@ -522,7 +558,7 @@ impl Sim {
     }
 
     /// What the steps since the last call touched (empty when not recording).
-    pub fn take_footprint(&mut self) -> Vec<(Resource, bool)> {
+    pub fn take_footprint(&mut self) -> Vec<Touch> {
         self.footprint
             .as_mut()
             .map(std::mem::take)
@@ -531,7 +567,7 @@ impl Sim {
 
     /// Moves what the steps since the last call touched into `buf` (cleared first), giving
     /// the kernel `buf`'s old storage to record into next.
-    pub fn swap_footprint(&mut self, buf: &mut Vec<(Resource, bool)>) {
+    pub fn swap_footprint(&mut self, buf: &mut Vec<Touch>) {
         buf.clear();
         if let Some(f) = self.footprint.as_mut() {
             std::mem::swap(f, buf);
@@ -585,7 +621,7 @@ impl Sim {
     #[inline]
     pub(crate) fn touch(&mut self, r: Resource, write: bool) {
         if let Some(f) = self.footprint.as_mut() {
-            f.push((r, write));
+            f.push(Touch { resource: r, write });
         }
     }
 

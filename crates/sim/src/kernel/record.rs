@@ -12,7 +12,11 @@ impl Sim {
         core: Option<u32>,
     ) {
         // Cores number at most 64 (`Machine::validate`), so the index fits a span's 16 bits.
-        let new = Some((state, obj, core.map(|c| c as u16)));
+        let new = Some(Lane {
+            state,
+            obj,
+            core: core.map(|c| c as u16),
+        });
         // Most calls repeat the state the lane already shows, or leave a state entered at
         // this same instant, which records nothing: those tests stay inline, and only a
         // change that closes a span pays for the call.
@@ -31,16 +35,12 @@ impl Sim {
     /// Closes the lane's current span (recording it, or extending the last one) and opens
     /// one in `new` (`None`: no span, the unit is done).
     #[inline(never)]
-    pub(super) fn change_display(
-        &mut self,
-        u: UnitId,
-        new: Option<(State, Option<ObjId>, Option<u16>)>,
-    ) {
+    pub(super) fn change_display(&mut self, u: UnitId, new: Option<Lane>) {
         let now = self.now;
         let unit = &mut self.units[u.index()];
         let old = std::mem::replace(&mut unit.display, new);
         let start = std::mem::replace(&mut unit.span_start, now);
-        let Some((state, obj, core)) = old else {
+        let Some(Lane { state, obj, core }) = old else {
             return;
         };
         if start >= now {

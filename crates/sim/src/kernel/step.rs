@@ -59,7 +59,7 @@ impl Sim {
             // Nothing can run now: move time to the next live timer (a wait that ended early
             // leaves its timer behind, stale by epoch; it must not move the clock).
             self.drop_stale_timers();
-            let Some(&Reverse((t, _, _, _))) = self.timers.peek() else {
+            let Some(&Reverse(Timer { at: t, .. })) = self.timers.peek() else {
                 self.end_without_progress();
                 return None;
             };
@@ -156,7 +156,7 @@ impl Sim {
 
     /// Pops timers at the front of the heap that no longer belong to a live wait.
     pub(super) fn drop_stale_timers(&mut self) {
-        while let Some(&Reverse((_, _, unit, epoch))) = self.timers.peek() {
+        while let Some(&Reverse(Timer { unit, epoch, .. })) = self.timers.peek() {
             let live = self.units.get(unit as usize).is_some_and(|u| {
                 u.epoch == epoch && matches!(u.status, Status::Computing | Status::Blocked)
             });
@@ -174,7 +174,7 @@ impl Sim {
         if self
             .timers
             .peek()
-            .is_some_and(|&Reverse((t, ..))| t <= self.now)
+            .is_some_and(|&Reverse(Timer { at, .. })| at <= self.now)
         {
             self.fire_all_due();
         }
@@ -182,7 +182,10 @@ impl Sim {
 
     #[inline(never)]
     pub(super) fn fire_all_due(&mut self) {
-        while let Some(&Reverse((t, _, unit, epoch))) = self.timers.peek() {
+        while let Some(&Reverse(Timer {
+            at: t, unit, epoch, ..
+        })) = self.timers.peek()
+        {
             if t > self.now {
                 break;
             }
