@@ -251,20 +251,16 @@ impl Sim {
         }
     }
 
-    pub(super) fn add_unit(&mut self, spec: crate::program::UnitSpec) {
-        let parent = self.units.get(spec.parent.index()).map(|p| p.info.id);
+    /// What a new unit of `kind` takes from its creator `parent`: the loop thread hosting
+    /// it (a task's, a callback's), its daemon flag, its context variables, its loop.
+    fn inherited(
+        &self,
+        spec: &crate::program::UnitSpec,
+        parent: Option<UnitId>,
+        kind: UnitKind,
+    ) -> Inherited {
         let parent_unit = parent.map(|p| &self.units[p.index()]);
-        let kind = match spec.kind {
-            SpawnKind::Process => UnitKind::Process,
-            SpawnKind::Thread | SpawnKind::ExecutorThread => UnitKind::Thread,
-            SpawnKind::Task => UnitKind::Task,
-            SpawnKind::Callback => UnitKind::Callback,
-        };
         let in_task = matches!(kind, UnitKind::Task | UnitKind::Callback);
-        let (process, proc_ix) = match (kind, parent_unit) {
-            (UnitKind::Process, _) | (_, None) => (spec.id, self.procs.len()),
-            (_, Some(p)) => (p.info.process, p.proc_ix),
-        };
         let host = if in_task {
             parent_unit.map(|p| {
                 if p.in_task {
@@ -293,6 +289,34 @@ impl Sim {
         } else {
             None
         };
+        Inherited {
+            host,
+            daemon,
+            cvars,
+            loop_ix,
+        }
+    }
+
+    pub(super) fn add_unit(&mut self, spec: crate::program::UnitSpec) {
+        let parent = self.units.get(spec.parent.index()).map(|p| p.info.id);
+        let parent_unit = parent.map(|p| &self.units[p.index()]);
+        let kind = match spec.kind {
+            SpawnKind::Process => UnitKind::Process,
+            SpawnKind::Thread | SpawnKind::ExecutorThread => UnitKind::Thread,
+            SpawnKind::Task => UnitKind::Task,
+            SpawnKind::Callback => UnitKind::Callback,
+        };
+        let in_task = matches!(kind, UnitKind::Task | UnitKind::Callback);
+        let (process, proc_ix) = match (kind, parent_unit) {
+            (UnitKind::Process, _) | (_, None) => (spec.id, self.procs.len()),
+            (_, Some(p)) => (p.info.process, p.proc_ix),
+        };
+        let Inherited {
+            host,
+            daemon,
+            cvars,
+            loop_ix,
+        } = self.inherited(&spec, parent, kind);
         // The trace keeps the name; the kernel's copy goes without (no second allocation per
         // unit), and `Sim::name` reads it from the trace.
         let info = UnitInfo {
@@ -350,4 +374,12 @@ impl Sim {
         self.units[t.index()].start_event = Some(ev);
         self.make_runnable(t);
     }
+}
+
+/// What a new unit takes from its creator (see `Sim::inherited`).
+struct Inherited {
+    host: Option<UnitId>,
+    daemon: bool,
+    cvars: BTreeMap<ObjId, Value>,
+    loop_ix: Option<usize>,
 }

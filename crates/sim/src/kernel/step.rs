@@ -257,6 +257,20 @@ impl Sim {
                 }
             }
         }
+        self.loop_candidates();
+        if self.cands.is_empty() && !self.excluded.is_empty() {
+            // The thread that was made to drop the GIL may take it back when nobody else can.
+            std::mem::swap(&mut self.cands, &mut self.excluded);
+        }
+        if self.cands.len() > 1 && !self.cands.is_sorted_by_key(|c| c.ready_seq) {
+            self.cands.sort_unstable_by_key(|c| c.ready_seq);
+        }
+    }
+
+    /// Each event loop's task to run (its current one, or the first ready), where its
+    /// thread may run.
+    fn loop_candidates(&mut self) {
+        let gil = self.machine.gil;
         for lp in &self.loops {
             let t = match lp.current {
                 Some(t) => (self.units[t.index()].status == Status::Runnable).then_some(t),
@@ -276,13 +290,6 @@ impl Sim {
                 Verdict::Excluded => self.excluded.push(c),
                 Verdict::No => {}
             }
-        }
-        if self.cands.is_empty() && !self.excluded.is_empty() {
-            // The thread that was made to drop the GIL may take it back when nobody else can.
-            std::mem::swap(&mut self.cands, &mut self.excluded);
-        }
-        if self.cands.len() > 1 && !self.cands.is_sorted_by_key(|c| c.ready_seq) {
-            self.cands.sort_unstable_by_key(|c| c.ready_seq);
         }
     }
 
