@@ -60,7 +60,27 @@ pub(crate) enum ObjState {
 
 /// Builds the arena entry for a newly registered object.
 pub(crate) fn create(spec: ObjSpec, proc: UnitId) -> Obj {
-    let (kind, flavor, state) = match spec.init {
+    let (kind, flavor, state) = initial(spec.init, proc);
+    Obj {
+        info: ObjInfo {
+            id: spec.id,
+            name: spec.name,
+            kind,
+        },
+        proc,
+        flavor,
+        state,
+        waiters: VecDeque::new(),
+        counter: None,
+        last_release: None,
+        bound_loop: None,
+    }
+}
+
+/// A new object's type name, flavour and state: the synchronisation primitives here, the
+/// data objects (connections, variables, shared values, proxies, futures) in `data_initial`.
+fn initial(init: ObjInit, proc: UnitId) -> (String, Option<Flavor>, ObjState) {
+    match init {
         ObjInit::Lock(f) => (
             type_name(f, "Lock"),
             Some(f),
@@ -121,6 +141,12 @@ pub(crate) fn create(spec: ObjSpec, proc: UnitId) -> Obj {
             Some(flavor),
             ObjState::Queue(queue::QueueState::new(flavor, kind, maxsize, joinable)),
         ),
+        other => data_initial(other, proc),
+    }
+}
+
+fn data_initial(init: ObjInit, proc: UnitId) -> (String, Option<Flavor>, ObjState) {
+    match init {
         ObjInit::Conn {
             peer,
             readable,
@@ -165,20 +191,8 @@ pub(crate) fn create(spec: ObjSpec, proc: UnitId) -> Obj {
             None,
             ObjState::ContextVar { default },
         ),
-    };
-    Obj {
-        info: ObjInfo {
-            id: spec.id,
-            name: spec.name,
-            kind,
-        },
-        proc,
-        flavor,
-        state,
-        waiters: VecDeque::new(),
-        counter: None,
-        last_release: None,
-        bound_loop: None,
+        // The primitives, which `initial` handles itself before handing the rest here.
+        primitive => initial(primitive, proc),
     }
 }
 

@@ -120,121 +120,136 @@ fn closed_error() -> PyError {
 #[inline(never)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     match op {
-        ObjOp::Send(v) => {
-            let v = *v;
-            let c = state(sim, o)?;
-            if c.closed {
-                return Err(closed_error());
-            }
-            if !c.writable {
-                return Err(PyError::new(
-                    PyErrorKind::OSError,
-                    "connection is read-only",
-                ));
-            }
-            let peer = c.peer;
-            if state(sim, peer)?.closed {
-                return Err(PyError::new(PyErrorKind::OSError, "[Errno 32] Broken pipe"));
-            }
-            let ev = sim.event(u, EventKind::Send, Some(o), Some(v.repr()));
-            let costs = &sim.machine.costs;
-            let cost = costs
-                .message
-                .saturating_add(v.pickled_size().saturating_mul(costs.copy_per_byte));
-            state(sim, peer)?.inbox.push_back((v, ev));
-            if let Some(r) = sim.objs[peer.index()].waiters.pop_front() {
-                sim.retry(r);
-            }
-            sim.start_compute(u, cost, None);
-            Ok(())
-        }
-        ObjOp::Recv => {
-            let c = state(sim, o)?;
-            if c.closed {
-                return Err(closed_error());
-            }
-            if !c.readable {
-                return Err(PyError::new(
-                    PyErrorKind::OSError,
-                    "connection is write-only",
-                ));
-            }
-            if let Some((v, sent)) = c.inbox.pop_front() {
-                let ev = sim.event(u, EventKind::Recv, Some(o), Some(v.repr()));
-                sim.link(Some(sent), ev, LinkKind::Feed);
-                let costs = &sim.machine.costs;
-                let cost = costs
-                    .message
-                    .saturating_add(v.pickled_size().saturating_mul(costs.copy_per_byte));
-                sim.start_compute(u, cost, Some(After::Reply(Ok(Ret::Value(v)))));
-                return Ok(());
-            }
-            let peer = c.peer;
-            if state(sim, peer)?.closed {
-                sim.event(u, EventKind::Recv, Some(o), Some("EOF".to_string()));
-                return Err(PyError::new(PyErrorKind::EOFError, ""));
-            }
-            sim.objs[o.index()].waiters.push_back(u);
-            sim.block_retry(u, Op::Obj(o, ObjOp::Recv), Wait::Obj(o), None, false);
-            Ok(())
-        }
-        ObjOp::Poll(deadline) => {
-            let c = state(sim, o)?;
-            if c.closed {
-                return Err(closed_error());
-            }
-            let ready = !c.inbox.is_empty();
-            let peer = c.peer;
-            if ready || state(sim, peer)?.closed {
-                sim.complete(u, Ok(Ret::Bool(true)));
-                return Ok(());
-            }
-            let at = sim.resolve(deadline);
-            if at.is_some_and(|t| t <= sim.now) {
-                sim.complete(u, Ok(Ret::Bool(false)));
-                return Ok(());
-            }
-            sim.objs[o.index()].waiters.push_back(u);
-            let op = ObjOp::Poll(at.map_or(Deadline::Never, Deadline::At));
-            sim.block_retry(u, Op::Obj(o, op), Wait::Obj(o), at, false);
-            Ok(())
-        }
-        ObjOp::Close => {
-            let process = sim.units[u.index()].info.process;
-            let c = state(sim, o)?;
-            let last = match &mut c.holders {
-                None => true,
-                Some(h) => {
-                    if let Some(i) = h.iter().position(|&p| p == process) {
-                        h.remove(i);
-                    }
-                    h.is_empty()
-                }
-            };
-            if last {
-                close_end(sim, u, o)?;
-            } else {
-                sim.event(
-                    u,
-                    EventKind::Close,
-                    Some(o),
-                    Some("this process's handle".into()),
-                );
-            }
-            sim.complete(u, Ok(Ret::None));
-            Ok(())
-        }
-        ObjOp::DupFor(process) => {
-            let creator = sim.objs[o.index()].proc;
-            let c = state(sim, o)?;
-            if !c.closed {
-                c.holders.get_or_insert_with(|| vec![creator]).push(process);
-            }
-            sim.complete(u, Ok(Ret::None));
-            Ok(())
-        }
+        ObjOp::Send(v) => send(sim, u, o, v),
+        ObjOp::Recv => recv(sim, u, o),
+        ObjOp::Poll(deadline) => poll(sim, u, o, deadline),
+        ObjOp::Close => close(sim, u, o),
+        ObjOp::DupFor(process) => dup_for(sim, u, o, process),
         _ => Err(wrong_kind(sim, o, "this method")),
     }
+}
+
+/// `send(v)`: hand a copy to the other end, charged by its pickled size.
+fn send(sim: &mut Sim, u: UnitId, o: ObjId, v: Box<Value>) -> PyResult<()> {
+    let v = *v;
+    let c = state(sim, o)?;
+    if c.closed {
+        return Err(closed_error());
+    }
+    if !c.writable {
+        return Err(PyError::new(
+            PyErrorKind::OSError,
+            "connection is read-only",
+        ));
+    }
+    let peer = c.peer;
+    if state(sim, peer)?.closed {
+        return Err(PyError::new(PyErrorKind::OSError, "[Errno 32] Broken pipe"));
+    }
+    let ev = sim.event(u, EventKind::Send, Some(o), Some(v.repr()));
+    let costs = &sim.machine.costs;
+    let cost = costs
+        .message
+        .saturating_add(v.pickled_size().saturating_mul(costs.copy_per_byte));
+    state(sim, peer)?.inbox.push_back((v, ev));
+    if let Some(r) = sim.objs[peer.index()].waiters.pop_front() {
+        sim.retry(r);
+    }
+    sim.start_compute(u, cost, None);
+    Ok(())
+}
+
+/// `recv()`: the oldest item sent here, or wait; end of file once the other end is closed.
+fn recv(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
+    let c = state(sim, o)?;
+    if c.closed {
+        return Err(closed_error());
+    }
+    if !c.readable {
+        return Err(PyError::new(
+            PyErrorKind::OSError,
+            "connection is write-only",
+        ));
+    }
+    if let Some((v, sent)) = c.inbox.pop_front() {
+        let ev = sim.event(u, EventKind::Recv, Some(o), Some(v.repr()));
+        sim.link(Some(sent), ev, LinkKind::Feed);
+        let costs = &sim.machine.costs;
+        let cost = costs
+            .message
+            .saturating_add(v.pickled_size().saturating_mul(costs.copy_per_byte));
+        sim.start_compute(u, cost, Some(After::Reply(Ok(Ret::Value(v)))));
+        return Ok(());
+    }
+    let peer = c.peer;
+    if state(sim, peer)?.closed {
+        sim.event(u, EventKind::Recv, Some(o), Some("EOF".to_string()));
+        return Err(PyError::new(PyErrorKind::EOFError, ""));
+    }
+    sim.objs[o.index()].waiters.push_back(u);
+    sim.block_retry(u, Op::Obj(o, ObjOp::Recv), Wait::Obj(o), None, false);
+    Ok(())
+}
+
+/// `poll(timeout)`: whether `recv()` would return at once, waiting up to the deadline.
+fn poll(sim: &mut Sim, u: UnitId, o: ObjId, deadline: Deadline) -> PyResult<()> {
+    let c = state(sim, o)?;
+    if c.closed {
+        return Err(closed_error());
+    }
+    let ready = !c.inbox.is_empty();
+    let peer = c.peer;
+    if ready || state(sim, peer)?.closed {
+        sim.complete(u, Ok(Ret::Bool(true)));
+        return Ok(());
+    }
+    let at = sim.resolve(deadline);
+    if at.is_some_and(|t| t <= sim.now) {
+        sim.complete(u, Ok(Ret::Bool(false)));
+        return Ok(());
+    }
+    sim.objs[o.index()].waiters.push_back(u);
+    let op = ObjOp::Poll(at.map_or(Deadline::Never, Deadline::At));
+    sim.block_retry(u, Op::Obj(o, op), Wait::Obj(o), at, false);
+    Ok(())
+}
+
+/// `close()`: drop this process's handle; the last handle closes the end.
+fn close(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
+    let process = sim.units[u.index()].info.process;
+    let c = state(sim, o)?;
+    let last = match &mut c.holders {
+        None => true,
+        Some(h) => {
+            if let Some(i) = h.iter().position(|&p| p == process) {
+                h.remove(i);
+            }
+            h.is_empty()
+        }
+    };
+    if last {
+        close_end(sim, u, o)?;
+    } else {
+        sim.event(
+            u,
+            EventKind::Close,
+            Some(o),
+            Some("this process's handle".into()),
+        );
+    }
+    sim.complete(u, Ok(Ret::None));
+    Ok(())
+}
+
+/// A forked child holds a handle of this end too.
+fn dup_for(sim: &mut Sim, u: UnitId, o: ObjId, process: UnitId) -> PyResult<()> {
+    let creator = sim.objs[o.index()].proc;
+    let c = state(sim, o)?;
+    if !c.closed {
+        c.holders.get_or_insert_with(|| vec![creator]).push(process);
+    }
+    sim.complete(u, Ok(Ret::None));
+    Ok(())
 }
 
 /// Closes end `o` for good (its last handle went, closed by `u`): receivers on the peer see
