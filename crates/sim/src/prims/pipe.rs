@@ -120,7 +120,7 @@ fn closed_error() -> PyError {
 #[inline(never)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     match op {
-        ObjOp::Send(v) => send(sim, u, o, v),
+        ObjOp::Send(v) => send(sim, u, o, *v),
         ObjOp::Recv => recv(sim, u, o),
         ObjOp::Poll(deadline) => poll(sim, u, o, deadline),
         ObjOp::Close => close(sim, u, o),
@@ -130,8 +130,7 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
 }
 
 /// `send(v)`: hand a copy to the other end, charged by its pickled size.
-fn send(sim: &mut Sim, u: UnitId, o: ObjId, v: Box<Value>) -> PyResult<()> {
-    let v = *v;
+fn send(sim: &mut Sim, u: UnitId, o: ObjId, v: Value) -> PyResult<()> {
     let c = state(sim, o)?;
     if c.closed {
         return Err(closed_error());
