@@ -157,66 +157,8 @@ fn broken_error() -> PyError {
 #[inline(never)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
     match op {
-        ObjOp::BarrierWait(deadline) => {
-            need_task(sim, u, o)?;
-            let b = state(sim, o)?;
-            if b.broken {
-                return Err(broken_error());
-            }
-            let index = b.count;
-            b.count += 1;
-            let parties = b.parties;
-            let default_timeout = b.timeout;
-            let has_action = b.has_action;
-            sim.event(
-                u,
-                EventKind::Wait,
-                Some(o),
-                Some(format!("arrived {}/{parties}", index + 1)),
-            );
-            if index + 1 == parties {
-                if has_action {
-                    state(sim, o)?.runner = Some((u, index));
-                    sim.complete(u, Ok(Ret::RunAction));
-                } else {
-                    pass(sim, u, o, index)?;
-                }
-                return Ok(());
-            }
-            let deadline = match deadline {
-                Deadline::Never => default_timeout.map_or(Deadline::Never, Deadline::In),
-                d => d,
-            };
-            let at = sim.resolve(deadline);
-            state(sim, o)?.arrivals.push((u, index));
-            sim.objs[o.index()].waiters.push_back(u);
-            let asy = is_async(sim, o);
-            sim.block(u, Wait::Obj(o), at, asy);
-            Ok(())
-        }
-        ObjOp::BarrierActionDone(result) => {
-            let b = state(sim, o)?;
-            let Some((runner, index)) = b.runner.take() else {
-                return Err(internal("barrier action finished without a runner"));
-            };
-            if runner != u {
-                return Err(internal("barrier action finished by another unit"));
-            }
-            match result {
-                Ok(()) => pass(sim, u, o, index),
-                Err(e) => {
-                    let ev = sim.event(
-                        u,
-                        EventKind::Broken,
-                        Some(o),
-                        Some(format!("action raised {e}")),
-                    );
-                    break_barrier(sim, o, ev)?;
-                    sim.complete(u, Err(*e));
-                    Ok(())
-                }
-            }
-        }
+        ObjOp::BarrierWait(deadline) => arrive(sim, u, o, deadline),
+        ObjOp::BarrierActionDone(result) => action_done(sim, u, o, result),
         ObjOp::Abort => {
             let ev = sim.event(u, EventKind::Broken, Some(o), Some("abort()".to_string()));
             break_barrier(sim, o, ev)?;
@@ -243,6 +185,77 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             Ok(())
         }
         _ => Err(wrong_kind(sim, o, "this method")),
+    }
+}
+
+/// `wait()`: count in; the last party passes everyone (after the action, if any), the others
+/// wait until then or their deadline.
+fn arrive(sim: &mut Sim, u: UnitId, o: ObjId, deadline: Deadline) -> PyResult<()> {
+    need_task(sim, u, o)?;
+    let b = state(sim, o)?;
+    if b.broken {
+        return Err(broken_error());
+    }
+    let index = b.count;
+    b.count += 1;
+    let parties = b.parties;
+    let default_timeout = b.timeout;
+    let has_action = b.has_action;
+    sim.event(
+        u,
+        EventKind::Wait,
+        Some(o),
+        Some(format!("arrived {}/{parties}", index + 1)),
+    );
+    if index + 1 == parties {
+        if has_action {
+            state(sim, o)?.runner = Some((u, index));
+            sim.complete(u, Ok(Ret::RunAction));
+        } else {
+            pass(sim, u, o, index)?;
+        }
+        return Ok(());
+    }
+    let deadline = match deadline {
+        Deadline::Never => default_timeout.map_or(Deadline::Never, Deadline::In),
+        d => d,
+    };
+    let at = sim.resolve(deadline);
+    state(sim, o)?.arrivals.push((u, index));
+    sim.objs[o.index()].waiters.push_back(u);
+    let asy = is_async(sim, o);
+    sim.block(u, Wait::Obj(o), at, asy);
+    Ok(())
+}
+
+/// The action the last party ran has finished: everyone passes, or, if it raised, the
+/// barrier breaks.
+fn action_done(
+    sim: &mut Sim,
+    u: UnitId,
+    o: ObjId,
+    result: Result<(), Box<PyError>>,
+) -> PyResult<()> {
+    let b = state(sim, o)?;
+    let Some((runner, index)) = b.runner.take() else {
+        return Err(internal("barrier action finished without a runner"));
+    };
+    if runner != u {
+        return Err(internal("barrier action finished by another unit"));
+    }
+    match result {
+        Ok(()) => pass(sim, u, o, index),
+        Err(e) => {
+            let ev = sim.event(
+                u,
+                EventKind::Broken,
+                Some(o),
+                Some(format!("action raised {e}")),
+            );
+            break_barrier(sim, o, ev)?;
+            sim.complete(u, Err(*e));
+            Ok(())
+        }
     }
 }
 
