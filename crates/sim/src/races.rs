@@ -61,53 +61,75 @@ fn leq(a: &Clock, b: &Clock) -> bool {
 /// FastTrack, each access is checked against the variable's last write and (for a write) the
 /// reads since it, so the cost is linear in the trace for a bounded number of readers.
 pub fn find(t: &Trace, limit: usize) -> Vec<Race> {
-    let n = t.events.len();
-    let units = t.units.len();
-    // Incoming causal links per event, and which events are link sources.
-    let mut incoming: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    let mut sources: BTreeSet<usize> = BTreeSet::new();
-    for l in &t.links {
-        let (from, to) = (l.from as usize, l.to as usize);
-        if from < n && to < n && from < to {
-            incoming.entry(to).or_default().push(from);
-            sources.insert(from);
+    let mut d = Detector::new(t, limit);
+    for (i, e) in t.events.iter().enumerate() {
+        d.visit(i, e);
+    }
+    d.races
+}
+
+/// The happens-before walk over a trace's events, in order.
+struct Detector<'t> {
+    t: &'t Trace,
+    limit: usize,
+    /// Incoming causal links per event, and which events are link sources.
+    incoming: BTreeMap<usize, Vec<usize>>,
+    sources: BTreeSet<usize>,
+    /// Each unit's clock after its last event; each link source's clock.
+    unit_clock: Vec<Clock>,
+    source_clock: BTreeMap<usize, Clock>,
+    /// The clock of the last synchronising operation on each object.
+    sync: BTreeMap<ObjId, Clock>,
+    vars: BTreeMap<ObjId, VarState>,
+    /// Whether each unit has had an event since it was created, and the clock of the
+    /// `start()` that will begin it.
+    begun: Vec<bool>,
+    start_clock: BTreeMap<usize, Clock>,
+    races: Vec<Race>,
+}
+
+fn join(c: &mut Clock, o: &Clock) {
+    for (k, x) in o.iter().enumerate() {
+        if k < c.len() {
+            c[k] = c[k].max(*x);
         }
     }
-    let mut unit_clock: Vec<Clock> = vec![vec![0; units]; units];
-    let mut source_clock: BTreeMap<usize, Clock> = BTreeMap::new();
-    let mut sync: BTreeMap<ObjId, Clock> = BTreeMap::new();
-    let mut vars: BTreeMap<ObjId, VarState> = BTreeMap::new();
-    let mut begun = vec![false; units];
-    let mut start_clock: BTreeMap<usize, Clock> = BTreeMap::new();
-    let mut races = Vec::new();
-    let join = |c: &mut Clock, o: &Clock| {
-        for (k, x) in o.iter().enumerate() {
-            if k < c.len() {
-                c[k] = c[k].max(*x);
+}
+
+impl<'t> Detector<'t> {
+    fn new(t: &'t Trace, limit: usize) -> Self {
+        let n = t.events.len();
+        let units = t.units.len();
+        let mut incoming: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        let mut sources: BTreeSet<usize> = BTreeSet::new();
+        for l in &t.links {
+            let (from, to) = (l.from as usize, l.to as usize);
+            if from < n && to < n && from < to {
+                incoming.entry(to).or_default().push(from);
+                sources.insert(from);
             }
         }
-    };
-    for (i, e) in t.events.iter().enumerate() {
+        Detector {
+            t,
+            limit,
+            incoming,
+            sources,
+            unit_clock: vec![vec![0; units]; units],
+            source_clock: BTreeMap::new(),
+            sync: BTreeMap::new(),
+            vars: BTreeMap::new(),
+            begun: vec![false; units],
+            start_clock: BTreeMap::new(),
+            races: Vec::new(),
+        }
+    }
+
+    fn visit(&mut self, i: usize, e: &crate::trace::Event) {
         let u = e.unit.index();
-        if u >= units {
-            continue;
+        if u >= self.t.units.len() {
+            return;
         }
-        let mut c = std::mem::take(&mut unit_clock[u]);
-        // A unit's first event comes after the `start()` that began it.
-        // (A unit's Create event is recorded when its parent makes it, before the start.)
-        if !begun[u] && e.kind != EventKind::Create {
-            begun[u] = true;
-            if let Some(sc) = start_clock.remove(&u) {
-                join(&mut c, &sc);
-            }
-        }
-        if let Some(froms) = incoming.get(&i) {
-            for f in froms {
-                if let Some(fc) = source_clock.get(f) {
-                    join(&mut c, fc);
-                }
-            }
-        }
+        let mut c = self.clock_in(i, e);
         let access = match e.kind {
             EventKind::Read => Some(false),
             EventKind::Write => Some(true),
@@ -116,61 +138,96 @@ pub fn find(t: &Trace, limit: usize) -> Vec<Race> {
         // Every other operation on an object synchronises through it, in trace order
         // (a lock's release before the next acquire, a put before the get, …).
         if let (None, Some(obj)) = (access, e.obj)
-            && let Some(oc) = sync.get(&obj)
+            && let Some(oc) = self.sync.get(&obj)
         {
             join(&mut c, oc);
         }
         c[u] += 1;
-        if let (None, Some(obj)) = (access, e.obj) {
-            sync.insert(obj, c.clone());
-        }
-        if let (Some(write), Some(obj)) = (access, e.obj) {
-            let me = Access {
-                event: i,
-                unit: e.unit,
-                write,
-            };
-            let v = vars.entry(obj).or_default();
-            let mut check = |a: &(Access, Clock)| {
-                if a.0.unit != e.unit && !leq(&a.1, &c) && races.len() < limit {
-                    races.push(Race {
-                        obj,
-                        first: a.0,
-                        second: me,
-                    });
-                }
-            };
-            if let Some(w) = &v.last_write {
-                check(w);
+        match (access, e.obj) {
+            (None, Some(obj)) => {
+                self.sync.insert(obj, c.clone());
             }
-            if write {
-                for r in &v.reads {
-                    check(r);
-                }
-                v.last_write = Some((me, c.clone()));
-                v.reads.clear();
-            } else {
-                v.reads.retain(|r| r.0.unit != e.unit);
-                v.reads.push((me, c.clone()));
-            }
+            (Some(write), Some(obj)) => self.access(i, e.unit, obj, write, &c),
+            _ => {}
         }
-        if e.kind == EventKind::Start
-            && let Some(name) = t.detail(i)
-            && let Some(child) = t.units.iter().find(|x| {
-                x.parent == Some(e.unit)
-                    && x.name == name
-                    && !begun[x.id.index()]
-                    && !start_clock.contains_key(&x.id.index())
-            })
-        {
-            start_clock.insert(child.id.index(), c.clone());
+        if e.kind == EventKind::Start {
+            self.note_start(i, e.unit, &c);
         }
-        if sources.contains(&i) {
-            source_clock.insert(i, c.clone());
+        if self.sources.contains(&i) {
+            self.source_clock.insert(i, c.clone());
         }
-        unit_clock[u] = c;
+        self.unit_clock[u] = c;
     }
-    races
+
+    /// The clock event `i` starts from: its unit's, after the `start()` that began the unit
+    /// (for its first event) and after every event linked to it.
+    fn clock_in(&mut self, i: usize, e: &crate::trace::Event) -> Clock {
+        let u = e.unit.index();
+        let mut c = std::mem::take(&mut self.unit_clock[u]);
+        // (A unit's Create event is recorded when its parent makes it, before the start.)
+        if !self.begun[u] && e.kind != EventKind::Create {
+            self.begun[u] = true;
+            if let Some(sc) = self.start_clock.remove(&u) {
+                join(&mut c, &sc);
+            }
+        }
+        if let Some(froms) = self.incoming.get(&i) {
+            for f in froms {
+                if let Some(fc) = self.source_clock.get(f) {
+                    join(&mut c, fc);
+                }
+            }
+        }
+        c
+    }
+
+    /// A read or write of `obj` at clock `c`: races with every earlier conflicting access
+    /// by another unit that is not ordered before it.
+    fn access(&mut self, i: usize, unit: UnitId, obj: ObjId, write: bool, c: &Clock) {
+        let me = Access {
+            event: i,
+            unit,
+            write,
+        };
+        let v = self.vars.entry(obj).or_default();
+        let (races, limit) = (&mut self.races, self.limit);
+        let mut check = |a: &(Access, Clock)| {
+            if a.0.unit != unit && !leq(&a.1, c) && races.len() < limit {
+                races.push(Race {
+                    obj,
+                    first: a.0,
+                    second: me,
+                });
+            }
+        };
+        if let Some(w) = &v.last_write {
+            check(w);
+        }
+        if write {
+            for r in &v.reads {
+                check(r);
+            }
+            v.last_write = Some((me, c.clone()));
+            v.reads.clear();
+        } else {
+            v.reads.retain(|r| r.0.unit != unit);
+            v.reads.push((me, c.clone()));
+        }
+    }
+
+    /// A `start()` at event `i`: the child it starts begins after it.
+    fn note_start(&mut self, i: usize, parent: UnitId, c: &Clock) {
+        let t = self.t;
+        let Some(name) = t.detail(i) else { return };
+        if let Some(child) = t.units.iter().find(|x| {
+            x.parent == Some(parent)
+                && x.name == name
+                && !self.begun[x.id.index()]
+                && !self.start_clock.contains_key(&x.id.index())
+        }) {
+            self.start_clock.insert(child.id.index(), c.clone());
+        }
+    }
 }
 
 #[derive(Default)]
