@@ -28,6 +28,21 @@ fn place(trace: &Trace, u: UnitId) -> (u32, u32, Option<u32>) {
 /// The trace as a Chrome Trace Event JSON document.
 pub fn to_chrome(trace: &Trace) -> Json {
     let mut events: Vec<Json> = Vec::new();
+    unit_names(trace, &mut events);
+    span_events(trace, &mut events);
+    instant_events(trace, &mut events);
+    link_events(trace, &mut events);
+    counter_events(trace, &mut events);
+    json!({
+        "traceEvents": events,
+        "displayTimeUnit": "ns",
+        "otherData": {"generator": "interleave", "seed": trace.seed, "schedule": trace.schedule,
+            "outcome": trace.outcome.as_ref().map(|o| o.summary())},
+    })
+}
+
+/// Metadata naming each process and thread row.
+fn unit_names(trace: &Trace, events: &mut Vec<Json>) {
     for info in &trace.units {
         match info.kind {
             UnitKind::Process => {
@@ -43,6 +58,10 @@ pub fn to_chrome(trace: &Trace) -> Json {
             UnitKind::Task | UnitKind::Callback => {}
         }
     }
+}
+
+/// A slice per span (an async slice for a task, which shares its thread's row).
+fn span_events(trace: &Trace, events: &mut Vec<Json>) {
     for s in &trace.spans {
         let (pid, tid, task) = place(trace, s.unit);
         let mut args = serde_json::Map::new();
@@ -70,6 +89,10 @@ pub fn to_chrome(trace: &Trace) -> Json {
             }
         }
     }
+}
+
+/// An instant per event (a task's on its async track).
+fn instant_events(trace: &Trace, events: &mut Vec<Json>) {
     for (e, detail) in trace.events_with_details() {
         let (pid, tid, task) = place(trace, e.unit);
         let name = match e.obj {
@@ -88,6 +111,10 @@ pub fn to_chrome(trace: &Trace) -> Json {
             ),
         }
     }
+}
+
+/// A flow arrow per causal link.
+fn link_events(trace: &Trace, events: &mut Vec<Json>) {
     for (i, l) in trace.links.iter().enumerate() {
         let (Some(from), Some(to)) = (
             trace.events.get(l.from as usize),
@@ -101,16 +128,14 @@ pub fn to_chrome(trace: &Trace) -> Json {
         events.push(json!({"ph": "s", "cat": "link", "id": i, "name": name, "pid": fp, "tid": ft, "ts": micros(from.time)}));
         events.push(json!({"ph": "f", "bp": "e", "cat": "link", "id": i, "name": name, "pid": tp, "tid": tt, "ts": micros(to.time)}));
     }
+}
+
+/// Counter tracks (the GIL holder, queue sizes ...).
+fn counter_events(trace: &Trace, events: &mut Vec<Json>) {
     for c in &trace.counters {
         let pid = trace.units.first().map_or(0, |u| u.id.0);
         for &(t, v) in &c.points {
             events.push(json!({"ph": "C", "name": c.name, "pid": pid, "tid": pid, "ts": micros(t), "args": {"value": v}}));
         }
     }
-    json!({
-        "traceEvents": events,
-        "displayTimeUnit": "ns",
-        "otherData": {"generator": "interleave", "seed": trace.seed, "schedule": trace.schedule,
-            "outcome": trace.outcome.as_ref().map(|o| o.summary())},
-    })
 }
