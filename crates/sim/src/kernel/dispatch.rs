@@ -63,25 +63,10 @@ impl Sim {
     /// What `op` will touch, for the explorer's reduction (only called while recording).
     pub(super) fn note_footprint(&mut self, op: &Op) {
         let (r, write) = match op {
-            Op::Obj(
-                o,
-                crate::program::ObjOp::Read
-                | crate::program::ObjOp::ReadAt(_)
-                | crate::program::ObjOp::Locked
-                | crate::program::ObjOp::IsSet
-                | crate::program::ObjOp::Empty
-                | crate::program::ObjOp::Full,
-            ) => (Resource::Obj(*o), false),
-            // Waiting on an event that is already set only reads it.
-            Op::Obj(o, crate::program::ObjOp::Wait(_))
-                if matches!(
-                    self.objs.get(o.index()).map(|x| &x.state),
-                    Some(crate::prims::ObjState::Event { flag: true })
-                ) =>
-            {
-                (Resource::Obj(*o), false)
-            }
-            Op::Obj(o, _) => (Resource::Obj(*o), true),
+            Op::Obj(o, op) => (
+                Resource::Obj(*o),
+                crate::prims::writes(self.objs.get(o.index()), op),
+            ),
             // A unit's life changes only when it starts, ends, is cancelled or
             // terminated, or has its daemon flag set. Asking about it, or waiting for it
             // (which only adds a waiter that the change wakes), reads it: two joins of

@@ -305,6 +305,22 @@ fn wrong_kind(sim: &Sim, o: ObjId, what: &str) -> PyError {
     )
 }
 
+/// Whether `op` changes `obj`, for the explorer's reduction: asking about an object (a
+/// read, `locked()`, `is_set()`, `empty()`, `full()`) only reads it, and so does waiting on
+/// an event that is already set; everything else may change it.
+pub(crate) fn writes(obj: Option<&Obj>, op: &ObjOp) -> bool {
+    match op {
+        ObjOp::Read
+        | ObjOp::ReadAt(_)
+        | ObjOp::Locked
+        | ObjOp::IsSet
+        | ObjOp::Empty
+        | ObjOp::Full => false,
+        ObjOp::Wait(_) => !matches!(obj.map(|o| &o.state), Some(ObjState::Event { flag: true })),
+        _ => true,
+    }
+}
+
 /// Applies one object operation for unit `u`; an error becomes the unit's reply.
 ///
 /// Only the checks every operation passes are inline here, and each way out is a call in
