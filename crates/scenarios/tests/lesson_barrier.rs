@@ -3,38 +3,13 @@
 //! `BrokenBarrierError`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use interleave_scenarios::{RunOptions, find};
+mod common;
+use common::*;
+
 use interleave_sim::{EventKind, Outcome, Trace, Value, ms};
 
 fn run(set: &[(&str, &str)], seed: u64) -> Trace {
-    let s = find("barrier").unwrap();
-    let overrides: Vec<(String, String)> = set
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let params = s.validate(&overrides).unwrap();
-    s.simulate(
-        &params,
-        &RunOptions {
-            seed,
-            ..RunOptions::default()
-        },
-    )
-    .unwrap()
-}
-
-fn int(t: &Trace, key: &str) -> i64 {
-    match t.result.get(key) {
-        Some(Value::Int(i)) => *i,
-        other => panic!("{key} = {other:?} ({:?}, {:?})", t.outcome, t.errors),
-    }
-}
-
-fn ints(t: &Trace, key: &str) -> Vec<i64> {
-    match t.result.get(key) {
-        Some(Value::List(v)) => v.iter().map(|x| x.as_int().unwrap()).collect(),
-        other => panic!("{key} = {other:?}"),
-    }
+    run_seed("barrier", set, seed)
 }
 
 #[test]

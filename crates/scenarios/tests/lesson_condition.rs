@@ -4,31 +4,13 @@
 //! wakes waiters oldest first.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use interleave_scenarios::{RunOptions, find};
+mod common;
+use common::*;
+
 use interleave_sim::{EventKind, Outcome, PyErrorKind, Trace, Value, ms};
 
 fn run(set: &[(&str, &str)], seed: u64) -> Trace {
-    let s = find("condition").unwrap();
-    let overrides: Vec<(String, String)> = set
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let params = s.validate(&overrides).unwrap();
-    s.simulate(
-        &params,
-        &RunOptions {
-            seed,
-            ..RunOptions::default()
-        },
-    )
-    .unwrap()
-}
-
-fn int(t: &Trace, key: &str) -> i64 {
-    match t.result.get(key) {
-        Some(Value::Int(i)) => *i,
-        other => panic!("{key} = {other:?} ({:?}, {:?})", t.outcome, t.errors),
-    }
+    run_seed("condition", set, seed)
 }
 
 /// Consumers that died of IndexError.
@@ -47,10 +29,6 @@ const HUNGRY: &[(&str, &str)] = &[
     ("produce_ms", "200"),
     ("consume_ms", "50"),
 ];
-
-fn with<'a>(base: &[(&'a str, &'a str)], more: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    base.iter().chain(more).copied().collect()
-}
 
 #[test]
 fn if_instead_of_while_lets_a_woken_consumer_pop_an_empty_buffer() {

@@ -1,31 +1,18 @@
 //! Lessons of lock-race, rlock, blocking-io, asyncio and life, asserted on the simulator.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use interleave_scenarios::{RunOptions, find};
+mod common;
+use common::*;
+
+use interleave_scenarios::RunOptions;
 use interleave_sim::{Outcome, SchedulerKind, Trace, Value};
 
 fn run(id: &str, set: &[(&str, &str)], opts: RunOptions) -> Trace {
-    let s = find(id).unwrap();
-    let overrides: Vec<(String, String)> = set
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let params = s.validate(&overrides).unwrap();
-    s.simulate(&params, &opts).unwrap()
+    run_with(id, set, opts)
 }
 
 fn seed(n: u64) -> RunOptions {
-    RunOptions {
-        seed: n,
-        ..RunOptions::default()
-    }
-}
-
-fn int(t: &Trace, key: &str) -> i64 {
-    match t.result.get(key) {
-        Some(Value::Int(i)) => *i,
-        other => panic!("{key} = {other:?} ({:?}, {:?})", t.outcome, t.errors),
-    }
+    seed_opts(n)
 }
 
 #[test]

@@ -2,33 +2,15 @@
 //! without it records interleave, yet no line is lost.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::*;
+
 use std::collections::BTreeSet;
 
-use interleave_scenarios::{RunOptions, find};
 use interleave_sim::{EventKind, Outcome, Trace, Value};
 
 fn run(set: &[(&str, &str)], seed: u64) -> Trace {
-    let s = find("lock-file").unwrap();
-    let overrides: Vec<(String, String)> = set
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let params = s.validate(&overrides).unwrap();
-    s.simulate(
-        &params,
-        &RunOptions {
-            seed,
-            ..RunOptions::default()
-        },
-    )
-    .unwrap()
-}
-
-fn ints(t: &Trace, key: &str) -> Vec<i64> {
-    match t.result.get(key) {
-        Some(Value::List(v)) => v.iter().map(|x| x.as_int().unwrap()).collect(),
-        other => panic!("{key} = {other:?} ({:?})", t.outcome),
-    }
+    run_seed("lock-file", set, seed)
 }
 
 /// The workers in the order they acquired the object named `lock`, from the trace.

@@ -1,24 +1,13 @@
 //! Lessons of philosophers, hello-spinner, context and timer, asserted on the simulator.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use interleave_scenarios::{RunOptions, find};
+mod common;
+use common::*;
+
 use interleave_sim::{Outcome, Trace, Value};
 
 fn run(id: &str, set: &[(&str, &str)], seed: u64) -> Trace {
-    let s = find(id).unwrap();
-    let overrides: Vec<(String, String)> = set
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let params = s.validate(&overrides).unwrap();
-    s.simulate(
-        &params,
-        &RunOptions {
-            seed,
-            ..RunOptions::default()
-        },
-    )
-    .unwrap()
+    run_seed(id, set, seed)
 }
 
 #[test]
@@ -145,13 +134,6 @@ fn callback_chain_makes_nine_calls_one_step_apart() {
         for w in times.windows(2) {
             assert_eq!(w[1] - w[0], 1_000_000_000, "{how}: {times:?}");
         }
-    }
-}
-
-fn int(t: &Trace, key: &str) -> i64 {
-    match t.result.get(key) {
-        Some(Value::Int(i)) => *i,
-        other => panic!("{key} = {other:?} ({:?})", t.outcome),
     }
 }
 

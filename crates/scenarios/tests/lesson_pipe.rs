@@ -2,24 +2,14 @@
 //! writing end left open means no EOF (a deadlock); ping-pong takes turns on one duplex pipe.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use interleave_scenarios::{RunOptions, find};
+mod common;
+use common::*;
+
+use interleave_scenarios::find;
 use interleave_sim::{EventKind, LinkKind, Outcome, Trace, Value};
 
 fn run(set: &[(&str, &str)], seed: u64) -> Trace {
-    let s = find("pipe").unwrap();
-    let overrides: Vec<(String, String)> = set
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let params = s.validate(&overrides).unwrap();
-    s.simulate(
-        &params,
-        &RunOptions {
-            seed,
-            ..RunOptions::default()
-        },
-    )
-    .unwrap()
+    run_seed("pipe", set, seed)
 }
 
 /// What the main process printed, in order.

@@ -3,38 +3,14 @@
 //! `maxsize`, the `*_nowait` errors and the `empty()`-then-`get()` race.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use interleave_scenarios::{RunOptions, find};
+mod common;
+use common::*;
+
+use interleave_scenarios::find;
 use interleave_sim::{Outcome, State, Trace, Value};
 
 fn run(set: &[(&str, &str)], seed: u64) -> Trace {
-    let s = find("queue").unwrap();
-    let overrides: Vec<(String, String)> = set
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let params = s.validate(&overrides).unwrap();
-    s.simulate(
-        &params,
-        &RunOptions {
-            seed,
-            ..RunOptions::default()
-        },
-    )
-    .unwrap()
-}
-
-fn int(t: &Trace, key: &str) -> i64 {
-    match t.result.get(key) {
-        Some(Value::Int(i)) => *i,
-        other => panic!("{key} = {other:?} ({:?}, {:?})", t.outcome, t.errors),
-    }
-}
-
-fn ints(t: &Trace, key: &str) -> Vec<i64> {
-    match t.result.get(key) {
-        Some(Value::List(v)) => v.iter().map(|x| x.as_int().unwrap()).collect(),
-        other => panic!("{key} = {other:?}"),
-    }
+    run_seed("queue", set, seed)
 }
 
 /// One consumer that starts after the producer has filled the queue.
@@ -43,10 +19,6 @@ const ONE_LATE_CONSUMER: &[(&str, &str)] = &[
     ("put_ms", "0"),
     ("consumer_delay_ms", "100"),
 ];
-
-fn with<'a>(base: &[(&'a str, &'a str)], more: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    base.iter().chain(more).copied().collect()
-}
 
 #[test]
 fn a_priority_queue_hands_out_the_smallest_priority_first() {

@@ -2,31 +2,14 @@
 //! events), BoundedSemaphore over-release is a ValueError, Semaphore(0) is a signal.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use interleave_scenarios::{RunOptions, find};
+mod common;
+use common::*;
+
+use interleave_scenarios::find;
 use interleave_sim::{EventKind, Outcome, Trace, Value, ms};
 
 fn run(set: &[(&str, &str)], seed: u64) -> Trace {
-    let s = find("semaphore").unwrap();
-    let overrides: Vec<(String, String)> = set
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let params = s.validate(&overrides).unwrap();
-    s.simulate(
-        &params,
-        &RunOptions {
-            seed,
-            ..RunOptions::default()
-        },
-    )
-    .unwrap()
-}
-
-fn int(t: &Trace, key: &str) -> i64 {
-    match t.result.get(key) {
-        Some(Value::Int(i)) => *i,
-        other => panic!("{key} = {other:?} ({:?}, {:?})", t.outcome, t.errors),
-    }
+    run_seed("semaphore", set, seed)
 }
 
 /// The most holders of the semaphore at any moment, replaying its acquire and release events.
