@@ -296,47 +296,40 @@ impl Ctx {
     }
 }
 
+/// The methods threads and processes share: `start()`, `join([timeout])`, `is_alive()`, and
+/// setting `daemon` before the start.
+macro_rules! unit_life {
+    () => {
+        pub async fn start(&self, cx: &Ctx) -> PyResult<()> {
+            cx.op_unit(move || Op::Start(self.id)).await
+        }
+
+        pub async fn join(&self, cx: &Ctx) -> PyResult<()> {
+            cx.op_unit(move || Op::Join(self.id, Deadline::Never)).await
+        }
+
+        pub async fn join_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<()> {
+            cx.op_unit(move || Op::Join(self.id, Deadline::In(timeout)))
+                .await
+        }
+
+        pub async fn is_alive(&self, cx: &Ctx) -> PyResult<bool> {
+            cx.op_bool(move || Op::IsAlive(self.id)).await
+        }
+
+        /// `daemon = flag` (before `start()`).
+        pub async fn set_daemon(&self, cx: &Ctx, flag: bool) -> PyResult<()> {
+            cx.op_unit(move || Op::SetDaemon(self.id, flag)).await
+        }
+    };
+}
+
 impl Thread {
-    pub async fn start(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(move || Op::Start(self.id)).await
-    }
-
-    pub async fn join(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(move || Op::Join(self.id, Deadline::Never)).await
-    }
-
-    pub async fn join_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<()> {
-        cx.op_unit(move || Op::Join(self.id, Deadline::In(timeout)))
-            .await
-    }
-
-    pub async fn is_alive(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(move || Op::IsAlive(self.id)).await
-    }
-
-    /// `t.daemon = flag` (before `start()`).
-    pub async fn set_daemon(&self, cx: &Ctx, flag: bool) -> PyResult<()> {
-        cx.op_unit(move || Op::SetDaemon(self.id, flag)).await
-    }
+    unit_life!();
 }
 
 impl Process {
-    pub async fn start(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(move || Op::Start(self.id)).await
-    }
-
-    pub async fn join(&self, cx: &Ctx) -> PyResult<()> {
-        cx.op_unit(move || Op::Join(self.id, Deadline::Never)).await
-    }
-
-    pub async fn join_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<()> {
-        cx.op_unit(move || Op::Join(self.id, Deadline::In(timeout)))
-            .await
-    }
-
-    pub async fn is_alive(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(move || Op::IsAlive(self.id)).await
-    }
+    unit_life!();
 
     /// `terminate()`: SIGTERM; the exit code becomes -15.
     pub async fn terminate(&self, cx: &Ctx) -> PyResult<()> {
@@ -350,10 +343,6 @@ impl Process {
             Ret::None => Ok(None),
             other => Err(unexpected(&other)),
         }
-    }
-
-    pub async fn set_daemon(&self, cx: &Ctx, flag: bool) -> PyResult<()> {
-        cx.op_unit(move || Op::SetDaemon(self.id, flag)).await
     }
 }
 

@@ -579,35 +579,32 @@ impl Sim {
             let x = &s.units[t.index()];
             x.cancelled || matches!(x.result, Some(Err(_)))
         };
+        // Every unit's outcome, in the order given, once all are done.
+        let all_results = |s: &Self| {
+            (done.len() == m.units.len()).then(|| {
+                Ok(Ret::Results(
+                    m.units
+                        .iter()
+                        .map(|&t| s.unit_outcome(t).map(ret_value))
+                        .collect(),
+                ))
+            })
+        };
         let reply = match m.kind {
             MultiKind::Gather { return_exceptions } => {
-                if !return_exceptions {
-                    let first_failure = done
-                        .iter()
-                        .copied()
-                        .filter(|&t| failed(self, t))
-                        .min_by_key(|&t| self.units[t.index()].done_seq);
-                    if let Some(t) = first_failure {
-                        Some(self.unit_outcome(t).map(|_| Ret::None))
-                    } else if done.len() == m.units.len() {
-                        Some(Ok(Ret::Results(
-                            m.units
-                                .iter()
-                                .map(|&t| self.unit_outcome(t).map(ret_value))
-                                .collect(),
-                        )))
-                    } else {
-                        None
-                    }
-                } else if done.len() == m.units.len() {
-                    Some(Ok(Ret::Results(
-                        m.units
-                            .iter()
-                            .map(|&t| self.unit_outcome(t).map(ret_value))
-                            .collect(),
-                    )))
-                } else {
-                    None
+                // Without `return_exceptions`, the first failure (in finishing order) is
+                // raised at once.
+                let first_failure = (!return_exceptions)
+                    .then(|| {
+                        done.iter()
+                            .copied()
+                            .filter(|&t| failed(self, t))
+                            .min_by_key(|&t| self.units[t.index()].done_seq)
+                    })
+                    .flatten();
+                match first_failure {
+                    Some(t) => Some(self.unit_outcome(t).map(|_| Ret::None)),
+                    None => all_results(self),
                 }
             }
             MultiKind::Wait(when) => {

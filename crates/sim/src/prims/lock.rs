@@ -404,6 +404,8 @@ pub(crate) fn release_all(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
     release(sim, u, o)
 }
 
+/// A timed `acquire()` (of a lock or a semaphore) ran out: `u` stops waiting and gets
+/// `False`.
 pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
     sim.objs[o.index()].waiters.retain(|&w| w != u);
     sim.units[u.index()].pending = None;

@@ -391,8 +391,8 @@ fn apply_other(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) {
 /// A timed wait on `o` expired for `u`.
 pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
     match &sim.objs[o.index()].state {
-        ObjState::Lock(_) => lock::timeout(sim, u, o),
-        ObjState::Semaphore(_) => semaphore::timeout(sim, u, o),
+        // A timed `acquire()` gives up the same way on a lock and on a semaphore.
+        ObjState::Lock(_) | ObjState::Semaphore(_) => lock::timeout(sim, u, o),
         ObjState::Event { .. } => event::timeout(sim, u, o),
         ObjState::Condition { .. } => condition::timeout(sim, u, o),
         ObjState::Barrier(_) => barrier::timeout(sim, u, o),

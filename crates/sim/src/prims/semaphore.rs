@@ -209,15 +209,3 @@ fn release(sim: &mut Sim, u: UnitId, o: ObjId, n: u32) -> PyResult<()> {
     sim.complete(u, Ok(Ret::None));
     Ok(())
 }
-
-pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
-    sim.objs[o.index()].waiters.retain(|&w| w != u);
-    sim.units[u.index()].pending = None;
-    sim.event(
-        u,
-        EventKind::AcquireTimeout,
-        Some(o),
-        Some("timed out".to_string()),
-    );
-    sim.complete(u, Ok(Ret::Bool(false)));
-}
