@@ -77,58 +77,36 @@ pub(crate) fn create(spec: ObjSpec, proc: UnitId) -> Obj {
     }
 }
 
-/// A new object's type name, flavour and state: the synchronisation primitives here, the
-/// data objects (connections, variables, shared values, proxies, futures) in `data_initial`.
+/// A new object's type name, flavour and state.
 fn initial(init: ObjInit, proc: UnitId) -> (String, Option<Flavor>, ObjState) {
+    // A primitive of `flavor` (`threading.Lock`, `asyncio.Lock`, ...).
+    let prim = |f: Flavor, class: &str, state| (type_name(f, class), Some(f), state);
+    let other = |kind: &str, flavor, state| (kind.to_string(), flavor, state);
+    // An object only `multiprocessing` has.
+    let mp = |kind: &str, state| other(kind, Some(Flavor::Multiprocessing), state);
     match init {
-        ObjInit::Lock(f) => (
-            type_name(f, "Lock"),
-            Some(f),
-            ObjState::Lock(lock::LockState::new(false)),
-        ),
-        ObjInit::RLock(f) => (
-            type_name(f, "RLock"),
-            Some(f),
-            ObjState::Lock(lock::LockState::new(true)),
-        ),
+        ObjInit::Lock(f) => prim(f, "Lock", ObjState::Lock(lock::LockState::new(false))),
+        ObjInit::RLock(f) => prim(f, "RLock", ObjState::Lock(lock::LockState::new(true))),
         ObjInit::Semaphore {
             flavor,
             value,
             bounded,
-        } => (
-            type_name(
-                flavor,
-                if bounded {
-                    "BoundedSemaphore"
-                } else {
-                    "Semaphore"
-                },
-            ),
-            Some(flavor),
-            ObjState::Semaphore(semaphore::SemState {
-                value,
-                initial: value,
-                bounded,
-            }),
-        ),
-        ObjInit::Event(f) => (
-            type_name(f, "Event"),
-            Some(f),
-            ObjState::Event { flag: false },
-        ),
-        ObjInit::Condition { flavor, lock } => (
-            type_name(flavor, "Condition"),
-            Some(flavor),
-            ObjState::Condition { lock },
-        ),
+        } => {
+            let sem = semaphore::SemState::new(value, bounded);
+            prim(flavor, sem.class(), ObjState::Semaphore(sem))
+        }
+        ObjInit::Event(f) => prim(f, "Event", ObjState::Event { flag: false }),
+        ObjInit::Condition { flavor, lock } => {
+            prim(flavor, "Condition", ObjState::Condition { lock })
+        }
         ObjInit::Barrier {
             flavor,
             parties,
             timeout,
             has_action,
-        } => (
-            type_name(flavor, "Barrier"),
-            Some(flavor),
+        } => prim(
+            flavor,
+            "Barrier",
             ObjState::Barrier(barrier::BarrierState::new(parties, timeout, has_action)),
         ),
         ObjInit::Queue {
@@ -141,58 +119,39 @@ fn initial(init: ObjInit, proc: UnitId) -> (String, Option<Flavor>, ObjState) {
             Some(flavor),
             ObjState::Queue(queue::QueueState::new(flavor, kind, maxsize, joinable)),
         ),
-        other => data_initial(other, proc),
-    }
-}
-
-fn data_initial(init: ObjInit, proc: UnitId) -> (String, Option<Flavor>, ObjState) {
-    match init {
         ObjInit::Conn {
             peer,
             readable,
             writable,
-        } => (
-            "multiprocessing.connection.Connection".to_string(),
-            Some(Flavor::Multiprocessing),
+        } => mp(
+            "multiprocessing.connection.Connection",
             ObjState::Conn(pipe::ConnState::new(peer, readable, writable)),
         ),
-        ObjInit::Var(v) => (
-            "variable".to_string(),
+        ObjInit::Var(v) => other(
+            "variable",
             None,
             ObjState::Var(shared::VarState::new(proc, v)),
         ),
-        ObjInit::SharedValue { init, lock, array } => (
+        ObjInit::SharedValue { init, lock, array } => mp(
             if array {
                 "multiprocessing.Array"
             } else {
                 "multiprocessing.Value"
-            }
-            .to_string(),
-            Some(Flavor::Multiprocessing),
+            },
             ObjState::Shared(shared::SharedState::new(init, lock, array)),
         ),
-        ObjInit::ManagerDict => (
-            "DictProxy".to_string(),
-            Some(Flavor::Multiprocessing),
-            ObjState::Dict(Vec::new()),
-        ),
-        ObjInit::ManagerList => (
-            "ListProxy".to_string(),
-            Some(Flavor::Multiprocessing),
-            ObjState::List(Vec::new()),
-        ),
-        ObjInit::Future => (
-            "asyncio.Future".to_string(),
+        ObjInit::ManagerDict => mp("DictProxy", ObjState::Dict(Vec::new())),
+        ObjInit::ManagerList => mp("ListProxy", ObjState::List(Vec::new())),
+        ObjInit::Future => other(
+            "asyncio.Future",
             Some(Flavor::Asyncio),
             ObjState::Future(future::FutState::default()),
         ),
-        ObjInit::ContextVar { default } => (
-            "contextvars.ContextVar".to_string(),
+        ObjInit::ContextVar { default } => other(
+            "contextvars.ContextVar",
             None,
             ObjState::ContextVar { default },
         ),
-        // The primitives, which `initial` handles itself before handing the rest here.
-        primitive => initial(primitive, proc),
     }
 }
 

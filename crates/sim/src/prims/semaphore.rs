@@ -102,6 +102,25 @@ pub(crate) struct SemState {
     pub(crate) bounded: bool,
 }
 
+impl SemState {
+    pub(crate) fn new(value: i64, bounded: bool) -> Self {
+        SemState {
+            value,
+            initial: value,
+            bounded,
+        }
+    }
+
+    /// The class name: `Semaphore` or `BoundedSemaphore`.
+    pub(crate) fn class(&self) -> &'static str {
+        if self.bounded {
+            "BoundedSemaphore"
+        } else {
+            "Semaphore"
+        }
+    }
+}
+
 fn state(sim: &mut Sim, o: ObjId) -> PyResult<&mut SemState> {
     match &mut sim.objs[o.index()].state {
         ObjState::Semaphore(s) => Ok(s),
