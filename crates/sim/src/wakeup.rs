@@ -92,7 +92,7 @@ impl Sim {
         let Some(Wait::Obj(obj)) = unit.wait else {
             return;
         };
-        let waits_for_wakeup = self.objs.get(obj.index()).is_some_and(|o| {
+        let waits_for_wakeup = self.objs.get(obj).is_some_and(|o| {
             matches!(
                 o.state,
                 crate::prims::ObjState::Condition { .. } | crate::prims::ObjState::Event { .. }

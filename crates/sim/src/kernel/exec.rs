@@ -178,7 +178,7 @@ impl Sim {
                 if let Some(v) = self.units[u.index()].cvars.get(&var) {
                     return Ok(Ret::Value(v.clone()));
                 }
-                match self.objs.get(var.index()).map(|o| &o.state) {
+                match self.objs.get(var).map(|o| &o.state) {
                     Some(crate::prims::ObjState::ContextVar { default: Some(d) }) => {
                         Ok(Ret::Value(d.clone()))
                     }
@@ -229,16 +229,19 @@ impl Sim {
                     obj: Some(obj.info.id),
                     points: vec![(self.now, crate::prims::counter_value(&obj))],
                 });
-                self.objs.push(Obj {
-                    counter: Some(ix),
-                    ..obj
-                });
+                let info = self
+                    .objs
+                    .push(Obj {
+                        counter: Some(ix),
+                        ..obj
+                    })
+                    .info
+                    .clone();
+                self.trace.objects.push(info);
             } else {
-                self.objs.push(obj);
+                let info = self.objs.push(obj).info.clone();
+                self.trace.objects.push(info);
             }
-            self.trace
-                .objects
-                .push(self.objs[self.objs.len() - 1].info.clone());
         }
         if self.units.len() > self.machine.limits.max_units {
             self.end(Outcome::LimitExceeded {

@@ -252,7 +252,7 @@ impl Sim {
         self.wake_joiners(u);
     }
 
-    pub(super) fn kill_process(&mut self, p: UnitId, code: i32) {
+    pub(crate) fn kill_process(&mut self, p: UnitId, code: i32) {
         let pix = self.units[p.index()].proc_ix;
         let threads = self.procs[pix].threads.clone();
         for t in threads {

@@ -112,7 +112,7 @@ impl Sim {
         }
     }
 
-    pub(super) fn refresh_loop_display(&mut self, l: usize) {
+    pub(crate) fn refresh_loop_display(&mut self, l: usize) {
         let lp = &self.loops[l];
         let host = lp.host;
         if self.units[host.index()].wait != Some(Wait::Loop(l)) {

@@ -38,6 +38,7 @@ mod lifecycle;
 mod metrics;
 mod record;
 mod step;
+mod surface;
 
 /// What happens when a compute or a timed wait completes.
 pub(crate) enum After {
@@ -418,7 +419,7 @@ pub struct Sim {
     /// copy the whole table every time it grows.
     #[allow(clippy::vec_box)]
     pub(crate) units: Vec<Box<Unit>>,
-    pub(crate) objs: Vec<Obj>,
+    pub(crate) objs: crate::prims::Objects,
     pub(crate) procs: Vec<Proc>,
     pub(crate) loops: Vec<EventLoop>,
     seq: u64,
@@ -496,7 +497,7 @@ impl Sim {
             now: 0,
             steps: 0,
             units: Vec::with_capacity(8),
-            objs: Vec::with_capacity(8),
+            objs: crate::prims::Objects::with_capacity(8),
             procs: Vec::new(),
             loops: Vec::new(),
             seq: 0,
@@ -602,7 +603,7 @@ impl Sim {
         let noted: Vec<(ObjId, bool, u32)> = std::mem::take(&mut *mailbox.accesses.borrow_mut());
         let now_at = mailbox.line.get();
         for (obj, write, line) in noted {
-            if obj.index() >= self.objs.len() {
+            if self.objs.get(obj).is_none() {
                 continue;
             }
             let kind = if write {
@@ -676,15 +677,6 @@ fn gil_verdict(gil: bool, p: &Proc, os: UnitId) -> Verdict {
         Some(_) => Verdict::No,
         None if p.forced_out == Some(os) => Verdict::Excluded,
         None => Verdict::Yes,
-    }
-}
-
-fn ret_value(r: Ret) -> Value {
-    match r {
-        Ret::Value(v) => v,
-        Ret::Bool(b) => Value::Bool(b),
-        Ret::Int(i) => Value::Int(i),
-        _ => Value::None,
     }
 }
 

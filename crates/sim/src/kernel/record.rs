@@ -117,7 +117,7 @@ impl Sim {
     }
 
     pub(crate) fn counter(&mut self, o: ObjId) {
-        let Some(obj) = self.objs.get(o.index()) else {
+        let Some(obj) = self.objs.get(o) else {
             return;
         };
         if let Some(ix) = obj.counter {
@@ -135,7 +135,7 @@ impl Sim {
 
     pub(crate) fn obj_name(&self, o: ObjId) -> String {
         self.objs
-            .get(o.index())
+            .get(o)
             .map_or_else(|| format!("#{}", o.number()), |x| x.info.name.clone())
     }
 

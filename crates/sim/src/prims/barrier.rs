@@ -143,7 +143,7 @@ impl BarrierState {
 }
 
 fn state(sim: &mut Sim, o: ObjId) -> PyResult<&mut BarrierState> {
-    match &mut sim.objs[o.index()].state {
+    match &mut sim.objs[o].state {
         ObjState::Barrier(b) => Ok(b),
         _ => Err(internal("not a barrier")),
     }
@@ -222,7 +222,7 @@ fn arrive(sim: &mut Sim, u: UnitId, o: ObjId, deadline: Deadline) -> PyResult<()
     };
     let at = sim.resolve(deadline);
     state(sim, o)?.arrivals.push((u, index));
-    sim.objs[o.index()].waiters.push_back(u);
+    sim.objs[o].waiters.push_back(u);
     let asy = is_async(sim, o);
     sim.block(u, Wait::Obj(o), at, asy);
     Ok(())
@@ -265,7 +265,7 @@ fn pass(sim: &mut Sim, u: UnitId, o: ObjId, index: i64) -> PyResult<()> {
     let arrivals = std::mem::take(&mut b.arrivals);
     b.count = 0;
     let ev = sim.event(u, EventKind::Pass, Some(o), None);
-    sim.objs[o.index()].waiters.clear();
+    sim.objs[o].waiters.clear();
     for (w, i) in arrivals {
         let wake = sim.event(w, EventKind::Pass, Some(o), None);
         sim.link(Some(ev), wake, LinkKind::Wake);
@@ -280,7 +280,7 @@ fn break_barrier(sim: &mut Sim, o: ObjId, ev: u32) -> PyResult<()> {
     b.broken = true;
     b.count = 0;
     let arrivals = std::mem::take(&mut b.arrivals);
-    sim.objs[o.index()].waiters.clear();
+    sim.objs[o].waiters.clear();
     for (w, _) in arrivals {
         let wake = sim.event(w, EventKind::Broken, Some(o), None);
         sim.link(Some(ev), wake, LinkKind::Wake);
@@ -293,7 +293,7 @@ pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
     if let Ok(b) = state(sim, o) {
         b.arrivals.retain(|&(w, _)| w != u);
     }
-    sim.objs[o.index()].waiters.retain(|&w| w != u);
+    sim.objs[o].waiters.retain(|&w| w != u);
     let ev = sim.event(
         u,
         EventKind::Broken,

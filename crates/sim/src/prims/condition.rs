@@ -142,7 +142,7 @@ impl Condition {
 }
 
 fn lock_of(sim: &Sim, o: ObjId) -> PyResult<ObjId> {
-    match &sim.objs[o.index()].state {
+    match &sim.objs[o].state {
         ObjState::Condition { lock } => Ok(*lock),
         _ => Err(internal("not a condition")),
     }
@@ -161,7 +161,7 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             sim.event(u, EventKind::Wait, Some(o), None);
             lock::release_all(sim, u, l)?;
             let at = sim.resolve(deadline);
-            sim.objs[o.index()].waiters.push_back(u);
+            sim.objs[o].waiters.push_back(u);
             let asy = is_async(sim, o);
             sim.block_retry(
                 u,
@@ -182,7 +182,7 @@ fn notify(sim: &mut Sim, u: UnitId, o: ObjId, l: ObjId, n: usize, all: bool) -> 
     if lock::owned_depth(sim, u, l)?.is_none() {
         return Err(crate::PyError::runtime("cannot notify on un-acquired lock"));
     }
-    let count = n.min(sim.objs[o.index()].waiters.len());
+    let count = n.min(sim.objs[o].waiters.len());
     let detail = if all {
         "all".to_string()
     } else {
@@ -190,7 +190,7 @@ fn notify(sim: &mut Sim, u: UnitId, o: ObjId, l: ObjId, n: usize, all: bool) -> 
     };
     let ev = sim.event(u, EventKind::Notify, Some(o), Some(detail));
     for _ in 0..count {
-        let Some(w) = sim.objs[o.index()].waiters.pop_front() else {
+        let Some(w) = sim.objs[o].waiters.pop_front() else {
             break;
         };
         let wake = sim.event(w, EventKind::Wake, Some(o), None);
@@ -202,9 +202,9 @@ fn notify(sim: &mut Sim, u: UnitId, o: ObjId, l: ObjId, n: usize, all: bool) -> 
 }
 
 pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
-    sim.objs[o.index()].waiters.retain(|&w| w != u);
+    sim.objs[o].waiters.retain(|&w| w != u);
     sim.event(u, EventKind::WaitTimeout, Some(o), None);
-    if let Some(Op::Obj(_, ObjOp::Reacquire { ret, .. })) = &mut sim.units[u.index()].pending {
+    if let Some(Op::Obj(_, ObjOp::Reacquire { ret, .. })) = sim.pending(u) {
         *ret = false;
     }
     sim.retry(u);

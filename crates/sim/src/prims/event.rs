@@ -56,7 +56,7 @@ impl Event {
 }
 
 fn flag(sim: &mut Sim, o: ObjId) -> PyResult<&mut bool> {
-    match &mut sim.objs[o.index()].state {
+    match &mut sim.objs[o].state {
         ObjState::Event { flag } => Ok(flag),
         _ => Err(internal("not an event")),
     }
@@ -69,7 +69,7 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
         ObjOp::Set => {
             *flag(sim, o)? = true;
             let ev = sim.event(u, EventKind::Set, Some(o), None);
-            let waiters: Vec<UnitId> = sim.objs[o.index()].waiters.drain(..).collect();
+            let waiters: Vec<UnitId> = sim.objs[o].waiters.drain(..).collect();
             for w in waiters {
                 let wake = sim.event(w, EventKind::Wake, Some(o), None);
                 sim.link(Some(ev), wake, LinkKind::Wake);
@@ -98,7 +98,7 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
                 return Ok(());
             }
             sim.event(u, EventKind::Wait, Some(o), None);
-            sim.objs[o.index()].waiters.push_back(u);
+            sim.objs[o].waiters.push_back(u);
             let asy = is_async(sim, o);
             sim.block(u, Wait::Obj(o), at, asy);
         }
@@ -108,7 +108,7 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
 }
 
 pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
-    sim.objs[o.index()].waiters.retain(|&w| w != u);
+    sim.objs[o].waiters.retain(|&w| w != u);
     sim.event(u, EventKind::WaitTimeout, Some(o), None);
     let f = flag(sim, o).map(|f| *f).unwrap_or(false);
     sim.complete(u, Ok(Ret::Bool(f)));

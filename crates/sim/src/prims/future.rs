@@ -110,7 +110,7 @@ impl FutState {
 }
 
 fn state(sim: &mut Sim, o: ObjId) -> PyResult<&mut FutState> {
-    match &mut sim.objs[o.index()].state {
+    match &mut sim.objs[o].state {
         ObjState::Future(f) => Ok(f),
         _ => Err(internal("not a future")),
     }
@@ -154,7 +154,7 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             Ok(())
         }
         ObjOp::AwaitFuture => {
-            if !sim.units[u.index()].in_task {
+            if !sim.in_task(u) {
                 return Err(PyError::runtime("'await' outside a task"));
             }
             let f = state(sim, o)?;
@@ -167,7 +167,7 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
             let n = f.registered;
             f.awaiters.retain(|&(w, _)| w != u);
             f.awaiters.push((u, n));
-            sim.objs[o.index()].waiters.push_back(u);
+            sim.objs[o].waiters.push_back(u);
             sim.block(u, Wait::AwaitFuture(o), None, true);
             Ok(())
         }
@@ -208,7 +208,7 @@ fn resolve(sim: &mut Sim, o: ObjId, ev: u32) {
     let reply = f.reply();
     let callbacks = std::mem::take(&mut f.callbacks);
     let seqs = std::mem::take(&mut f.awaiters);
-    let waiters: Vec<UnitId> = sim.objs[o.index()].waiters.drain(..).collect();
+    let waiters: Vec<UnitId> = sim.objs[o].waiters.drain(..).collect();
     // Awaiters and callbacks in the order they were registered.
     enum Due {
         Awaiter(UnitId),

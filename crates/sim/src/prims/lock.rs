@@ -126,7 +126,7 @@ impl LockState {
 }
 
 fn state(sim: &mut Sim, o: ObjId) -> PyResult<&mut LockState> {
-    match &mut sim.objs[o.index()].state {
+    match &mut sim.objs[o].state {
         ObjState::Lock(l) => Ok(l),
         _ => Err(crate::prims::internal("not a lock")),
     }
@@ -250,7 +250,7 @@ fn acquire(
         sim.complete(u, Ok(Ret::Bool(false)));
         return Ok(());
     }
-    sim.objs[o.index()].waiters.push_back(u);
+    sim.objs[o].waiters.push_back(u);
     let deadline = at.map_or(Deadline::Never, Deadline::At);
     let op = if reacquire {
         ObjOp::Reacquire { depth, ret }
@@ -265,7 +265,7 @@ fn acquire(
 #[inline(always)]
 fn took(sim: &mut Sim, u: UnitId, o: ObjId) {
     let ev = sim.event(u, EventKind::Acquire, Some(o), None);
-    let from = sim.objs[o.index()].last_release.take();
+    let from = sim.objs[o].last_release.take();
     sim.link(from, ev, LinkKind::Unlock);
 }
 
@@ -273,7 +273,7 @@ fn took(sim: &mut Sim, u: UnitId, o: ObjId) {
 #[inline(always)]
 pub(crate) fn release(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
     let me = owner_id(sim, u, o);
-    let flavor = sim.objs[o.index()].flavor;
+    let flavor = sim.objs[o].flavor;
     let l = state(sim, o)?;
     if l.reentrant {
         if !l.locked || l.owner != Some(me) {
@@ -305,7 +305,7 @@ pub(crate) fn release(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
     l.owner = None;
     l.depth = 0;
     let ev = sim.event(u, EventKind::Release, Some(o), None);
-    sim.objs[o.index()].last_release = Some(ev);
+    sim.objs[o].last_release = Some(ev);
     wake_one(sim, o);
     Ok(())
 }
@@ -314,18 +314,18 @@ pub(crate) fn release(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
 /// test for a waiter is inline: most releases find none.
 #[inline(always)]
 fn wake_one(sim: &mut Sim, o: ObjId) {
-    if !sim.objs[o.index()].waiters.is_empty() {
+    if !sim.objs[o].waiters.is_empty() {
         wake_oldest(sim, o);
     }
 }
 
 #[inline(never)]
 fn wake_oldest(sim: &mut Sim, o: ObjId) {
-    let Some(w) = sim.objs[o.index()].waiters.pop_front() else {
+    let Some(w) = sim.objs[o].waiters.pop_front() else {
         return;
     };
     if is_async(sim, o) {
-        let (depth, ret) = match sim.units[w.index()].pending.take() {
+        let (depth, ret) = match sim.pending(w).take() {
             Some(Op::Obj(_, ObjOp::Reacquire { depth, ret })) => (depth, ret),
             _ => (1, true),
         };
@@ -360,7 +360,7 @@ pub(crate) fn wait_again(sim: &mut Sim, u: UnitId) -> bool {
     else {
         return false;
     };
-    let Some(obj) = sim.objs.get(o.index()) else {
+    let Some(obj) = sim.objs.get(o) else {
         return false;
     };
     let held = matches!(&obj.state, ObjState::Lock(l) if l.locked && !l.reentrant);
@@ -379,7 +379,7 @@ pub(crate) fn wait_again(sim: &mut Sim, u: UnitId) -> bool {
 #[inline(never)]
 fn block_again(sim: &mut Sim, u: UnitId, o: ObjId) {
     sim.touch(Resource::Obj(o), true);
-    sim.objs[o.index()].waiters.push_back(u);
+    sim.objs[o].waiters.push_back(u);
     sim.block(u, Wait::Obj(o), None, false);
 }
 
@@ -407,8 +407,8 @@ pub(crate) fn release_all(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
 /// A timed `acquire()` (of a lock or a semaphore) ran out: `u` stops waiting and gets
 /// `False`.
 pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
-    sim.objs[o.index()].waiters.retain(|&w| w != u);
-    sim.units[u.index()].pending = None;
+    sim.objs[o].waiters.retain(|&w| w != u);
+    *sim.pending(u) = None;
     sim.event(
         u,
         EventKind::AcquireTimeout,

@@ -7,7 +7,7 @@
 
 use crate::error::{PyError, PyErrorKind, PyResult};
 use crate::ids::{ObjId, UnitId};
-use crate::kernel::{After, Sim, Wait};
+use crate::kernel::{Sim, Wait};
 use crate::prims::{ObjState, internal, wrong_kind};
 use crate::program::{Ctx, ObjInit, ObjOp, Op, Ret};
 use crate::trace::EventKind;
@@ -152,7 +152,7 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
     sim.event(u, EventKind::Call, Some(o), Some(method(&op).to_string()));
     let rtt = sim.machine.costs.manager_round_trip;
     let at = sim.now.saturating_add(rtt);
-    sim.units[u.index()].after = Some(After::Op(Op::Obj(o, ObjOp::ProxyApply(Box::new(op)))));
+    sim.then_apply(u, Op::Obj(o, ObjOp::ProxyApply(Box::new(op))));
     sim.block(u, Wait::Proxy(o), Some(at), false);
     Ok(())
 }
@@ -175,7 +175,7 @@ fn index(len: usize, i: i64) -> PyResult<usize> {
 }
 
 fn apply_now(sim: &mut Sim, o: ObjId, op: ObjOp) -> PyResult<Ret> {
-    match (&mut sim.objs[o.index()].state, op) {
+    match (&mut sim.objs[o].state, op) {
         (ObjState::Dict(d), ObjOp::DictGet(kd)) => {
             let (k, default) = *kd;
             match (d.iter().find(|(key, _)| *key == k), default) {

@@ -42,6 +42,50 @@ pub(crate) struct Obj {
     pub(crate) bound_loop: Option<usize>,
 }
 
+/// Every object of a run, by id: the store primitives read and change their state in.
+#[derive(Default)]
+pub(crate) struct Objects(Vec<Obj>);
+
+impl Objects {
+    pub(crate) fn with_capacity(n: usize) -> Objects {
+        Objects(Vec::with_capacity(n))
+    }
+
+    pub(crate) fn get(&self, o: ObjId) -> Option<&Obj> {
+        self.0.get(o.index())
+    }
+
+    pub(crate) fn get_mut(&mut self, o: ObjId) -> Option<&mut Obj> {
+        self.0.get_mut(o.index())
+    }
+
+    /// Adds the next object (its id is the number of objects before it).
+    pub(crate) fn push(&mut self, obj: Obj) -> &Obj {
+        self.0.push(obj);
+        &self.0[self.0.len() - 1]
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl std::ops::Index<ObjId> for Objects {
+    type Output = Obj;
+
+    #[inline]
+    fn index(&self, o: ObjId) -> &Obj {
+        &self.0[o.index()]
+    }
+}
+
+impl std::ops::IndexMut<ObjId> for Objects {
+    #[inline]
+    fn index_mut(&mut self, o: ObjId) -> &mut Obj {
+        &mut self.0[o.index()]
+    }
+}
+
 pub(crate) enum ObjState {
     Lock(lock::LockState),
     Semaphore(semaphore::SemState),
@@ -179,13 +223,13 @@ pub(crate) fn counter_value(obj: &Obj) -> i64 {
 /// Checks that `u` may use `o` at all: threading objects stay in their process, asyncio
 /// objects stay on their event loop.
 fn access(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
-    let Some(obj) = sim.objs.get(o.index()) else {
+    let Some(obj) = sim.objs.get(o) else {
         return Err(PyError::new(
             PyErrorKind::ValueError,
             format!("no object #{}", o.number()),
         ));
     };
-    let proc = sim.units[u.index()].info.process;
+    let proc = sim.process_of(u);
     match obj.flavor {
         Some(Flavor::Threading) if obj.proc != proc => Err(PyError::new(
             PyErrorKind::TypeError,
@@ -200,7 +244,7 @@ fn access(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
         Some(Flavor::Asyncio) => {
             if let Some(l) = sim.task_loop(u) {
                 match obj.bound_loop {
-                    None => sim.objs[o.index()].bound_loop = Some(l),
+                    None => sim.objs[o].bound_loop = Some(l),
                     Some(b) if b != l => {
                         return Err(PyError::runtime(format!(
                             "{} '{}' is bound to a different event loop",
@@ -220,11 +264,11 @@ fn access(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
 /// threading primitive and queue holds a `_thread.lock`, except an `RLock` (and a `Condition`
 /// over one).
 fn unpicklable_type(sim: &Sim, o: ObjId) -> &'static str {
-    let lock = match &sim.objs[o.index()].state {
+    let lock = match &sim.objs[o].state {
         ObjState::Condition { lock } => *lock,
         _ => o,
     };
-    match sim.objs.get(lock.index()).map(|x| &x.state) {
+    match sim.objs.get(lock).map(|x| &x.state) {
         Some(ObjState::Lock(l)) if l.reentrant => "_thread.RLock",
         _ => "_thread.lock",
     }
@@ -233,17 +277,16 @@ fn unpicklable_type(sim: &Sim, o: ObjId) -> &'static str {
 /// Whether waiting on this object suspends a task (asyncio) rather than the thread.
 pub(crate) fn is_async(sim: &Sim, o: ObjId) -> bool {
     sim.objs
-        .get(o.index())
+        .get(o)
         .is_some_and(|x| x.flavor == Some(Flavor::Asyncio))
 }
 
 /// Raises RuntimeError when an asyncio object is awaited outside a task.
 pub(crate) fn need_task(sim: &Sim, u: UnitId, o: ObjId) -> PyResult<()> {
-    if is_async(sim, o) && !sim.units[u.index()].in_task {
+    if is_async(sim, o) && !sim.in_task(u) {
         return Err(PyError::runtime(format!(
             "no running event loop: {} '{}' can only be awaited in a task",
-            sim.objs[o.index()].info.kind,
-            sim.objs[o.index()].info.name
+            sim.objs[o].info.kind, sim.objs[o].info.name
         )));
     }
     Ok(())
@@ -259,7 +302,7 @@ fn wrong_kind(sim: &Sim, o: ObjId, what: &str) -> PyError {
         PyErrorKind::AttributeError,
         format!(
             "'{}' object has no attribute '{what}'",
-            sim.objs[o.index()].info.kind
+            sim.objs[o].info.kind
         ),
     )
 }
@@ -287,11 +330,11 @@ pub(crate) fn writes(obj: Option<&Obj>, op: &ObjOp) -> bool {
 /// own here, and the errors and the other kinds are out of line.
 #[inline(always)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) {
-    let Some(obj) = sim.objs.get(o.index()) else {
+    let Some(obj) = sim.objs.get(o) else {
         return refuse(sim, u, o);
     };
     match obj.flavor {
-        Some(Flavor::Threading) if obj.proc != sim.units[u.index()].info.process => {
+        Some(Flavor::Threading) if obj.proc != sim.process_of(u) => {
             return refuse(sim, u, o);
         }
         Some(Flavor::Asyncio) => return apply_other(sim, u, o, op),
@@ -329,7 +372,7 @@ fn apply_other(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) {
     }
     // Matching on the state alone, not on a (state, op) pair, hands the op on without moving
     // it into a temporary first.
-    let r = match &sim.objs[o.index()].state {
+    let r = match &sim.objs[o].state {
         ObjState::Lock(_) => return lock::apply(sim, u, o, op),
         ObjState::Semaphore(_) => semaphore::apply(sim, u, o, op),
         ObjState::Event { .. } => event::apply(sim, u, o, op),
@@ -349,7 +392,7 @@ fn apply_other(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) {
 
 /// A timed wait on `o` expired for `u`.
 pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
-    match &sim.objs[o.index()].state {
+    match &sim.objs[o].state {
         // A timed `acquire()` gives up the same way on a lock and on a semaphore.
         ObjState::Lock(_) | ObjState::Semaphore(_) => lock::timeout(sim, u, o),
         ObjState::Event { .. } => event::timeout(sim, u, o),
@@ -363,7 +406,7 @@ pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
 
 /// Removes `u` from every wait list of `o` (it was cancelled or killed).
 pub(crate) fn detach(sim: &mut Sim, u: UnitId, o: ObjId) {
-    let Some(obj) = sim.objs.get_mut(o.index()) else {
+    let Some(obj) = sim.objs.get_mut(o) else {
         return;
     };
     obj.waiters.retain(|&w| w != u);
@@ -386,7 +429,7 @@ pub(crate) fn detach(sim: &mut Sim, u: UnitId, o: ObjId) {
 
 /// What `u`, blocked on `o`, waits for, and which unit could release it.
 pub(crate) fn wait_reason(sim: &Sim, u: UnitId, o: ObjId) -> (String, Option<UnitId>) {
-    let obj = &sim.objs[o.index()];
+    let obj = &sim.objs[o];
     let name = format!("{} '{}'", obj.info.kind, obj.info.name);
     match &obj.state {
         ObjState::Lock(l) => (

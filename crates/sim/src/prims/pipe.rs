@@ -106,7 +106,7 @@ impl ConnState {
 }
 
 fn state(sim: &mut Sim, o: ObjId) -> PyResult<&mut ConnState> {
-    match sim.objs.get_mut(o.index()).map(|x| &mut x.state) {
+    match sim.objs.get_mut(o).map(|x| &mut x.state) {
         Some(ObjState::Conn(c)) => Ok(c),
         _ => Err(internal("not a connection")),
     }
@@ -151,7 +151,7 @@ fn send(sim: &mut Sim, u: UnitId, o: ObjId, v: Value) -> PyResult<()> {
         .message
         .saturating_add(v.pickled_size().saturating_mul(costs.copy_per_byte));
     state(sim, peer)?.inbox.push_back((v, ev));
-    if let Some(r) = sim.objs[peer.index()].waiters.pop_front() {
+    if let Some(r) = sim.objs[peer].waiters.pop_front() {
         sim.retry(r);
     }
     sim.start_compute(u, cost, None);
@@ -185,7 +185,7 @@ fn recv(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
         sim.event(u, EventKind::Recv, Some(o), Some("EOF".to_string()));
         return Err(PyError::new(PyErrorKind::EOFError, ""));
     }
-    sim.objs[o.index()].waiters.push_back(u);
+    sim.objs[o].waiters.push_back(u);
     sim.block_retry(u, Op::Obj(o, ObjOp::Recv), Wait::Obj(o), None, false);
     Ok(())
 }
@@ -207,7 +207,7 @@ fn poll(sim: &mut Sim, u: UnitId, o: ObjId, deadline: Deadline) -> PyResult<()> 
         sim.complete(u, Ok(Ret::Bool(false)));
         return Ok(());
     }
-    sim.objs[o.index()].waiters.push_back(u);
+    sim.objs[o].waiters.push_back(u);
     let op = ObjOp::Poll(at.map_or(Deadline::Never, Deadline::At));
     sim.block_retry(u, Op::Obj(o, op), Wait::Obj(o), at, false);
     Ok(())
@@ -215,7 +215,7 @@ fn poll(sim: &mut Sim, u: UnitId, o: ObjId, deadline: Deadline) -> PyResult<()> 
 
 /// `close()`: drop this process's handle; the last handle closes the end.
 fn close(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
-    let process = sim.units[u.index()].info.process;
+    let process = sim.process_of(u);
     let c = state(sim, o)?;
     let last = match &mut c.holders {
         None => true,
@@ -242,7 +242,7 @@ fn close(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
 
 /// A forked child holds a handle of this end too.
 fn dup_for(sim: &mut Sim, u: UnitId, o: ObjId, process: UnitId) -> PyResult<()> {
-    let creator = sim.objs[o.index()].proc;
+    let creator = sim.objs[o].proc;
     let c = state(sim, o)?;
     if !c.closed {
         c.holders.get_or_insert_with(|| vec![creator]).push(process);
@@ -261,7 +261,7 @@ fn close_end(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
     if !was_closed {
         sim.event(u, EventKind::Close, Some(o), None);
         for end in [peer, o] {
-            let waiters: Vec<UnitId> = sim.objs[end.index()].waiters.drain(..).collect();
+            let waiters: Vec<UnitId> = sim.objs[end].waiters.drain(..).collect();
             for w in waiters {
                 sim.retry(w);
             }
@@ -274,7 +274,8 @@ fn close_end(sim: &mut Sim, u: UnitId, o: ObjId) -> PyResult<()> {
 /// holder of closes.
 pub(crate) fn process_gone(sim: &mut Sim, process: UnitId) {
     for i in 0..sim.objs.len() {
-        let last = match &mut sim.objs[i].state {
+        let end = ObjId::new(i as u32);
+        let last = match &mut sim.objs[end].state {
             ObjState::Conn(c) if !c.closed => match &mut c.holders {
                 Some(h) if h.contains(&process) => {
                     h.retain(|&p| p != process);
@@ -285,13 +286,13 @@ pub(crate) fn process_gone(sim: &mut Sim, process: UnitId) {
             _ => false,
         };
         if last {
-            let _ = close_end(sim, process, ObjId::new(i as u32));
+            let _ = close_end(sim, process, end);
         }
     }
 }
 
 pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
-    sim.objs[o.index()].waiters.retain(|&w| w != u);
-    sim.units[u.index()].pending = None;
+    sim.objs[o].waiters.retain(|&w| w != u);
+    *sim.pending(u) = None;
     sim.complete(u, Ok(Ret::Bool(false)));
 }

@@ -247,7 +247,7 @@ impl QueueState {
 }
 
 fn state(sim: &mut Sim, o: ObjId) -> PyResult<&mut QueueState> {
-    match &mut sim.objs[o.index()].state {
+    match &mut sim.objs[o].state {
         ObjState::Queue(q) => Ok(q),
         _ => Err(internal("not a queue")),
     }
@@ -409,7 +409,7 @@ fn put(
         q.unfinished += 1;
     }
     sim.counter(o);
-    if let Some(g) = sim.objs[o.index()].waiters.pop_front() {
+    if let Some(g) = sim.objs[o].waiters.pop_front() {
         sim.retry(g);
     }
     sim.start_compute(u, cost, None);
@@ -427,7 +427,7 @@ fn get(sim: &mut Sim, u: UnitId, o: ObjId, block: bool, deadline: Deadline) -> P
         if at.is_some_and(|t| t <= sim.now) {
             return Err(PyError::new(PyErrorKind::Empty, ""));
         }
-        sim.objs[o.index()].waiters.push_back(u);
+        sim.objs[o].waiters.push_back(u);
         let op = ObjOp::Get {
             block,
             deadline: at.map_or(Deadline::Never, Deadline::At),
@@ -461,8 +461,8 @@ pub(crate) fn timeout(sim: &mut Sim, u: UnitId, o: ObjId) {
         }
         Err(_) => false,
     };
-    sim.objs[o.index()].waiters.retain(|&w| w != u);
-    sim.units[u.index()].pending = None;
+    sim.objs[o].waiters.retain(|&w| w != u);
+    *sim.pending(u) = None;
     let kind = if was_putter {
         PyErrorKind::Full
     } else {

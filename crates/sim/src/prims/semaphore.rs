@@ -122,7 +122,7 @@ impl SemState {
 }
 
 fn state(sim: &mut Sim, o: ObjId) -> PyResult<&mut SemState> {
-    match &mut sim.objs[o.index()].state {
+    match &mut sim.objs[o].state {
         ObjState::Semaphore(s) => Ok(s),
         _ => Err(internal("not a semaphore")),
     }
@@ -151,7 +151,7 @@ fn acquire(sim: &mut Sim, u: UnitId, o: ObjId, blocking: bool, deadline: Deadlin
         ));
     }
     need_task(sim, u, o)?;
-    let fair_wait = is_async(sim, o) && !sim.objs[o.index()].waiters.is_empty();
+    let fair_wait = is_async(sim, o) && !sim.objs[o].waiters.is_empty();
     let s = state(sim, o)?;
     if s.value > 0 && !fair_wait {
         s.value -= 1;
@@ -165,7 +165,7 @@ fn acquire(sim: &mut Sim, u: UnitId, o: ObjId, blocking: bool, deadline: Deadlin
         sim.complete(u, Ok(Ret::Bool(false)));
         return Ok(());
     }
-    sim.objs[o.index()].waiters.push_back(u);
+    sim.objs[o].waiters.push_back(u);
     let op = ObjOp::Acquire {
         blocking,
         deadline: at.map_or(Deadline::Never, Deadline::At),
@@ -177,7 +177,7 @@ fn acquire(sim: &mut Sim, u: UnitId, o: ObjId, blocking: bool, deadline: Deadlin
 
 fn took(sim: &mut Sim, u: UnitId, o: ObjId) {
     let ev = sim.event(u, EventKind::Acquire, Some(o), None);
-    let from = sim.objs[o.index()].last_release.take();
+    let from = sim.objs[o].last_release.take();
     sim.link(from, ev, LinkKind::Unlock);
     sim.counter(o);
 }
@@ -189,7 +189,7 @@ fn release(sim: &mut Sim, u: UnitId, o: ObjId, n: u32) -> PyResult<()> {
             "n must be one or more",
         ));
     }
-    let flavor = sim.objs[o.index()].flavor;
+    let flavor = sim.objs[o].flavor;
     let s = state(sim, o)?;
     if s.bounded && s.value + i64::from(n) > s.initial {
         return Err(PyError::new(
@@ -208,17 +208,17 @@ fn release(sim: &mut Sim, u: UnitId, o: ObjId, n: u32) -> PyResult<()> {
         Some(o),
         (n > 1).then(|| format!("n={n}")),
     );
-    sim.objs[o.index()].last_release = Some(ev);
+    sim.objs[o].last_release = Some(ev);
     sim.counter(o);
     let asy = is_async(sim, o);
     for _ in 0..n {
-        let Some(w) = sim.objs[o.index()].waiters.pop_front() else {
+        let Some(w) = sim.objs[o].waiters.pop_front() else {
             break;
         };
         if asy {
             let s = state(sim, o)?;
             s.value -= 1;
-            sim.units[w.index()].pending = None;
+            *sim.pending(w) = None;
             took(sim, w, o);
             sim.complete(w, Ok(Ret::Bool(true)));
         } else {

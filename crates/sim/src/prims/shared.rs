@@ -181,8 +181,7 @@ fn index(len: usize, i: i64) -> PyResult<usize> {
 fn lineage(sim: &Sim, p: UnitId) -> Vec<UnitId> {
     let mut out = vec![p];
     let mut cur = p;
-    while let Some(parent) = sim.units.get(cur.index()).and_then(|x| x.info.parent) {
-        let pp = sim.units[parent.index()].info.process;
+    while let Some(pp) = sim.parent_process(cur) {
         if out.contains(&pp) {
             break;
         }
@@ -195,13 +194,7 @@ fn lineage(sim: &Sim, p: UnitId) -> Vec<UnitId> {
 /// Child processes of `p` that were started but have no copy of the variable yet: a write by
 /// `p` must not reach them, so they keep the value they were forked with.
 fn started_children(sim: &Sim, p: UnitId) -> Vec<Vec<UnitId>> {
-    let pix = sim.units[p.index()].proc_ix;
-    sim.procs[pix]
-        .children
-        .iter()
-        .filter(|c| sim.units[c.index()].started)
-        .map(|&c| lineage(sim, c))
-        .collect()
+    sim.started_children(p).map(|c| lineage(sim, c)).collect()
 }
 
 impl VarState {
@@ -219,13 +212,13 @@ impl VarState {
 // Out of line, so that `prims::apply` stays a small dispatcher with a cheap entry.
 #[inline(never)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<()> {
-    let proc = sim.units[u.index()].info.process;
-    let (me, children) = match (&sim.objs[o.index()].state, &op) {
+    let proc = sim.process_of(u);
+    let (me, children) = match (&sim.objs[o].state, &op) {
         (ObjState::Var(_), ObjOp::Read) => (lineage(sim, proc), Vec::new()),
         (ObjState::Var(_), ObjOp::Write(_)) => (Vec::new(), started_children(sim, proc)),
         _ => (Vec::new(), Vec::new()),
     };
-    let (kind, detail, reply) = match (&mut sim.objs[o.index()].state, op) {
+    let (kind, detail, reply) = match (&mut sim.objs[o].state, op) {
         (ObjState::Var(v), ObjOp::Read) => {
             let x = v.value_for(&me);
             v.values.insert(proc, x.clone());
@@ -300,10 +293,10 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
 /// sees it, a shared value or array, a manager list, or the items of a queue as a list.
 /// `None` for other objects.
 pub(crate) fn peek(sim: &Sim, u: UnitId, o: ObjId) -> Option<Value> {
-    let obj = sim.objs.get(o.index())?;
+    let obj = sim.objs.get(o)?;
     match &obj.state {
         ObjState::Var(v) => {
-            let proc = sim.units.get(u.index())?.info.process;
+            let proc = sim.process_of(u);
             Some(v.value_for(&lineage(sim, proc)))
         }
         ObjState::Shared(s) if s.array => Some(Value::List(s.values.clone())),
