@@ -341,22 +341,21 @@ fn wake_oldest(sim: &mut Sim, o: ObjId) {
     }
 }
 
-/// A woken waiter's `acquire()` of a threading or multiprocessing `Lock` that is still held
-/// (another thread took it first: the lock is not fair). It waits again at once, exactly as
-/// the acquire would: no event, at the back of the queue, with the same operation pending,
-/// which stays in place instead of being taken out and put back. Returns whether it did;
-/// anything else (another operation, a timeout, an RLock, asyncio, a task) goes the usual
-/// way.
+/// The early return of a woken waiter's retried `acquire()`: a blocking, untimed acquire of
+/// a plain `Lock` that someone took first (threading locks are not fair) waits again at once,
+/// as `acquire` itself would decide (same access rule, no event, at the back of the queue),
+/// with its operation left pending in place instead of taken out, dispatched and put back.
+/// Returns whether it did; anything else is dispatched as usual.
+/// PERF(events, 100 units, no GIL): dispatching these retries instead measured 0.93×.
 #[inline(always)]
 pub(crate) fn wait_again(sim: &mut Sim, u: UnitId) -> bool {
-    let unit = &sim.units[u.index()];
     let Some(Op::Obj(
         o,
         ObjOp::Acquire {
             blocking: true,
             deadline: Deadline::Never,
         },
-    )) = unit.pending
+    )) = *sim.pending(u)
     else {
         return false;
     };
@@ -364,12 +363,7 @@ pub(crate) fn wait_again(sim: &mut Sim, u: UnitId) -> bool {
         return false;
     };
     let held = matches!(&obj.state, ObjState::Lock(l) if l.locked && !l.reentrant);
-    let usable = match obj.flavor {
-        Some(Flavor::Threading) => obj.proc == unit.info.process,
-        Some(Flavor::Multiprocessing) => true,
-        _ => false,
-    };
-    if !held || !usable || unit.in_task {
+    if !held || crate::prims::reach(sim, u, obj) != crate::prims::Reach::Direct || sim.in_task(u) {
         return false;
     }
     block_again(sim, u, o);

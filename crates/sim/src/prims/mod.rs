@@ -333,12 +333,10 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) {
     let Some(obj) = sim.objs.get(o) else {
         return refuse(sim, u, o);
     };
-    match obj.flavor {
-        Some(Flavor::Threading) if obj.proc != sim.process_of(u) => {
-            return refuse(sim, u, o);
-        }
-        Some(Flavor::Asyncio) => return apply_other(sim, u, o, op),
-        _ => {}
+    match reach(sim, u, obj) {
+        Reach::Refused => return refuse(sim, u, o),
+        Reach::Checked => return apply_other(sim, u, o, op),
+        Reach::Direct => {}
     }
     match (&obj.state, &op) {
         (ObjState::Lock(_), &ObjOp::Acquire { blocking, deadline }) => {
@@ -351,6 +349,25 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) {
             lock::release_op(sim, u, o)
         }
         _ => apply_other(sim, u, o, op),
+    }
+}
+
+/// What the access check (`access`) will say, decided without building its error: `u`
+/// reaches `obj` directly (a thread with its own process's object, or a multiprocessing
+/// one), only after the whole check (asyncio objects, bound to one loop), or not at all.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    Direct,
+    Checked,
+    Refused,
+}
+
+#[inline(always)]
+pub(crate) fn reach(sim: &Sim, u: UnitId, obj: &Obj) -> Reach {
+    match obj.flavor {
+        Some(Flavor::Threading) if obj.proc != sim.process_of(u) => Reach::Refused,
+        Some(Flavor::Asyncio) => Reach::Checked,
+        _ => Reach::Direct,
     }
 }
 
