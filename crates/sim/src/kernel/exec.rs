@@ -4,11 +4,11 @@
 use super::*;
 
 impl Sim {
-    /// Runs `u` to its next operation and applies it. `settled`: `quick_pick` chose `u`, so
+    /// Runs `u` to its next operation and applies it. `settled`: `candidates` decided `u` at once, so
     /// no event loop exists and, with a GIL, `u` holds its own; nothing here need change.
     #[inline(always)]
     pub(super) fn exec(&mut self, u: UnitId, settled: bool) {
-        // Most steps are a thread that `quick_pick` chose resuming its program (nothing
+        // Most steps are a thread that `candidates` decided at once resuming its program (nothing
         // pending): a few tests here, and the rest of entering a unit is out of line.
         let idle = self.units[u.index()].pending.is_none();
         if settled {

@@ -360,14 +360,14 @@ struct Core {
     last: Option<UnitId>,
 }
 
-/// What `Sim::quick_pick` decided.
-enum Quick {
+/// What `Sim::candidates` decided.
+enum Pick {
     /// Run this unit, one of this many candidates.
     Run(UnitId, usize),
-    /// No unit can run now.
+    /// No unit can run now (`cands` is empty).
     Nobody,
-    /// Not decided: list the candidates.
-    Ask,
+    /// The candidates are in `cands` (possibly none).
+    Listed,
 }
 
 /// What one step did.
@@ -430,7 +430,7 @@ pub struct Sim {
     busy_cores: u32,
     registry: Rc<Registry>,
     sched: Box<dyn Scheduler>,
-    /// The scheduler is FIFO's (see `Sim::new`): `quick_pick` decides for it.
+    /// The scheduler is FIFO's (see `Sim::new`): `candidates` decides for it.
     oldest_only: bool,
     pub(crate) rng: Pcg64Mcg,
     pub(crate) trace: Trace,
@@ -451,7 +451,7 @@ impl Sim {
     pub fn new(machine: Machine, seed: u64, scheduler: &SchedulerKind) -> Result<Sim, String> {
         let sched = scheduler.build(seed)?;
         // PERF(events bench): FIFO always takes the oldest candidate, so the kernel need not
-        // list the candidates nor report what ran (`quick_pick`).
+        // list the candidates nor report what ran (`candidates`).
         let oldest_only = matches!(scheduler, SchedulerKind::Fifo);
         Sim::build(machine, seed, sched, oldest_only)
     }

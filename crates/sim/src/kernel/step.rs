@@ -1,5 +1,5 @@
-//! The step loop: choosing which unit runs next (the quick pick for the common shapes, the
-//! candidate list otherwise) and ending the run when nothing can.
+//! The step loop: choosing which unit runs next (`candidates`: decided at once for the
+//! common shapes, a list for the scheduler otherwise) and ending the run when nothing can.
 
 use super::*;
 
@@ -15,8 +15,8 @@ impl Sim {
         if self.outcome.is_some() {
             return None;
         }
-        // The unit to run, how many could have, and whether `quick_pick` chose it (see
-        // `exec`).
+        // The unit to run, how many could have, and whether `candidates` decided it at
+        // once (see `exec`).
         let (unit, n, settled) = loop {
             if self.steps >= self.machine.limits.max_steps {
                 self.end_step_limit();
@@ -25,15 +25,11 @@ impl Sim {
             // Timers already due (a zero sleep, a zero timeout) fire before anyone runs, so
             // their units compete with the rest.
             self.fire_due();
-            match self.quick_pick() {
-                Quick::Run(unit, n) => {
-                    if n > 1 {
-                        self.choices.push(0);
-                    }
-                    break (unit, n, true);
+            if let Pick::Run(unit, n) = self.candidates() {
+                if n > 1 {
+                    self.choices.push(0);
                 }
-                Quick::Nobody => self.cands.clear(),
-                Quick::Ask => self.collect_candidates(),
+                break (unit, n, true);
             }
             if !self.cands.is_empty() {
                 let n = self.cands.len();
@@ -83,35 +79,57 @@ impl Sim {
         })
     }
 
-    /// The commonest shapes of a program (one process, no event loop), decided without
-    /// listing candidates: no free core, nobody runs; with a GIL, its holder runs if it can
-    /// (the one candidate), nobody otherwise; without, for a scheduler that takes the oldest,
-    /// the oldest runnable thread runs. Exactly what `collect_candidates` and the scheduler
-    /// would decide, with `n` the number of candidates it would have listed.
+    /// Who may run now: one unit decided at once (`Pick::Run`, with `n` the number of
+    /// candidates a list would have held), the list in `cands` for the scheduler
+    /// (`Pick::Listed`), or nobody. The early returns decide the commonest shapes (one
+    /// process, no event loop) without the general scan: with a GIL, its holder runs if it
+    /// can (the one candidate) and nobody otherwise; without, a scheduler that takes the
+    /// oldest (FIFO from `Sim::new`) gets the oldest runnable thread, and any other gets the
+    /// runnable threads, already in ready order.
+    /// PERF(events, 100 units): the early returns.
     #[inline(always)]
-    pub(super) fn quick_pick(&self) -> Quick {
+    pub(super) fn candidates(&mut self) -> Pick {
         if self.busy_cores >= self.machine.cores {
-            return Quick::Nobody;
+            self.cands.clear();
+            return Pick::Nobody;
         }
-        if !self.loops.is_empty() {
-            return Quick::Ask;
+        if self.loops.is_empty()
+            && let [p] = &self.procs[..]
+        {
+            let gil = self.machine.gil;
+            if gil && let Some(h) = p.gil_holder {
+                if self.units[h.index()].in_runnable {
+                    return Pick::Run(h, 1);
+                }
+                self.cands.clear();
+                return Pick::Nobody;
+            }
+            if !gil && self.oldest_only {
+                if let Some(head) = p.runnable.head {
+                    return Pick::Run(head, p.runnable.len().min(2));
+                }
+                self.cands.clear();
+                return Pick::Nobody;
+            }
+            if !gil {
+                self.list_runnable_threads();
+                return Pick::Listed;
+            }
         }
-        let [p] = &self.procs[..] else {
-            return Quick::Ask;
-        };
-        if self.machine.gil {
-            return match p.gil_holder {
-                Some(h) if self.units[h.index()].in_runnable => Quick::Run(h, 1),
-                Some(_) => Quick::Nobody,
-                None => Quick::Ask,
-            };
-        }
-        if !self.oldest_only {
-            return Quick::Ask;
-        }
-        match p.runnable.head {
-            Some(head) => Quick::Run(head, p.runnable.len().min(2)),
-            None => Quick::Nobody,
+        self.list_candidates();
+        Pick::Listed
+    }
+
+    /// The candidates of one process without a GIL or an event loop: its runnable threads,
+    /// already in ready order.
+    #[inline(never)]
+    fn list_runnable_threads(&mut self) {
+        self.cands.clear();
+        for (seq, u) in self.procs[0].runnable.iter(&self.units) {
+            self.cands.push(Candidate {
+                unit: u,
+                ready_seq: seq,
+            });
         }
     }
 
@@ -201,32 +219,16 @@ impl Sim {
         }
     }
 
-    /// Fills `cands` with the units that could run now, oldest-ready first. With a scheduler
-    /// that only ever takes the oldest, at most two are collected per process: enough to know
-    /// the first and whether there was a choice.
-    pub(super) fn collect_candidates(&mut self) {
+    /// Fills `cands` with the units that could run now, oldest-ready first (the general
+    /// scan, for the shapes `candidates` does not decide itself). With a scheduler that only
+    /// ever takes the oldest, at most two are collected per process: enough to know the
+    /// first and whether there was a choice.
+    #[inline(never)]
+    fn list_candidates(&mut self) {
         self.cands.clear();
         self.excluded.clear();
-        if self.busy_cores >= self.machine.cores {
-            return;
-        }
         let gil = self.machine.gil;
         let per_proc = if self.oldest_only { 2 } else { usize::MAX };
-        // One process, no event loop, no GIL (`quick_pick` already decided the same shape
-        // with a GIL held, or for a FIFO scheduler): the candidates are the runnable threads,
-        // already in ready order. The general scan below finds the same, at a higher price.
-        if !gil
-            && self.loops.is_empty()
-            && let [p] = &self.procs[..]
-        {
-            for (seq, u) in p.runnable.iter(&self.units).take(per_proc) {
-                self.cands.push(Candidate {
-                    unit: u,
-                    ready_seq: seq,
-                });
-            }
-            return;
-        }
         for p in &self.procs {
             if p.runnable.is_empty() {
                 continue;
