@@ -7,7 +7,6 @@ use interleave_workloads::factorize::divisors_in;
 use interleave_workloads::life::BitGrid;
 use interleave_workloads::primes::{Kernel, Trial};
 
-use crate::goals;
 use crate::protocol::{
     Answer, Choice, ExploreRequest, PlayRequest, Response, Sched, SimRequest, Work,
 };
@@ -124,8 +123,7 @@ pub fn play(req: &PlayRequest) -> Result<Response, String> {
     let (scenario, params, machine) = setup(&req.sim)?;
     let build = || (scenario.build)(&params);
     let pos = interleave_sim::play::position(&machine, req.sim.seed, &build, &req.choices)?;
-    let goal = goals::goal(scenario.id);
-    let reached = |t: &interleave_sim::Trace| (goal.reached)(&scenario, t);
+    let reached = |t: &interleave_sim::Trace| scenario.goal.reached(&scenario, t);
     let goal_reached = pos.next.is_none() && reached(&pos.trace);
     let hint = if req.hint && !goal_reached && pos.next.is_some() {
         interleave_sim::play::shortest_path(

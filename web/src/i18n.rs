@@ -143,6 +143,7 @@ static STRINGS: &[(&str, &str, &str)] = &[
     ("real.predicted", "simulator's prediction", "模拟器预测"),
     ("real.isolated", "cross-origin isolated", "跨源隔离"),
     ("real.failed", "A worker failed", "工作者出错"),
+    ("real.worker", "worker", "工作者"),
     ("real.answers", "answers", "答案"),
     (
         "real.shared",

@@ -4,14 +4,15 @@
 //! Web Workers (`src/bin/engine.rs`), which answer [`protocol`] messages with the functions in
 //! [`engine`]. Everything that can be pure is pure and tested natively: the timeline's
 //! geometry and SVG export ([`timeline`]), permalinks ([`permalink`]), the page's texts
-//! ([`i18n`]) and the real-run bookkeeping ([`real`]).
+//! ([`i18n`]), the scenario page's runs ([`session`]) and the real runs' bookkeeping and measurement ([`real`], [`real_run`]).
 
 pub mod engine;
-pub mod goals;
 pub mod i18n;
 pub mod permalink;
 pub mod protocol;
 pub mod real;
+pub mod real_run;
+pub mod session;
 pub mod timeline;
 
 #[cfg(target_arch = "wasm32")]

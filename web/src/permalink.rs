@@ -152,7 +152,7 @@ pub fn parse(query: &str) -> (Link, Vec<String>) {
                     notices.push(format!("{e}; using the defaults"));
                     kept.clear();
                 }
-                if link.mode == PageMode::Real && !crate::real::SCENARIOS.contains(&sc.id) {
+                if link.mode == PageMode::Real && sc.browser_real.is_none() {
                     notices.push(format!("{id} has no real mode"));
                     link.mode = PageMode::Sim;
                 }

@@ -7,7 +7,7 @@
 //! Life runs in generations: each is split into row bands, one per worker, and the next
 //! generation starts when every band is back (a barrier).
 
-use interleave_scenarios::Params;
+use interleave_scenarios::{Params, RealWork};
 use interleave_sim::{State, Trace, Value};
 use interleave_workloads::life::{BitGrid, ByteGrid};
 use interleave_workloads::primes::FIXTURE;
@@ -18,16 +18,56 @@ use crate::protocol::{Answer, Work};
 /// Iterations of the factorising loop per piece of work.
 const FACTOR_PIECE: u64 = 1 << 22;
 
-/// The scenarios the browser runs for real.
-pub const SCENARIOS: [&str; 3] = ["primes", "factorize", "life"];
-
-/// How the workers run.
+/// How the parallel phase of a real run runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
     /// N dedicated workers, each with its own wasm instance, exchanging messages only.
     Processes,
     /// The same workers, but only one may compute at a time.
     GilThreads,
+    /// rayon on wasm threads sharing one memory (`web/threads`): primes only, and only on a
+    /// cross-origin isolated page. Its sequential baseline runs on one process-style worker.
+    SharedThreads,
+}
+
+impl Engine {
+    pub const ALL: [Engine; 3] = [Engine::Processes, Engine::GilThreads, Engine::SharedThreads];
+
+    /// The engine's name in the form and in the results table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Processes => "processes",
+            Engine::GilThreads => "gil",
+            Engine::SharedThreads => "threads",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Engine> {
+        Engine::ALL.into_iter().find(|e| e.name() == s)
+    }
+
+    /// The key of its description in the page's texts (`crate::i18n`).
+    pub fn text_key(self) -> &'static str {
+        match self {
+            Engine::Processes => "real.processes",
+            Engine::GilThreads => "real.gil",
+            Engine::SharedThreads => "real.threads",
+        }
+    }
+
+    /// Whether it runs `work` on this page (`isolated`: shared memory is available).
+    pub fn runs(self, work: RealWork, isolated: bool) -> bool {
+        self != Engine::SharedThreads || (isolated && work.on_shared_memory_threads())
+    }
+}
+
+/// The ids of the scenarios the browser runs for real.
+pub fn real_scenarios() -> Vec<&'static str> {
+    interleave_scenarios::catalogue()
+        .iter()
+        .filter(|s| s.browser_real.is_some())
+        .map(|s| s.id)
+        .collect()
 }
 
 #[derive(Clone, Debug)]
@@ -85,15 +125,17 @@ impl RealState {
         workers: usize,
         origin: f64,
     ) -> Result<RealState, String> {
-        let scenario = SCENARIOS
-            .into_iter()
-            .find(|s| *s == scenario)
-            .ok_or_else(|| {
-                format!(
-                    "{scenario} has no real mode in the browser; it exists for {}",
-                    SCENARIOS.join(", ")
-                )
-            })?;
+        let Some((scenario, work)) =
+            interleave_scenarios::find(scenario).and_then(|s| Some((s.id, s.browser_real?)))
+        else {
+            return Err(format!(
+                "{scenario} has no real mode in the browser; it exists for {}",
+                real_scenarios().join(", ")
+            ));
+        };
+        if engine == Engine::SharedThreads {
+            return Err("shared-memory threads run in the thread engine, not on workers".into());
+        }
         if !(1..=64).contains(&workers) {
             return Err(format!("workers must be from 1 to 64, got {workers}"));
         }
@@ -117,10 +159,10 @@ impl RealState {
             gil_switches: 0,
             last_holder: None,
         };
-        match scenario {
-            "primes" | "factorize" => {
+        match work {
+            RealWork::Primes | RealWork::Factorize => {
                 let mut inputs = params.list("numbers");
-                if inputs.is_empty() && scenario == "primes" {
+                if inputs.is_empty() && work == RealWork::Primes {
                     inputs = FIXTURE.to_vec();
                 }
                 if inputs.is_empty() {
@@ -131,7 +173,7 @@ impl RealState {
                 st.pending = vec![0; inputs.len()];
                 for i in order {
                     let n = inputs[i];
-                    if scenario == "primes" {
+                    if work == RealWork::Primes {
                         st.queue.push_back(Piece {
                             job: i,
                             work: Work::Prime {
@@ -162,7 +204,7 @@ impl RealState {
                 st.job_time = vec![0; inputs.len()];
                 st.inputs = inputs;
             }
-            _ => {
+            RealWork::Life => {
                 let side = usize::try_from(params.int("real_side")).unwrap_or(2048);
                 let generations = usize::try_from(params.int("real_generations")).unwrap_or(50);
                 let grid = BitGrid::from_bytes(&ByteGrid::random(side, side, 30, 42)?);
@@ -418,7 +460,8 @@ impl RealState {
             Plan::Jobs => None,
         };
         let runner = match self.engine {
-            Engine::Processes => Runner::Processes,
+            // `new` refuses shared-memory threads: they never reach a `RealState`.
+            Engine::Processes | Engine::SharedThreads => Runner::Processes,
             Engine::GilThreads => Runner::GilThreads {
                 switch: std::time::Duration::from_millis(5),
             },

@@ -10,9 +10,11 @@ use serde::Serialize;
 
 mod catalogue;
 pub mod params;
+pub mod play;
 pub mod python;
 
 pub use params::{PValue, ParamError, ParamKind, ParamSpec, Params};
+pub use play::{Goal, RealWork};
 
 /// A text in English and Chinese.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -136,6 +138,10 @@ pub struct Scenario {
     pub explanation: Text,
     pub tags: &'static [Tag],
     pub modes: &'static [Mode],
+    /// The workload of the browser's real mode (`None`: the page has no real mode for it).
+    pub browser_real: Option<RealWork>,
+    /// What "you are the scheduler" asks the player to reach.
+    pub goal: Goal,
     /// What must hold at the end of every run (checked by the explorer).
     pub invariants: &'static [Invariant],
     pub params: Vec<ParamSpec>,

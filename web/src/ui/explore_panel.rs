@@ -2,19 +2,8 @@
 
 use leptos::prelude::*;
 
-use interleave_sim::explore::Report;
-
 use super::Shell;
-use crate::protocol::Choice;
-
-/// Where an exploration is.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Search {
-    Idle,
-    Running(u64),
-    Done(Report),
-    Failed(String),
-}
+use crate::session::{Game, Search};
 
 /// Settings of a search, as the form holds them.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,7 +15,7 @@ pub struct SearchSettings {
 
 #[component]
 pub fn ExplorePanel(
-    search: RwSignal<Search>,
+    #[prop(into)] search: Signal<Search>,
     on_start: Callback<SearchSettings>,
     on_cancel: Callback<()>,
     /// Loads an outcome's shortest schedule (replay string, seed) into the timeline.
@@ -170,21 +159,9 @@ pub fn ExplorePanel(
     }
 }
 
-/// A position of the game, as the page holds it.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct Game {
-    pub choices: Vec<u32>,
-    pub next: Option<Vec<Choice>>,
-    pub goal_reached: bool,
-    pub hint: Option<Vec<u32>>,
-    pub waiting: bool,
-    /// The hint was asked for and nothing was found within the search budget.
-    pub no_hint: bool,
-}
-
 #[component]
 pub fn PlayPanel(
-    game: RwSignal<Game>,
+    #[prop(into)] game: Signal<Game>,
     goal: interleave_scenarios::Text,
     on_choose: Callback<u32>,
     on_undo: Callback<()>,

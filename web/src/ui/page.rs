@@ -5,31 +5,22 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use interleave_scenarios::{Mode, ParamKind, Scenario};
-use interleave_sim::{Outcome, Trace, fmt_nanos};
+use interleave_scenarios::{ParamKind, Scenario};
+use interleave_sim::{Outcome, fmt_nanos};
 
 use super::client::EngineWorker;
-use super::explore_panel::{ExplorePanel, Game, PlayPanel, Search, SearchSettings};
+use super::explore_panel::{ExplorePanel, PlayPanel, SearchSettings};
 use super::real_panel::RealPanel;
 use super::timeline_view::{Shown, TimelineView};
 use super::{Shell, dom};
 use crate::i18n::{self, Lang};
 use crate::permalink::{Link, PageMode};
-use crate::protocol::{ExploreRequest, PlayRequest, Request, Response, Sched, SimRequest};
+use crate::protocol::{ExploreRequest, PlayRequest, Request, Sched, SimRequest};
+use crate::session::{Move, Session, Show, Status};
 use crate::timeline;
 
 /// The longest an exploration in the page may take.
 const EXPLORE_SECONDS: f64 = 60.0;
-
-/// Where a simulated run is.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Status {
-    Idle,
-    Running { steps: u64, time: u64 },
-    Done,
-    Failed(String),
-    Cancelled,
-}
 
 #[component]
 pub fn ScenarioPage(id: String) -> impl IntoView {
@@ -40,51 +31,23 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
     let sc = Arc::new(sc);
     let start = shell.link.get_untracked();
 
-    // Raw values of every parameter, defaults first.
-    let values = RwSignal::new(
-        sc.params
-            .iter()
-            .map(|p| {
-                let v = start
-                    .params
-                    .iter()
-                    .find(|(k, _)| k == p.name)
-                    .map_or(p.default.to_string(), |(_, v)| v.clone());
-                (p.name.to_string(), v)
-            })
-            .collect::<Vec<_>>(),
-    );
+    let values = RwSignal::new(initial_values(&sc, &start));
     let seed = RwSignal::new(start.seed.to_string());
     let cores = RwSignal::new(start.cores);
     let gil = RwSignal::new(start.gil);
     let sched = RwSignal::new(start.sched);
     let replay = RwSignal::new(start.replay.clone().unwrap_or_default());
     let mode = RwSignal::new(start.mode);
-    let status = RwSignal::new(Status::Idle);
     let shown = RwSignal::new(None::<Arc<Shown>>);
     let step = RwSignal::new(start.step);
-    let pending_step = StoredValue::new(start.step);
-    let search = RwSignal::new(Search::Idle);
-    let game = RwSignal::new(Game::default());
-    let hint_asked = StoredValue::new(false);
-    let carry_hint = StoredValue::new(None::<Vec<u32>>);
+    // The runs' state machine (`crate::session`); the panels see its parts.
+    let session = RwSignal::new(Session::new(start.step));
+    let status = Memo::new(move |_| session.with(|s| s.status.clone()));
+    let search = Memo::new(move |_| session.with(|s| s.search.clone()));
+    let game = Memo::new(move |_| session.with(|s| s.game.clone()));
 
     let sc2 = StoredValue::new(sc.clone());
-    let overrides = move || {
-        values.with(|vs| {
-            vs.iter()
-                .filter(|(k, v)| {
-                    sc2.with_value(|sc| {
-                        sc.params
-                            .iter()
-                            .find(|p| p.name == k)
-                            .is_none_or(|p| p.default != v.trim())
-                    })
-                })
-                .map(|(k, v)| (k.clone(), v.trim().to_string()))
-                .collect::<Vec<_>>()
-        })
-    };
+    let overrides = move || sc2.with_value(|sc| values.with(|vs| overrides(sc, vs)));
     let sc3 = sc.clone();
     let validated = Memo::new(move |_| sc3.validate(&overrides()));
     let seed_ok = Memo::new(move |_| {
@@ -95,7 +58,7 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
                 .filter(|v| *v <= crate::permalink::MAX_SEED)
         })
     });
-    let valid = move || validated.with(Result::is_ok) && seed_ok.get().is_some();
+    let valid = Signal::derive(move || validated.with(Result::is_ok) && seed_ok.get().is_some());
 
     // The address bar follows the form.
     let id_for_link = sc.id;
@@ -117,70 +80,38 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
         shell.replace(link);
     });
 
-    // The simulator's worker; replaced on cancel.
+    // The simulator's worker; replaced on cancel. Its answers go through the session, and
+    // what they bring to show goes on the timeline.
     let worker = StoredValue::new_local(None::<EngineWorker>);
     let spawn = move || {
         let w = EngineWorker::spawn(
-            move |r| match r {
-                Response::Progress { steps, time } => status.set(Status::Running { steps, time }),
-                Response::Trace { trace, races } => {
-                    let t: Trace = *trace;
-                    let n = t.events.len();
-                    shown.set(Some(Shown::with_races(t, races)));
-                    // A permalink's step is restored once, after the first run.
-                    let restored = pending_step.get_value().filter(|s| *s < n);
-                    pending_step.set_value(None);
-                    step.set(restored);
-                    status.set(Status::Done);
-                }
-                Response::ExploreProgress { runs } => search.set(Search::Running(runs)),
-                Response::Explored { report } => search.set(Search::Done(report)),
-                Response::Position {
+            move |r| {
+                let Some(Show {
                     trace,
-                    choices,
-                    next,
-                    goal_reached,
-                    hint,
-                } => {
-                    let t: Trace = *trace;
-                    let last = t.events.len().checked_sub(1);
-                    shown.set(Some(Shown::new(t)));
-                    step.set(last);
-                    replay.set(interleave_sim::play::schedule_string(&choices));
-                    let asked = hint_asked.get_value();
-                    hint_asked.set_value(false);
-                    let hint = hint.or_else(|| carry_hint.get_value().filter(|h| !h.is_empty()));
-                    carry_hint.set_value(None);
-                    game.set(Game {
-                        no_hint: asked && hint.is_none(),
-                        choices,
-                        next,
-                        goal_reached,
-                        hint,
-                        waiting: false,
-                    });
-                    status.set(Status::Done);
+                    races,
+                    step: at,
+                    replay: schedule,
+                }) = session.try_update(|s| s.on_response(r)).flatten()
+                else {
+                    return;
+                };
+                shown.set(Some(Shown::with_races(trace, races)));
+                step.set(at);
+                if let Some(schedule) = schedule {
+                    replay.set(schedule);
                 }
-                Response::Error { message, .. } => {
-                    if matches!(search.get_untracked(), Search::Running(_)) {
-                        search.set(Search::Failed(message.clone()));
-                    }
-                    game.update(|g| g.waiting = false);
-                    status.set(Status::Failed(message));
-                }
-                Response::Ready | Response::Done { .. } => {}
             },
             move |msg| {
-                status.set(Status::Failed(format!(
-                    "{}: {msg}",
-                    i18n::ui("page.worker_failed", shell.lang.get_untracked())
-                )));
+                let lang = shell.lang.get_untracked();
+                session.update(|s| {
+                    s.failed(format!("{}: {msg}", i18n::ui("page.worker_failed", lang)))
+                });
                 worker.set_value(None);
             },
         );
         match w {
             Ok(w) => worker.set_value(Some(w)),
-            Err(e) => status.set(Status::Failed(e)),
+            Err(e) => session.update(|s| s.failed(e)),
         }
     };
     let sim_req = move |with_replay: bool| SimRequest {
@@ -194,9 +125,7 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
     };
     // Sends a request, starting a fresh worker when the last one is busy or gone.
     let send = move |req: Request| {
-        let busy = matches!(status.get_untracked(), Status::Running { .. })
-            || matches!(search.get_untracked(), Search::Running(_));
-        if busy || worker.with_value(Option::is_none) {
+        if session.with_untracked(Session::busy) || worker.with_value(Option::is_none) {
             worker.set_value(None);
             spawn();
         }
@@ -206,72 +135,59 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
             }
         });
     };
-    let run = move || {
-        if !valid() {
-            return;
+    let run = Callback::new(move |()| {
+        if valid.get_untracked() {
+            send(Request::Simulate(sim_req(true)));
+            session.update(Session::run_started);
         }
-        let req = sim_req(true);
-        send(Request::Simulate(req));
-        status.set(Status::Running { steps: 0, time: 0 });
-    };
+    });
+    let cancel = Callback::new(move |()| {
+        worker.set_value(None);
+        session.update(Session::run_cancelled);
+    });
     let explore = Callback::new(move |s: SearchSettings| {
-        if !valid() {
+        if !valid.get_untracked() {
             return;
         }
-        let req = ExploreRequest {
+        send(Request::Explore(ExploreRequest {
             sim: sim_req(false),
             strategy: s.strategy,
             max_preemptions: s.max_preemptions,
             budget: s.budget,
             seconds: Some(EXPLORE_SECONDS),
-        };
-        send(Request::Explore(req));
-        search.set(Search::Running(0));
+        }));
+        session.update(Session::search_started);
     });
     let cancel_explore = Callback::new(move |()| {
         worker.set_value(None);
-        search.set(Search::Idle);
+        session.update(Session::search_cancelled);
     });
     let pick = Callback::new(move |(schedule, s): (String, u64)| {
         replay.set(schedule);
         seed.set(s.to_string());
         mode.set(PageMode::Sim);
-        pending_step.set_value(Some(0));
-        run();
+        session.update(Session::schedule_picked);
+        run.run(());
     });
-    let play_to = move |choices: Vec<u32>, hint: bool| {
-        if !valid() {
+    let play = move |m: Move| {
+        if !valid.get_untracked() {
             return;
         }
-        hint_asked.set_value(hint);
-        game.update(|g| g.waiting = true);
+        let Some(Some((choices, hint))) =
+            session.try_update(|s| s.play(m).map(|c| (c, s.hint_asked())))
+        else {
+            return;
+        };
         send(Request::Play(PlayRequest {
             sim: sim_req(false),
             choices,
             hint,
         }));
     };
-    let choose = Callback::new(move |i: u32| {
-        let (mut c, hint) = game.with_untracked(|g| (g.choices.clone(), g.hint.clone()));
-        // Following the hint keeps the rest of its path on screen.
-        carry_hint.set_value(match hint {
-            Some(h) if h.first() == Some(&i) => Some(h[1..].to_vec()),
-            _ => None,
-        });
-        c.push(i);
-        play_to(c, false);
-    });
-    let undo = Callback::new(move |()| {
-        let mut c = game.with_untracked(|g| g.choices.clone());
-        if c.pop().is_some() {
-            play_to(c, false);
-        }
-    });
-    let restart = Callback::new(move |()| play_to(Vec::new(), false));
-    let hint = Callback::new(move |()| {
-        let c = game.with_untracked(|g| g.choices.clone());
-        play_to(c, true);
-    });
+    let choose = Callback::new(move |i: u32| play(Move::Choose(i)));
+    let undo = Callback::new(move |()| play(Move::Undo));
+    let restart = Callback::new(move |()| play(Move::Restart));
+    let hint = Callback::new(move |()| play(Move::Hint));
     // Entering the game starts it from the replay string (a permalink's position) or afresh.
     Effect::new(move |started: Option<bool>| {
         let playing = mode.get() == PageMode::Play;
@@ -279,17 +195,13 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
             let from = interleave_sim::Schedule::decode(replay.get_untracked().trim())
                 .map(|s| s.choices)
                 .unwrap_or_default();
-            play_to(from, false);
+            play(Move::From(from));
         }
         playing
     });
-    let cancel = move || {
-        worker.set_value(None);
-        status.set(Status::Cancelled);
-    };
     // Run once on arrival, so the page opens with a timeline (the game starts its own).
-    if valid() && start.mode != PageMode::Play {
-        run();
+    if valid.get_untracked() && start.mode != PageMode::Play {
+        run.run(());
     }
 
     let lang = move || shell.lang.get();
@@ -299,26 +211,12 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
     let lesson = move || sc_l.lesson.get(lang());
     let sc_e = sc.clone();
     let explanation = move || sc_e.explanation.get(lang());
-    let sc_py = sc.clone();
-    let python = move || match validated.get() {
-        Ok(p) => sc_py.python_program(&p),
-        Err(e) => format!("# {e}"),
-    };
-    let has_real = sc.modes.contains(&Mode::Real) && crate::real::SCENARIOS.contains(&sc.id);
+    let real = sc.browser_real;
+    let has_real = real.is_some();
     let explorable = !interleave_scenarios::is_synthetic(sc.id);
-    let goal = crate::goals::goal(sc.id).text;
+    let goal = sc.goal.text();
     let sc_form = sc.clone();
-    let embed_link = move || {
-        let mut l = current_link();
-        l.embed = true;
-        l.step = None;
-        let q = crate::permalink::encode(&l);
-        let href = dom::href();
-        let base = href.split('?').next().unwrap_or("").to_string();
-        format!(
-            r#"<iframe src="{base}{q}" style="width:100%;border:0" title="Interleave" loading="lazy"></iframe>"#
-        )
-    };
+    let sc_foot = sc.clone();
 
     view! {
         <article class="scenario" data-testid="scenario-page" data-id=sc.id>
@@ -334,85 +232,17 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
             <Show when=move || !shell.embed>
                 <p class="explanation">{explanation.clone()}</p>
             </Show>
-            <div class="modes" role="tablist">
-                {[
-                    (PageMode::Sim, "page.mode.sim", "mode-sim", true),
-                    (PageMode::Explore, "page.mode.explore", "mode-explore", explorable),
-                    (PageMode::Play, "page.mode.play", "mode-play", explorable),
-                    (PageMode::Real, "page.mode.real", "mode-real", has_real),
-                ]
-                .into_iter()
-                .filter(|m| m.3)
-                .map(|(m, key, testid, _)| view! {
-                    <button role="tab" data-testid=testid aria-selected=move || (mode.get() == m).to_string()
-                        class:on=move || mode.get() == m on:click=move |_| mode.set(m)>
-                        {move || shell.t(key)}
-                    </button>
-                })
-                .collect_view()}
-            </div>
+            <ModeTabs mode=mode explorable=explorable has_real=has_real/>
             <div class="layout">
-                <form class="params" data-testid="params" on:submit=move |ev| { ev.prevent_default(); run(); }>
-                    <h2>{move || shell.t("page.params")}</h2>
-                    <ParamFields sc=sc_form values=values validated=validated/>
-                    <label class="field">
-                        <span>{move || shell.t("page.seed")}</span>
-                        <input data-testid="seed" inputmode="numeric" prop:value=move || seed.get()
-                            aria-invalid=move || seed_ok.get().is_none().to_string()
-                            on:input=move |ev| seed.set(event_target_value(&ev))/>
-                        <Show when=move || seed_ok.get().is_none()>
-                            <span class="err" role="alert">{format!("0 … {}", crate::permalink::MAX_SEED)}</span>
-                        </Show>
-                    </label>
-                    <label class="field">
-                        <span>{move || shell.t("page.cores")}</span>
-                        <select data-testid="cores" on:change=move |ev| cores.set(event_target_value(&ev).parse().ok())>
-                            <option value="" selected=move || cores.get().is_none()>{move || shell.t("page.default")}</option>
-                            {[1u32, 2, 4, 8, 16].into_iter().map(|c| view! {
-                                <option value=c.to_string() selected=move || cores.get() == Some(c)>{c}</option>
-                            }).collect_view()}
-                        </select>
-                    </label>
-                    <label class="field">
-                        <span>{move || shell.t("page.gil")}</span>
-                        <select data-testid="gil" on:change=move |ev| gil.set(match event_target_value(&ev).as_str() { "on" => Some(true), "off" => Some(false), _ => None })>
-                            <option value="" selected=move || gil.get().is_none()>{move || shell.t("page.default")}</option>
-                            <option value="on" selected=move || gil.get() == Some(true)>{move || shell.t("page.on")}</option>
-                            <option value="off" selected=move || gil.get() == Some(false)>{move || shell.t("page.off")}</option>
-                        </select>
-                    </label>
-                    <label class="field">
-                        <span>{move || shell.t("page.sched")}</span>
-                        <select data-testid="sched" on:change=move |ev| sched.set(Sched::parse(&event_target_value(&ev)).unwrap_or_default())>
-                            {Sched::ALL.into_iter().map(|s| view! {
-                                <option value=s.name() selected=move || sched.get() == s>{s.name()}</option>
-                            }).collect_view()}
-                        </select>
-                    </label>
-                    <label class="field wide">
-                        <span>{move || shell.t("page.replay")}</span>
-                        <input data-testid="replay" spellcheck="false" prop:value=move || replay.get()
-                            title=move || shell.t("page.replay.help")
-                            on:input=move |ev| replay.set(event_target_value(&ev))/>
-                    </label>
-                    <div class="run-row">
-                        <button type="submit" class="primary" data-testid="run"
-                            disabled=move || !valid() || matches!(status.get(), Status::Running { .. })>
-                            {move || if matches!(status.get(), Status::Running { .. }) { shell.t("page.running") } else { shell.t("page.run") }}
-                        </button>
-                        <Show when=move || matches!(status.get(), Status::Running { .. })>
-                            <button type="button" data-testid="cancel" on:click=move |_| cancel()>{move || shell.t("page.cancel")}</button>
-                        </Show>
-                        <Show when=move || !valid()>
-                            <span class="err" role="alert">{move || shell.t("page.invalid")}</span>
-                        </Show>
-                    </div>
-                    <StatusLine status=status/>
-                </form>
+                <RunForm sc=sc_form values=values validated=validated seed=seed seed_ok=seed_ok
+                    cores=cores gil=gil sched=sched replay=replay status=status valid=valid
+                    on_run=run on_cancel=cancel/>
                 <div class="output">
-                    <Show when=move || mode.get() == PageMode::Real && has_real>
-                        <RealPanel scenario=id_for_link validated=validated/>
-                    </Show>
+                    {real.map(|work| view! {
+                        <Show when=move || mode.get() == PageMode::Real>
+                            <RealPanel scenario=id_for_link work=work validated=validated/>
+                        </Show>
+                    })}
                     <Show when=move || mode.get() == PageMode::Explore>
                         <ExplorePanel search=search on_start=explore on_cancel=cancel_explore on_pick=pick/>
                     </Show>
@@ -429,28 +259,192 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
                     </Show>
                 </div>
             </div>
-            <Show when=move || !shell.embed>
-                <section class="python">
-                    <h2>{move || shell.t("page.python")}</h2>
-                    <pre data-testid="python"><code>{python.clone()}</code></pre>
-                </section>
-                <details class="embed-snippet">
-                    <summary>{move || shell.t("page.embed")}</summary>
-                    <pre data-testid="embed-snippet"><code>{embed_link}</code></pre>
-                </details>
-            </Show>
-            <Show when=move || shell.embed>
-                <p class="embed-foot">
-                    <a target="_blank" rel="noopener" href=move || {
-                        let mut l = current_link();
-                        l.embed = false;
-                        crate::permalink::encode(&l)
-                    }>{move || shell.t("embed.open")}" ↗"</a>
-                </p>
-            </Show>
+            <PageFoot sc=sc_foot validated=validated link=Signal::derive(current_link)/>
         </article>
     }
     .into_any()
+}
+
+/// Every parameter's raw value: the permalink's, else the default.
+fn initial_values(sc: &Scenario, start: &Link) -> Vec<(String, String)> {
+    sc.params
+        .iter()
+        .map(|p| {
+            let v = start
+                .params
+                .iter()
+                .find(|(k, _)| k == p.name)
+                .map_or(p.default.to_string(), |(_, v)| v.clone());
+            (p.name.to_string(), v)
+        })
+        .collect()
+}
+
+/// The values that differ from the defaults, trimmed (what the permalink and requests carry).
+fn overrides(sc: &Scenario, values: &[(String, String)]) -> Vec<(String, String)> {
+    values
+        .iter()
+        .filter(|(k, v)| {
+            sc.params
+                .iter()
+                .find(|p| p.name == k)
+                .is_none_or(|p| p.default != v.trim())
+        })
+        .map(|(k, v)| (k.clone(), v.trim().to_string()))
+        .collect()
+}
+
+/// The mode tabs: simulate, explore, play, real (the last three where the scenario has them).
+#[component]
+fn ModeTabs(mode: RwSignal<PageMode>, explorable: bool, has_real: bool) -> impl IntoView {
+    let shell = expect_context::<Shell>();
+    view! {
+        <div class="modes" role="tablist">
+            {[
+                (PageMode::Sim, "page.mode.sim", "mode-sim", true),
+                (PageMode::Explore, "page.mode.explore", "mode-explore", explorable),
+                (PageMode::Play, "page.mode.play", "mode-play", explorable),
+                (PageMode::Real, "page.mode.real", "mode-real", has_real),
+            ]
+            .into_iter()
+            .filter(|m| m.3)
+            .map(|(m, key, testid, _)| view! {
+                <button role="tab" data-testid=testid aria-selected=move || (mode.get() == m).to_string()
+                    class:on=move || mode.get() == m on:click=move |_| mode.set(m)>
+                    {move || shell.t(key)}
+                </button>
+            })
+            .collect_view()}
+        </div>
+    }
+}
+
+/// The run form: the scenario's parameters, the machine, the schedule, and run/cancel.
+#[component]
+#[allow(clippy::too_many_arguments)]
+fn RunForm(
+    sc: Arc<Scenario>,
+    values: RwSignal<Vec<(String, String)>>,
+    validated: Memo<Result<interleave_scenarios::Params, interleave_scenarios::ParamError>>,
+    seed: RwSignal<String>,
+    seed_ok: Memo<Option<u64>>,
+    cores: RwSignal<Option<u32>>,
+    gil: RwSignal<Option<bool>>,
+    sched: RwSignal<Sched>,
+    replay: RwSignal<String>,
+    status: Memo<Status>,
+    valid: Signal<bool>,
+    on_run: Callback<()>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let shell = expect_context::<Shell>();
+    let running = move || matches!(status.get(), Status::Running { .. });
+    view! {
+        <form class="params" data-testid="params" on:submit=move |ev| { ev.prevent_default(); on_run.run(()); }>
+            <h2>{move || shell.t("page.params")}</h2>
+            <ParamFields sc=sc values=values validated=validated/>
+            <label class="field">
+                <span>{move || shell.t("page.seed")}</span>
+                <input data-testid="seed" inputmode="numeric" prop:value=move || seed.get()
+                    aria-invalid=move || seed_ok.get().is_none().to_string()
+                    on:input=move |ev| seed.set(event_target_value(&ev))/>
+                <Show when=move || seed_ok.get().is_none()>
+                    <span class="err" role="alert">{format!("0 … {}", crate::permalink::MAX_SEED)}</span>
+                </Show>
+            </label>
+            <label class="field">
+                <span>{move || shell.t("page.cores")}</span>
+                <select data-testid="cores" on:change=move |ev| cores.set(event_target_value(&ev).parse().ok())>
+                    <option value="" selected=move || cores.get().is_none()>{move || shell.t("page.default")}</option>
+                    {[1u32, 2, 4, 8, 16].into_iter().map(|c| view! {
+                        <option value=c.to_string() selected=move || cores.get() == Some(c)>{c}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class="field">
+                <span>{move || shell.t("page.gil")}</span>
+                <select data-testid="gil" on:change=move |ev| gil.set(match event_target_value(&ev).as_str() { "on" => Some(true), "off" => Some(false), _ => None })>
+                    <option value="" selected=move || gil.get().is_none()>{move || shell.t("page.default")}</option>
+                    <option value="on" selected=move || gil.get() == Some(true)>{move || shell.t("page.on")}</option>
+                    <option value="off" selected=move || gil.get() == Some(false)>{move || shell.t("page.off")}</option>
+                </select>
+            </label>
+            <label class="field">
+                <span>{move || shell.t("page.sched")}</span>
+                <select data-testid="sched" on:change=move |ev| sched.set(Sched::parse(&event_target_value(&ev)).unwrap_or_default())>
+                    {Sched::ALL.into_iter().map(|s| view! {
+                        <option value=s.name() selected=move || sched.get() == s>{s.name()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class="field wide">
+                <span>{move || shell.t("page.replay")}</span>
+                <input data-testid="replay" spellcheck="false" prop:value=move || replay.get()
+                    title=move || shell.t("page.replay.help")
+                    on:input=move |ev| replay.set(event_target_value(&ev))/>
+            </label>
+            <div class="run-row">
+                <button type="submit" class="primary" data-testid="run"
+                    disabled=move || !valid.get() || running()>
+                    {move || if running() { shell.t("page.running") } else { shell.t("page.run") }}
+                </button>
+                <Show when=running>
+                    <button type="button" data-testid="cancel" on:click=move |_| on_cancel.run(())>{move || shell.t("page.cancel")}</button>
+                </Show>
+                <Show when=move || !valid.get()>
+                    <span class="err" role="alert">{move || shell.t("page.invalid")}</span>
+                </Show>
+            </div>
+            <StatusLine status=status/>
+        </form>
+    }
+}
+
+/// Below the page: the scenario's Python program and the embed snippet (in an embed, a link
+/// to the full page instead).
+#[component]
+fn PageFoot(
+    sc: Arc<Scenario>,
+    validated: Memo<Result<interleave_scenarios::Params, interleave_scenarios::ParamError>>,
+    link: Signal<Link>,
+) -> impl IntoView {
+    let shell = expect_context::<Shell>();
+    let python = move || match validated.get() {
+        Ok(p) => sc.python_program(&p),
+        Err(e) => format!("# {e}"),
+    };
+    let embed_link = move || {
+        let mut l = link.get();
+        l.embed = true;
+        l.step = None;
+        let q = crate::permalink::encode(&l);
+        let href = dom::href();
+        let base = href.split('?').next().unwrap_or("").to_string();
+        format!(
+            r#"<iframe src="{base}{q}" style="width:100%;border:0" title="Interleave" loading="lazy"></iframe>"#
+        )
+    };
+    view! {
+        <Show when=move || !shell.embed>
+            <section class="python">
+                <h2>{move || shell.t("page.python")}</h2>
+                <pre data-testid="python"><code>{python.clone()}</code></pre>
+            </section>
+            <details class="embed-snippet">
+                <summary>{move || shell.t("page.embed")}</summary>
+                <pre data-testid="embed-snippet"><code>{embed_link}</code></pre>
+            </details>
+        </Show>
+        <Show when=move || shell.embed>
+            <p class="embed-foot">
+                <a target="_blank" rel="noopener" href=move || {
+                    let mut l = link.get();
+                    l.embed = false;
+                    crate::permalink::encode(&l)
+                }>{move || shell.t("embed.open")}" ↗"</a>
+            </p>
+        </Show>
+    }
 }
 
 #[component]
@@ -525,7 +519,7 @@ fn ParamFields(
 }
 
 #[component]
-fn StatusLine(status: RwSignal<Status>) -> impl IntoView {
+fn StatusLine(status: Memo<Status>) -> impl IntoView {
     let shell = expect_context::<Shell>();
     move || {
         match status.get() {

@@ -56,6 +56,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Asyncio],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::AnyFailure,
         invariants: &[],
         params: vec![
             ParamSpec::choice(

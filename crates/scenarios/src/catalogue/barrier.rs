@@ -43,6 +43,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Primitive, Tag::Process, Tag::Asyncio],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::AnyFailure,
         invariants: &[],
         params: vec![
             ParamSpec::choice(

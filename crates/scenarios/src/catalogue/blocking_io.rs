@@ -30,6 +30,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Workload],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::AnyFailure,
         invariants: &[],
         params: vec![
             ParamSpec::choice(

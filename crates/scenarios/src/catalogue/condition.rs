@@ -55,6 +55,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Primitive, Tag::Process, Tag::Asyncio],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::UnitFails,
         invariants: &[crate::NOBODY_STUCK, NOT_OVERFILLED],
         params: vec![
             ParamSpec::choice(

@@ -31,6 +31,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Asyncio, Tag::Primitive],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::AnyFailure,
         invariants: &[],
         params: vec![
             ParamSpec::choice(

@@ -34,6 +34,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Primitive, Tag::Process],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::AnyFailure,
         invariants: &[],
         params: vec![
             ParamSpec::choice(

@@ -33,6 +33,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Workload, Tag::Process],
         modes: &[Mode::Sim, Mode::Real],
+        browser_real: Some(crate::RealWork::Factorize),
+        goal: crate::Goal::AnyFailure,
         invariants: &[],
         params: vec![
             ParamSpec::list(

@@ -34,6 +34,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Asyncio, Tag::Classic],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::AnyFailure,
         invariants: &[],
         params: vec![
             ParamSpec::int(

@@ -37,6 +37,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Asyncio, Tag::Process, Tag::Classic],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::AnyFailure,
         invariants: &[],
         params: vec![
             ParamSpec::choice(

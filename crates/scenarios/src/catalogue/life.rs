@@ -38,6 +38,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Workload, Tag::Asyncio, Tag::Classic],
         modes: &[Mode::Sim, Mode::Real],
+        browser_real: Some(crate::RealWork::Life),
+        goal: crate::Goal::AnyFailure,
         invariants: &[],
         params: vec![
             ParamSpec::choice(

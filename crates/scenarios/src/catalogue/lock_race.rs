@@ -39,6 +39,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Primitive, Tag::Process, Tag::Asyncio],
         modes: &[Mode::Sim, Mode::Real],
+        browser_real: None,
+        goal: crate::Goal::LostUpdate,
         invariants: &[crate::NO_LOST_UPDATE],
         params: vec![
             ParamSpec::choice(

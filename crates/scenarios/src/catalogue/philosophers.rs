@@ -32,6 +32,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Classic, Tag::Primitive],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::Deadlock,
         invariants: &[],
         params: vec![
             ParamSpec::int(

@@ -45,6 +45,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Primitive, Tag::Process],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::AnyFailure,
         invariants: &[crate::NOBODY_STUCK],
         params: vec![
             ParamSpec::choice(

@@ -38,6 +38,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Workload, Tag::Classic],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::AnyFailure,
         invariants: &[],
         params: vec![
             ParamSpec::choice(

@@ -35,6 +35,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Workload, Tag::Process],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::AnyFailure,
         invariants: &[],
         params: vec![
             ParamSpec::choice(

@@ -40,6 +40,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Workload, Tag::Process],
         modes: &[Mode::Sim, Mode::Real],
+        browser_real: Some(crate::RealWork::Primes),
+        goal: crate::Goal::AnyFailure,
         invariants: &[],
         params: vec![
             ParamSpec::list(

@@ -33,6 +33,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Primitive],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::Deadlock,
         invariants: &[],
         params: vec![
             ParamSpec::choice(

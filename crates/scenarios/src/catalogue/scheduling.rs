@@ -50,6 +50,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Scheduling, Tag::Classic],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::AnyFailure,
         invariants: &[],
         params: vec![
             ParamSpec::text(

@@ -46,6 +46,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Primitive, Tag::Process, Tag::Asyncio],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::AnyFailure,
         invariants: &[AT_MOST_PERMITS],
         params: vec![
             ParamSpec::choice(

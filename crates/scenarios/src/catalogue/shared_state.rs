@@ -45,6 +45,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Primitive, Tag::Process],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::LostUpdate,
         invariants: &[crate::NO_LOST_UPDATE],
         params: vec![
             ParamSpec::choice(

@@ -33,6 +33,8 @@ pub(crate) fn scenario() -> Scenario {
         ),
         tags: &[Tag::Process, Tag::Workload],
         modes: &[Mode::Sim],
+        browser_real: None,
+        goal: crate::Goal::AnyFailure,
         invariants: &[],
         params: vec![
             ParamSpec::choice(
