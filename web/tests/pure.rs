@@ -642,6 +642,14 @@ fn every_text_has_both_languages_and_every_key_used_exists() {
         }
     }
     assert!(used > 50, "{used} uses found: the scan is broken");
+    // Keys the UI asks for through a value, not a literal.
+    for e in Engine::ALL {
+        assert!(
+            keys.contains(&e.text_key()),
+            "unknown text key {:?}",
+            e.text_key()
+        );
+    }
     for s in State::ALL.into_iter().filter(|s| *s != State::Io) {
         assert_ne!(i18n::state_label(s, Lang::Zh), s.label());
     }

@@ -97,10 +97,8 @@ pub fn run(a: PyRunArgs<'_>) -> Result<ExitCode> {
         .map_err(usage)?;
     let trace = &r.trace;
     let code = r.exit_code;
-    let unfinished = trace
-        .outcome
-        .as_ref()
-        .filter(|o| !matches!(o, interleave_sim::Outcome::Completed));
+    let unfinished =
+        Some(&trace.outcome).filter(|o| !matches!(o, interleave_sim::Outcome::Completed));
     match a.format {
         Format::Output => {
             let mut so = std::io::stdout().lock();

@@ -203,6 +203,6 @@ fn counter_trace(threads: usize, n: u64, counter: u64, wall: u64) -> Trace {
     );
     t.metrics.makespan = wall;
     t.schedule = "real".into();
-    t.outcome = Some(Outcome::Completed);
+    t.outcome = Outcome::Completed;
     t
 }

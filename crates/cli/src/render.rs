@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use interleave_sim::{EventKind, Outcome, State, Trace, UnitKind, fmt_nanos};
+use interleave_sim::{EventKind, State, Trace, UnitKind, fmt_nanos};
 
 /// How to draw.
 #[derive(Clone, Copy, Debug)]
@@ -203,10 +203,7 @@ fn label(trace: &Trace, i: usize) -> String {
 /// Outcome, result, errors and key metrics as text.
 pub fn summary(trace: &Trace) -> String {
     let mut out = String::new();
-    let outcome = trace
-        .outcome
-        .as_ref()
-        .map_or("unknown".to_string(), Outcome::summary);
+    let outcome = trace.outcome.summary();
     let _ = writeln!(out, "outcome: {outcome}");
     if !trace.result.is_empty() {
         let parts: Vec<String> = trace

@@ -20,12 +20,7 @@ pub fn run(src: &str) -> Result<String, String> {
     };
     let compiled = interleave_py::compile(src, "bench.py").map_err(|e| e.render("en"))?;
     let r = compiled.run(&opts, opts.machine(), &interleave_sim::SchedulerKind::Fifo)?;
-    let outcome = r
-        .trace
-        .outcome
-        .as_ref()
-        .map(|o| o.summary())
-        .unwrap_or_default();
+    let outcome = r.trace.outcome.summary();
     Ok(serde_json::json!({
         "stdout": r.stdout,
         "stderr": r.stderr,

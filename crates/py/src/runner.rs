@@ -132,7 +132,7 @@ impl Compiled {
         let instructions = out.instructions.get();
         let console = out.console.borrow().clone();
         let mut exit_code = out.exit_code.get();
-        if !matches!(trace.outcome, Some(interleave_sim::Outcome::Completed)) && exit_code == 0 {
+        if !matches!(trace.outcome, interleave_sim::Outcome::Completed) && exit_code == 0 {
             exit_code = 1;
         }
         Ok(RunResult {

@@ -166,7 +166,7 @@ t1.start(); t2.start(); t1.join(); t2.join()
 "#;
     let r = ran(src);
     match &r.trace.outcome {
-        Some(o @ Outcome::Deadlock { .. }) => {
+        o @ Outcome::Deadlock { .. } => {
             let text = o.summary();
             assert!(text.contains("'a'") && text.contains("'b'"), "{text}");
         }

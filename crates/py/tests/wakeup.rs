@@ -185,10 +185,7 @@ ready.set()
 t.join()
 ");
     assert!(
-        matches!(
-            r.trace.outcome,
-            Some(interleave_sim::Outcome::Deadlock { .. })
-        ),
+        matches!(r.trace.outcome, interleave_sim::Outcome::Deadlock { .. }),
         "{:?}",
         r.trace.outcome
     );

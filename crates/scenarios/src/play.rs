@@ -49,7 +49,7 @@ impl Goal {
     pub fn reached(self, sc: &Scenario, tr: &Trace) -> bool {
         match self {
             Goal::LostUpdate => matches!(tr.result.get("lost"), Some(Value::Int(n)) if *n > 0),
-            Goal::Deadlock => matches!(tr.outcome, Some(Outcome::Deadlock { .. })),
+            Goal::Deadlock => matches!(tr.outcome, Outcome::Deadlock { .. }),
             Goal::UnitFails => !tr.errors.is_empty(),
             Goal::AnyFailure => sc.outcome_label(tr).1,
         }

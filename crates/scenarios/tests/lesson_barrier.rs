@@ -19,7 +19,7 @@ fn the_parties_pass_together_when_the_last_one_arrives() {
             for seed in 0..4 {
                 let t = run(&[("flavor", flavor), ("parties", parties)], seed);
                 let what = format!("{flavor} × {parties} seed {seed}");
-                assert_eq!(t.outcome, Some(Outcome::Completed), "{what}");
+                assert_eq!(t.outcome, Outcome::Completed, "{what}");
                 let n: i64 = parties.parse().unwrap();
                 assert_eq!(int(&t, "passed"), n, "{what}");
                 assert_eq!(int(&t, "broken"), 0, "{what}");
@@ -61,7 +61,7 @@ fn units_without_the_barrier_finish_at_their_own_times() {
 fn a_late_party_breaks_the_barrier_for_everyone() {
     for flavor in ["thread", "process", "asyncio"] {
         let t = run(&[("flavor", flavor), ("failure", "late_party")], 1);
-        assert_eq!(t.outcome, Some(Outcome::Completed), "{flavor}");
+        assert_eq!(t.outcome, Outcome::Completed, "{flavor}");
         assert_eq!(int(&t, "passed"), 0, "{flavor}");
         assert_eq!(int(&t, "broken"), 3, "{flavor}");
         // The first waiter gives up exactly one timeout after it arrived.

@@ -54,7 +54,7 @@ fn if_instead_of_while_lets_a_woken_consumer_pop_an_empty_buffer() {
                     let t = run(&good, s);
                     let what = format!("{flavor} {wake} {recheck} seed {s}");
                     assert_eq!(index_errors(&t), 0, "{what}");
-                    assert_eq!(t.outcome, Some(Outcome::Completed), "{what}");
+                    assert_eq!(t.outcome, Outcome::Completed, "{what}");
                     assert_eq!(int(&t, "consumed"), 10, "{what}");
                     assert_eq!(int(&t, "stuck"), 0, "{what}");
                 }
@@ -101,7 +101,7 @@ fn notify_can_lose_the_wake_up_until_everybody_waits_and_notify_all_cannot() {
             .unwrap_or_else(|| panic!("{flavor}: notify never lost a wake-up"));
         let t = run(&bad, s);
         assert!(int(&t, "consumed") < 20, "{flavor}");
-        let Some(Outcome::Deadlock { blocked, .. }) = &t.outcome else {
+        let Outcome::Deadlock { blocked, .. } = &t.outcome else {
             panic!("{flavor}: {:?}", t.outcome)
         };
         // Every stuck worker waits for a notify that will never come.
@@ -135,7 +135,7 @@ fn notify_can_lose_the_wake_up_until_everybody_waits_and_notify_all_cannot() {
         let good = with(CROWDED, &[("flavor", flavor)]);
         for s in 0..60 {
             let t = run(&good, s);
-            assert_eq!(t.outcome, Some(Outcome::Completed), "{flavor} seed {s}");
+            assert_eq!(t.outcome, Outcome::Completed, "{flavor} seed {s}");
             assert!(t.lost_wakeups.is_empty(), "{flavor} seed {s}");
             assert_eq!(int(&t, "consumed"), 20, "{flavor} seed {s}");
             assert_eq!(int(&t, "stuck"), 0, "{flavor} seed {s}");
@@ -156,7 +156,7 @@ fn notify_one_wakes_the_oldest_waiter_each_time() {
             ],
             3,
         );
-        assert_eq!(t.outcome, Some(Outcome::Completed), "{flavor}");
+        assert_eq!(t.outcome, Outcome::Completed, "{flavor}");
         assert_eq!(
             t.result["wake_order"],
             Value::from(vec![0, 1, 2, 3]),

@@ -77,14 +77,14 @@ fn lock_race_inplace_rarely_loses_under_the_gil_and_never_in_asyncio() {
 #[test]
 fn rlock_reenters_and_a_plain_lock_deadlocks_on_itself() {
     let t = run("rlock", &[], seed(1));
-    assert_eq!(t.outcome, Some(Outcome::Completed));
+    assert_eq!(t.outcome, Outcome::Completed);
     assert_eq!(int(&t, "total_items"), 0);
     assert!(
         t.events_with_details()
             .any(|(_, d)| d == Some("re-entered, depth 2"))
     );
     let t = run("rlock", &[("lock", "lock")], seed(1));
-    let Some(Outcome::Deadlock { cycle, .. }) = &t.outcome else {
+    let Outcome::Deadlock { cycle, .. } = &t.outcome else {
         panic!("{:?}", t.outcome)
     };
     assert_eq!(cycle.len(), 1, "a self-cycle: {cycle:?}");
@@ -264,10 +264,7 @@ fn schedulers_all_complete_the_catalogue_defaults() {
             // Every default is a lesson that runs to its end: nobody hits a limit and no
             // scheduler fails (a demo may deadlock on purpose, and that is an ending too).
             assert!(
-                matches!(
-                    t.outcome,
-                    Some(Outcome::Completed | Outcome::Deadlock { .. })
-                ),
+                matches!(t.outcome, Outcome::Completed | Outcome::Deadlock { .. }),
                 "{} {kind:?}: {:?}",
                 s.id,
                 t.outcome

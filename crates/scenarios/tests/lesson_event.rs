@@ -18,7 +18,7 @@ fn one_set_wakes_every_consumer_at_the_same_moment() {
             for seed in 0..3 {
                 let t = run(&[("flavor", flavor), ("consumers", consumers)], seed);
                 let what = format!("{flavor} × {consumers} seed {seed}");
-                assert_eq!(t.outcome, Some(Outcome::Completed), "{what}");
+                assert_eq!(t.outcome, Outcome::Completed, "{what}");
                 let n: i64 = consumers.parse().unwrap();
                 assert_eq!(int(&t, "set_seen"), n, "{what}");
                 let ev = t.objects.iter().find(|o| o.name == "resource").unwrap().id;

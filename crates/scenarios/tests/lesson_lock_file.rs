@@ -31,7 +31,7 @@ fn with_the_lock_each_record_is_one_block_in_the_order_the_lock_was_won() {
         let mut orders = BTreeSet::new();
         for seed in 0..12 {
             let t = run(&[("flavor", flavor)], seed);
-            assert_eq!(t.outcome, Some(Outcome::Completed), "{flavor} {seed}");
+            assert_eq!(t.outcome, Outcome::Completed, "{flavor} {seed}");
             assert_eq!(t.result["lines"], Value::Int(12), "{flavor} {seed}");
             assert_eq!(t.result["intact"], Value::Bool(true), "{flavor} {seed}");
             let order = ints(&t, "order");
@@ -51,7 +51,7 @@ fn without_the_lock_records_interleave_but_no_line_is_lost() {
     for flavor in ["thread", "process", "asyncio"] {
         for seed in 0..5 {
             let t = run(&[("flavor", flavor), ("use_lock", "false")], seed);
-            assert_eq!(t.outcome, Some(Outcome::Completed));
+            assert_eq!(t.outcome, Outcome::Completed);
             assert_eq!(t.result["intact"], Value::Bool(false), "{flavor} {seed}");
             assert_eq!(t.result["lines"], Value::Int(12), "{flavor} {seed}");
             assert!(acquisitions(&t).is_empty());

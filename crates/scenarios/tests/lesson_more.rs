@@ -14,7 +14,7 @@ fn run(id: &str, set: &[(&str, &str)], seed: u64) -> Trace {
 fn naive_philosophers_deadlock_in_a_cycle_through_everyone() {
     for n in [2, 5, 7] {
         let t = run("philosophers", &[("n", &n.to_string())], 1);
-        let Some(Outcome::Deadlock { cycle, .. }) = &t.outcome else {
+        let Outcome::Deadlock { cycle, .. } = &t.outcome else {
             panic!("n={n}: {:?}", t.outcome)
         };
         assert_eq!(cycle.len(), n, "every philosopher is in the cycle");
@@ -34,11 +34,7 @@ fn ordered_forks_and_the_waiter_never_deadlock() {
                 &[("strategy", strategy), ("pause_ms", "2")],
                 seed,
             );
-            assert_eq!(
-                t.outcome,
-                Some(Outcome::Completed),
-                "{strategy} seed {seed}"
-            );
+            assert_eq!(t.outcome, Outcome::Completed, "{strategy} seed {seed}");
             assert_eq!(t.result["meals"], Value::from(vec![3, 3, 3, 3, 3]));
         }
     }
@@ -141,7 +137,7 @@ fn callback_chain_makes_nine_calls_one_step_apart() {
 fn daemons_are_cut_off_and_non_daemons_waited_for() {
     for kind in ["thread", "process"] {
         let t = run("daemon", &[("kind", kind)], 1);
-        assert_eq!(t.outcome, Some(Outcome::Completed));
+        assert_eq!(t.outcome, Outcome::Completed);
         assert_eq!(
             t.result["exited"],
             Value::from(vec!["non-daemon"]),
@@ -301,7 +297,7 @@ fn pipelines_poll_wastefully_and_bounded_queues_cap_the_depth() {
     );
     assert!(int(&bounded, "max_depth") <= 3, "backpressure");
     // The closable pipeline leaves no thread behind: every worker ended on its sentinel.
-    assert_eq!(closable.outcome, Some(Outcome::Completed));
+    assert_eq!(closable.outcome, Outcome::Completed);
     assert!(closable.units.iter().all(|u| !u.daemon));
     assert!(closable.errors.is_empty());
 }

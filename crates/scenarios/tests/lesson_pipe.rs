@@ -28,7 +28,7 @@ fn the_chain_prints_the_squares_then_end() {
     for duplex in ["true", "false"] {
         for seed in 0..5 {
             let t = run(&[("duplex", duplex)], seed);
-            assert_eq!(t.outcome, Some(Outcome::Completed), "duplex {duplex}");
+            assert_eq!(t.outcome, Outcome::Completed, "duplex {duplex}");
             let mut expected: Vec<&str> = squares.iter().map(String::as_str).collect();
             expected.push("end");
             assert_eq!(main_output(&t), expected, "duplex {duplex} seed {seed}");
@@ -60,7 +60,7 @@ fn an_open_writing_end_means_the_reader_never_sees_eof() {
         t.result["received"],
         Value::from((0..10).map(|i: i64| i * i).collect::<Vec<_>>())
     );
-    let Some(Outcome::Deadlock { blocked, .. }) = &t.outcome else {
+    let Outcome::Deadlock { blocked, .. } = &t.outcome else {
         panic!("{:?}", t.outcome)
     };
     assert!(
@@ -74,7 +74,7 @@ fn an_open_writing_end_means_the_reader_never_sees_eof() {
 #[test]
 fn ping_pong_takes_turns_on_one_duplex_pipe() {
     let t = run(&[("variant", "ping_pong"), ("rounds", "4")], 1);
-    assert_eq!(t.outcome, Some(Outcome::Completed));
+    assert_eq!(t.outcome, Outcome::Completed);
     assert_eq!(
         t.result["received"],
         Value::from(vec!["pong 1", "pong 2", "pong 3", "pong 4"])
@@ -100,7 +100,7 @@ fn ping_pong_takes_turns_on_one_duplex_pipe() {
         1,
     );
     assert_eq!(t.result["eof"], Value::Bool(false));
-    assert!(t.outcome.as_ref().unwrap().is_deadlock());
+    assert!(t.outcome.is_deadlock());
 }
 
 #[test]

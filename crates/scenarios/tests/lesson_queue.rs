@@ -73,7 +73,7 @@ fn one_poison_pill_or_sentinel_per_consumer_ends_them_all() {
             for seed in 0..3 {
                 let t = run(&[("flavor", flavor), ("stop", stop)], seed);
                 let what = format!("{flavor} {stop} seed {seed}");
-                assert_eq!(t.outcome, Some(Outcome::Completed), "{what}");
+                assert_eq!(t.outcome, Outcome::Completed, "{what}");
                 assert_eq!(int(&t, "consumed"), 10, "{what}");
                 assert_eq!(int(&t, "stopped"), 3, "{what}");
                 assert_eq!(int(&t, "stuck"), 0, "{what}");
@@ -95,7 +95,7 @@ fn without_a_stop_signal_the_consumers_wait_for_ever() {
         let t = run(&[("flavor", flavor), ("stop", "none")], 1);
         assert_eq!(int(&t, "consumed"), 10, "{flavor}");
         assert_eq!(int(&t, "stuck"), 3, "{flavor}");
-        let Some(Outcome::Deadlock { blocked, .. }) = &t.outcome else {
+        let Outcome::Deadlock { blocked, .. } = &t.outcome else {
             panic!("{flavor}: {:?}", t.outcome)
         };
         let waiting = blocked
@@ -107,7 +107,7 @@ fn without_a_stop_signal_the_consumers_wait_for_ever() {
     // asyncio.run cancels them when main() returns.
     let t = run(&[("flavor", "asyncio"), ("stop", "none")], 1);
     assert_eq!(int(&t, "stuck"), 3);
-    assert_eq!(t.outcome, Some(Outcome::Completed));
+    assert_eq!(t.outcome, Outcome::Completed);
 }
 
 #[test]
@@ -119,7 +119,7 @@ fn join_blocks_for_ever_when_task_done_is_missing() {
         if flavor == "asyncio" {
             continue;
         }
-        let Some(Outcome::Deadlock { blocked, .. }) = &t.outcome else {
+        let Outcome::Deadlock { blocked, .. } = &t.outcome else {
             panic!("{flavor}: {:?}", t.outcome)
         };
         assert!(
@@ -194,7 +194,7 @@ fn checking_empty_then_getting_races_between_processes() {
         .expect("the race never happened");
     let t = run(&with(&racy, &[("flavor", "process")]), s);
     assert_eq!(int(&t, "consumed"), 10);
-    assert!(t.outcome.as_ref().unwrap().is_deadlock());
+    assert!(t.outcome.is_deadlock());
     // Under the GIL nothing runs between empty() and get() in the same thread.
     for s in 0..100 {
         assert_eq!(

@@ -44,7 +44,7 @@ fn at_most_k_workers_hold_the_semaphore_at_once() {
                         seed,
                     );
                     let what = format!("{flavor} {workers}/{permits} {random_hold} seed {seed}");
-                    assert_eq!(t.outcome, Some(Outcome::Completed), "{what}");
+                    assert_eq!(t.outcome, Outcome::Completed, "{what}");
                     let k: i64 = permits.parse().unwrap();
                     assert_eq!(max_holders(&t), k, "{what}");
                     assert_eq!(int(&t, "max_inside"), k, "{what}");
@@ -111,7 +111,7 @@ fn semaphore_zero_signals_each_item_from_producer_to_consumer() {
             &[("flavor", flavor), ("mode", "signal"), ("rounds", "4")],
             2,
         );
-        assert_eq!(t.outcome, Some(Outcome::Completed), "{flavor}");
+        assert_eq!(t.outcome, Outcome::Completed, "{flavor}");
         assert_eq!(int(&t, "rounds"), 4, "{flavor}");
         assert_eq!(t.result["matched"], Value::Bool(true), "{flavor}");
         // Each consumer's acquire happens only after that round's producer released.

@@ -16,7 +16,7 @@ fn run(set: &[(&str, &str)], seed: u64) -> Trace {
 fn a_manager_dict_collects_every_childs_square() {
     for seed in 0..5 {
         let t = run(&[], seed);
-        assert_eq!(t.outcome, Some(Outcome::Completed));
+        assert_eq!(t.outcome, Outcome::Completed);
         assert_eq!(t.result["squares"], Value::from(vec![0, 1, 4, 9, 16]));
         // Every proxy call is a round trip: the workers spend their time in I/O.
         let io: u64 = t

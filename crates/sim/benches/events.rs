@@ -60,7 +60,7 @@ fn run_once(case: &Case) -> (u64, u64, f64) {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let secs = start.elapsed().as_secs_f64();
-    assert_eq!(trace.outcome, Some(Outcome::Completed), "{}", case.label);
+    assert_eq!(trace.outcome, Outcome::Completed, "{}", case.label);
     (trace.metrics.events, trace.metrics.steps, secs)
 }
 

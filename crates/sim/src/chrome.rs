@@ -37,7 +37,7 @@ pub fn to_chrome(trace: &Trace) -> Json {
         "traceEvents": events,
         "displayTimeUnit": "ns",
         "otherData": {"generator": "interleave", "seed": trace.seed, "schedule": trace.schedule,
-            "outcome": trace.outcome.as_ref().map(|o| o.summary())},
+            "outcome": trace.outcome.summary()},
     })
 }
 

@@ -16,7 +16,7 @@
 //!     lock.release(&cx).await?;
 //!     Ok(())
 //! })).unwrap();
-//! assert_eq!(trace.outcome, Some(Outcome::Completed));
+//! assert_eq!(trace.outcome, Outcome::Completed);
 //! ```
 
 pub mod chrome;

@@ -14,7 +14,7 @@ use crate::ids::UnitId;
 use crate::kernel::Sim;
 use crate::program::Program;
 use crate::sched::{Candidate, Schedule, Scheduler};
-use crate::trace::Trace;
+use crate::trace::{Outcome, Trace};
 
 /// Where a run stands after the given choices.
 #[derive(Clone, Debug, PartialEq)]
@@ -72,7 +72,7 @@ pub fn position(
     let next = paused.borrow_mut().take();
     if next.is_some() {
         // Not an ending: the run waits for the next choice.
-        trace.outcome = None;
+        trace.outcome = Outcome::Running;
     }
     Ok(Position { trace, next })
 }

@@ -256,10 +256,14 @@ pub enum LimitKind {
     Units,
 }
 
-/// How a run ended.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// How a run ended. Every finished trace has one of the endings; `Running` is only ever the
+/// outcome of a trace taken before the end (a game position, `Sim::trace` mid-run).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outcome {
+    /// Not ended yet.
+    #[default]
+    Running,
     /// Every unit finished (some possibly with an error: see `Trace::errors`).
     Completed,
     /// Every live unit is blocked and no timer is pending. `cycle` is the wait-for cycle when
@@ -279,6 +283,7 @@ impl Outcome {
     /// A one-line summary.
     pub fn summary(&self) -> String {
         match self {
+            Outcome::Running => "running".to_string(),
             Outcome::Completed => "completed".to_string(),
             Outcome::Deadlock { message, .. } => format!("deadlock: {message}"),
             Outcome::LimitExceeded { message, .. } => format!("limit exceeded: {message}"),
@@ -354,7 +359,8 @@ pub struct Trace {
     /// Lines the program printed, in order, with the time and unit.
     pub output: Vec<(Nanos, UnitId, String)>,
     pub metrics: Metrics,
-    pub outcome: Option<Outcome>,
+    #[serde(default)]
+    pub outcome: Outcome,
 }
 
 impl Trace {

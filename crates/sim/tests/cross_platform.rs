@@ -219,12 +219,7 @@ fn hashes() -> String {
         out.push_str(&format!(
             "{name} {:016x} {}\n",
             t.hash(),
-            t.outcome
-                .as_ref()
-                .map_or("-".into(), Outcome::summary)
-                .split(':')
-                .next()
-                .unwrap_or("")
+            t.outcome.summary().split(':').next().unwrap_or("")
         ));
     }
     out

@@ -107,7 +107,7 @@ fn a_schedule_from_another_program_is_a_clear_error() {
         workload(),
     );
     match t.outcome {
-        Some(Outcome::SchedulerError { message }) => {
+        Outcome::SchedulerError { message } => {
             assert!(message.contains("does not belong"), "{message}")
         }
         other => panic!("expected a scheduler error, got {other:?}"),

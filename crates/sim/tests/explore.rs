@@ -155,7 +155,7 @@ fn deadlocks_are_failing_outcomes() {
         inversion(),
     )
     .unwrap();
-    assert!(replay.outcome.unwrap().is_deadlock());
+    assert!(replay.outcome.is_deadlock());
 }
 
 #[test]

@@ -185,7 +185,7 @@ fn deadlock_names_the_cycle() {
         .await?;
         Ok(())
     }));
-    let Some(Outcome::Deadlock { cycle, message, .. }) = &t.outcome else {
+    let Outcome::Deadlock { cycle, message, .. } = &t.outcome else {
         panic!("expected a deadlock, got {:?}", t.outcome);
     };
     let names: BTreeSet<&str> = cycle.iter().map(|e| e.unit_name.as_str()).collect();

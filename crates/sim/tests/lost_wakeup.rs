@@ -57,7 +57,7 @@ fn a_notify_before_the_wait_is_a_lost_wakeup_when_the_condition_holds() {
         )
         .unwrap();
         match &t.outcome {
-            Some(Outcome::Deadlock { .. }) => {
+            Outcome::Deadlock { .. } => {
                 found = true;
                 assert_eq!(t.lost_wakeups.len(), 1, "seed {seed}");
                 let l = &t.lost_wakeups[0];
@@ -71,7 +71,7 @@ fn a_notify_before_the_wait_is_a_lost_wakeup_when_the_condition_holds() {
                 );
             }
             other => {
-                assert_eq!(other, &Some(Outcome::Completed), "seed {seed}");
+                assert_eq!(other, &Outcome::Completed, "seed {seed}");
                 assert!(t.lost_wakeups.is_empty(), "seed {seed}");
             }
         }

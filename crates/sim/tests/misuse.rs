@@ -38,12 +38,7 @@ fn run_misbehaving(body: fn(Lock) -> Program) -> Trace {
 }
 
 fn assert_ended_with(trace: &Trace, text: &str) {
-    assert_eq!(
-        trace.outcome,
-        Some(Outcome::Completed),
-        "{:?}",
-        trace.errors
-    );
+    assert_eq!(trace.outcome, Outcome::Completed, "{:?}", trace.errors);
     let err = error_of(trace, "T").expect("T ended with an error");
     assert_eq!(err.kind, PyErrorKind::RuntimeError);
     assert!(err.message.contains(text), "{}", err.message);
@@ -134,7 +129,7 @@ fn a_refused_operation_leaves_the_next_one_working() {
         good.join(&cx).await?;
         Ok(())
     }));
-    assert_eq!(trace.outcome, Some(Outcome::Completed));
+    assert_eq!(trace.outcome, Outcome::Completed);
     assert!(error_of(&trace, "T").is_some());
     assert!(error_of(&trace, "U").is_none());
     assert_eq!(result_int(&trace, "u"), 1);

@@ -262,7 +262,7 @@ fn too_few_parties_deadlock() {
         }
         Ok(())
     }));
-    let Some(Outcome::Deadlock { blocked, .. }) = &t.outcome else {
+    let Outcome::Deadlock { blocked, .. } = &t.outcome else {
         panic!("expected a deadlock, got {:?}", t.outcome)
     };
     let w0 = blocked.iter().find(|e| e.unit_name == "W0").unwrap();

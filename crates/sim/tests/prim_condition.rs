@@ -260,7 +260,7 @@ fn a_notify_before_anyone_waits_is_lost_and_the_waiter_deadlocks() {
             .await?;
         w.join(&cx).await
     }));
-    let Some(Outcome::Deadlock { blocked, .. }) = &t.outcome else {
+    let Outcome::Deadlock { blocked, .. } = &t.outcome else {
         panic!("expected a deadlock, got {:?}", t.outcome)
     };
     let w = blocked.iter().find(|e| e.unit_name == "W").unwrap();

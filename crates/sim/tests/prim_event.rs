@@ -123,7 +123,7 @@ fn waiting_for_an_event_nobody_sets_deadlocks() {
             .await?;
         th.join(&cx).await
     }));
-    let Some(Outcome::Deadlock { cycle, blocked, .. }) = &t.outcome else {
+    let Outcome::Deadlock { cycle, blocked, .. } = &t.outcome else {
         panic!("expected a deadlock, got {:?}", t.outcome)
     };
     assert!(cycle.is_empty(), "{cycle:?}");

@@ -226,7 +226,7 @@ fn awaiting_a_future_nobody_sets_deadlocks() {
         let f = cx.future("never");
         f.wait(&cx).await
     }));
-    let Some(Outcome::Deadlock { blocked, .. }) = &t.outcome else {
+    let Outcome::Deadlock { blocked, .. } = &t.outcome else {
         panic!("expected a deadlock, got {:?}", t.outcome)
     };
     let main = blocked.iter().find(|e| e.unit_name == "loop").unwrap();

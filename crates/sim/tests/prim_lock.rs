@@ -10,7 +10,7 @@ fn os<T: Into<Value>>(r: PyResult<T>) -> String {
 
 fn cycle_names(t: &Trace) -> Vec<String> {
     match &t.outcome {
-        Some(Outcome::Deadlock { cycle, .. }) => {
+        Outcome::Deadlock { cycle, .. } => {
             let mut v: Vec<String> = cycle.iter().map(|e| e.unit_name.clone()).collect();
             v.sort();
             v
@@ -325,7 +325,7 @@ fn opposite_lock_order_deadlocks_with_a_cycle_of_both_threads() {
         t2.join(&cx).await
     }));
     assert_eq!(cycle_names(&t), vec!["T1".to_string(), "T2".to_string()]);
-    let Some(Outcome::Deadlock { cycle, blocked, .. }) = &t.outcome else {
+    let Outcome::Deadlock { cycle, blocked, .. } = &t.outcome else {
         unreachable!()
     };
     assert_eq!(blocked.len(), 3, "main, T1 and T2 are blocked: {blocked:?}");

@@ -248,7 +248,7 @@ fn get_on_a_queue_nobody_feeds_deadlocks() {
         q.get(&cx).await?;
         Ok(())
     }));
-    let Some(Outcome::Deadlock { blocked, .. }) = &t.outcome else {
+    let Outcome::Deadlock { blocked, .. } = &t.outcome else {
         panic!("expected a deadlock, got {:?}", t.outcome)
     };
     assert_eq!(blocked[0].unit_name, "MainProcess");

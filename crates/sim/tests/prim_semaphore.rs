@@ -207,7 +207,7 @@ fn acquiring_a_zero_semaphore_nobody_releases_deadlocks() {
         s.acquire(&cx).await?;
         Ok(())
     }));
-    let Some(Outcome::Deadlock { cycle, blocked, .. }) = &t.outcome else {
+    let Outcome::Deadlock { cycle, blocked, .. } = &t.outcome else {
         panic!("expected a deadlock, got {:?}", t.outcome)
     };
     assert!(cycle.is_empty());

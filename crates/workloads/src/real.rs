@@ -200,7 +200,7 @@ impl RealRun {
             context_switches: 0,
         };
         t.schedule = "real".to_string();
-        t.outcome = Some(Outcome::Completed);
+        t.outcome = Outcome::Completed;
         t
     }
 }

@@ -543,15 +543,16 @@ fn StatusLine(status: Memo<Status>) -> impl IntoView {
     }
 }
 
-fn outcome_text(o: &Option<Outcome>, lang: Lang) -> (String, Option<String>) {
+fn outcome_text(o: &Outcome, lang: Lang) -> (String, Option<String>) {
     match o {
-        None => (String::new(), None),
-        Some(Outcome::Deadlock { cycle, message, .. }) => {
+        // A game position: the run goes on with the next choice.
+        Outcome::Running => (String::new(), None),
+        Outcome::Deadlock { cycle, message, .. } => {
             let names = (!cycle.is_empty()).then(|| message.clone());
             let head = i18n::ui("outcome.deadlock", lang);
             (head.to_string(), names.or_else(|| Some(message.clone())))
         }
-        Some(other) => (other.summary(), None),
+        other => (other.summary(), None),
     }
 }
 
@@ -563,7 +564,7 @@ pub fn Summary(shown: RwSignal<Option<Arc<Shown>>>, id: &'static str) -> impl In
         shown.get().map(|s| {
             let t = &s.trace;
             let (outcome, cycle) = outcome_text(&t.outcome, lang);
-            let deadlock = matches!(t.outcome, Some(Outcome::Deadlock { .. }));
+            let deadlock = matches!(t.outcome, Outcome::Deadlock { .. });
             let results = t
                 .result
                 .iter()

@@ -512,7 +512,7 @@ pub(crate) fn trace(p: &Params) -> Trace {
         ..Metrics::default()
     };
     tr.schedule = "v1:".to_string();
-    tr.outcome = Some(Outcome::Completed);
+    tr.outcome = Outcome::Completed;
     tr
 }
 

@@ -180,7 +180,7 @@ pub fn default_label(t: &Trace) -> (String, bool) {
 
 fn base_label(t: &Trace) -> (String, bool) {
     match &t.outcome {
-        Some(Outcome::Deadlock { cycle, blocked, .. }) => {
+        Outcome::Deadlock { cycle, blocked, .. } => {
             let who: Vec<&str> = if cycle.is_empty() {
                 blocked.iter()
             } else {
@@ -190,8 +190,8 @@ fn base_label(t: &Trace) -> (String, bool) {
             .collect();
             (format!("deadlock ({})", who.join(" → ")), true)
         }
-        Some(Outcome::LimitExceeded { message, .. }) => (format!("limit: {message}"), true),
-        Some(Outcome::SchedulerError { message }) => (format!("scheduler error: {message}"), true),
+        Outcome::LimitExceeded { message, .. } => (format!("limit: {message}"), true),
+        Outcome::SchedulerError { message } => (format!("scheduler error: {message}"), true),
         _ if !t.errors.is_empty() => {
             let errs: Vec<String> = t
                 .errors

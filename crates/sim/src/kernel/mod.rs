@@ -652,7 +652,8 @@ impl Sim {
             self.check_lost_wakeup(UnitId(i as u32));
             self.close_span(UnitId(i as u32));
         }
-        self.trace.outcome = self.outcome.take();
+        // Set just above when the run had not ended.
+        self.trace.outcome = self.outcome.take().unwrap_or_default();
         self.trace.schedule = crate::sched::Schedule {
             choices: std::mem::take(&mut self.choices),
         }

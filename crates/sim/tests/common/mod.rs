@@ -53,7 +53,7 @@ pub fn result(trace: &Trace, key: &str) -> Value {
 pub fn assert_completed(trace: &Trace) {
     assert_eq!(
         trace.outcome,
-        Some(Outcome::Completed),
+        Outcome::Completed,
         "errors: {:?}",
         trace.errors
     );
@@ -126,7 +126,7 @@ pub fn counter_label(t: &Trace) -> String {
     match t.result.get("counter") {
         Some(v) => v.to_string(),
         None => match &t.outcome {
-            Some(Outcome::Deadlock { .. }) => "deadlock".to_string(),
+            Outcome::Deadlock { .. } => "deadlock".to_string(),
             other => format!("{other:?}"),
         },
     }
