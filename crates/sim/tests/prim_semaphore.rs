@@ -254,3 +254,19 @@ fn asyncio_semaphore_hands_permits_over_in_fifo_order() {
     assert_eq!(order, ["t0", "t1", "t2"]);
     assert_eq!(result_int(&t, "value"), 1);
 }
+
+#[test]
+fn a_timeout_on_a_non_blocking_acquire_is_value_error() {
+    let t = run(Program::new(|cx: Ctx| async move {
+        let s = cx.semaphore("s", 1)?;
+        let r = s.try_acquire_timeout(&cx, ms(1)).await;
+        cx.set_result("r", os(r)).await?;
+        // Nothing was taken.
+        cx.set_result("value", s.value(&cx).await?).await
+    }));
+    assert_eq!(
+        result(&t, "r"),
+        Value::from("ValueError:can't specify timeout for non-blocking acquire")
+    );
+    assert_eq!(result_int(&t, "value"), 1);
+}

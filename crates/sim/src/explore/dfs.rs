@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::{Config, OnRun};
+use super::{Job, OnRun};
 use crate::config::Machine;
 use crate::ids::UnitId;
 use crate::kernel::Sim;
@@ -147,28 +147,27 @@ fn next_prefix(log: &Log, bound: Option<u32>, pruned: &mut bool) -> Option<Vec<u
 
 /// Every schedule up to `cfg.max_preemptions`, at most `budget` counted runs. A schedule is
 /// counted at the bound equal to its preemptions. Returns whether the search finished.
-pub(super) fn search(
-    machine: &Machine,
-    build: &dyn Fn() -> Program,
-    cfg: &Config,
-    budget: u64,
-    on_run: &mut OnRun<'_>,
-) -> Result<bool, String> {
-    let max = cfg.max_preemptions.unwrap_or(u32::MAX);
+pub(super) fn search(job: Job<'_>, on_run: &mut OnRun<'_>) -> Result<bool, String> {
+    let max = job.cfg.max_preemptions.unwrap_or(u32::MAX);
     let mut runs = 0u64;
     let mut go_on = true;
     for bound in 0..=max {
         let mut prefix = Vec::new();
         let mut pruned = false;
         loop {
-            if runs >= budget || !go_on {
+            if runs >= job.budget || !go_on {
                 return Ok(false);
             }
-            let (trace, log) =
-                run_once(machine, cfg.seed, build, None, std::mem::take(&mut prefix))?;
+            let (trace, log) = run_once(
+                job.machine,
+                job.cfg.seed,
+                job.build,
+                None,
+                std::mem::take(&mut prefix),
+            )?;
             if log.preemptions == bound {
                 runs += 1;
-                go_on = on_run(&trace, log.preemptions, cfg.seed);
+                go_on = on_run(&trace, log.preemptions, job.cfg.seed);
             }
             match next_prefix(&log, Some(bound), &mut pruned) {
                 Some(p) => prefix = p,

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use super::OnRun;
+use super::{Job, OnRun};
 use crate::config::Machine;
 use crate::ids::UnitId;
 use crate::kernel::{Resource, Sim, Touch};
@@ -242,19 +242,14 @@ impl Accesses {
 
 /// Depth-first search with dynamic partial-order reduction; calls `on_run` per complete run.
 /// Returns whether the search finished within `budget` runs.
-pub(super) fn search(
-    machine: &Machine,
-    build: &dyn Fn() -> Program,
-    seed: u64,
-    budget: u64,
-    on_run: &mut OnRun<'_>,
-) -> Result<bool, String> {
+pub(super) fn search(job: Job<'_>, on_run: &mut OnRun<'_>) -> Result<bool, String> {
+    let seed = job.cfg.seed;
     let mut dpor = Dpor::default();
     // The choice to make at one node of the next run: its index and the unit.
     let mut forced: Option<(usize, UnitId)> = None;
-    for _ in 0..budget {
+    for _ in 0..job.budget {
         let keep = forced.map_or(0, |(d, _)| d);
-        let (mut sim, preemptions) = dpor.start_run(machine, build, seed, keep, forced)?;
+        let (mut sim, preemptions) = dpor.start_run(job.machine, job.build, seed, keep, forced)?;
         let mut run = Run {
             depth: 0,
             keep,

@@ -89,6 +89,16 @@ pub struct Report {
 /// seed it ran with. Returns whether to go on.
 type OnRun<'a> = dyn FnMut(&Trace, u32, u64) -> bool + 'a;
 
+/// What one search runs: the program on the machine, the settings, and how many runs it may
+/// count.
+#[derive(Clone, Copy)]
+struct Job<'a> {
+    machine: &'a Machine,
+    build: &'a dyn Fn() -> Program,
+    cfg: &'a Config,
+    budget: u64,
+}
+
 /// The outcomes so far, each with how often it was reached and its shortest schedule.
 #[derive(Default)]
 struct Tally(BTreeMap<String, OutcomeCount>);
@@ -156,13 +166,16 @@ pub fn explore_observed(
         tally.record(name, failing, candidate);
         !runs.is_multiple_of(PROGRESS_EVERY) || progress(runs)
     };
-    let budget = cfg.budget.max(1);
+    let job = Job {
+        machine,
+        build,
+        cfg,
+        budget: cfg.budget.max(1),
+    };
     let exhausted = match cfg.strategy {
-        Strategy::Dfs => dfs::search(machine, build, cfg, budget, &mut on_run)?,
-        Strategy::Dpor => dpor::search(machine, build, cfg.seed, budget, &mut on_run)?,
-        Strategy::Random | Strategy::Pct { .. } => {
-            random::search(machine, build, cfg, budget, &mut on_run)?
-        }
+        Strategy::Dfs => dfs::search(job, &mut on_run)?,
+        Strategy::Dpor => dpor::search(job, &mut on_run)?,
+        Strategy::Random | Strategy::Pct { .. } => random::search(job, &mut on_run)?,
     };
     Ok(tally.report(runs, exhausted))
 }

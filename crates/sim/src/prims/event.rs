@@ -5,7 +5,7 @@
 use crate::error::PyResult;
 use crate::ids::{ObjId, UnitId};
 use crate::kernel::{Sim, Wait};
-use crate::prims::{ObjState, internal, is_async, need_task, wrong_kind};
+use crate::prims::{ObjState, internal, is_async, live_deadline, need_task, wrong_kind};
 use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, Ret};
 use crate::time::Nanos;
 use crate::trace::{EventKind, LinkKind};
@@ -92,11 +92,10 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) -> PyResult<(
                 sim.complete(u, Ok(Ret::Bool(true)));
                 return Ok(());
             }
-            let at = sim.resolve(deadline);
-            if at.is_some_and(|t| t <= sim.now) {
+            let Some(at) = live_deadline(sim, deadline) else {
                 sim.complete(u, Ok(Ret::Bool(false)));
                 return Ok(());
-            }
+            };
             sim.event(u, EventKind::Wait, Some(o), None);
             sim.objs[o].waiters.push_back(u);
             let asy = is_async(sim, o);

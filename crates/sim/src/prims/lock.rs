@@ -62,23 +62,7 @@ impl Lock {
         cx.op_bool(move || Op::acquire(id, true, Deadline::Never))
     }
 
-    /// `acquire(timeout=t)`: `False` if the lock could not be had in time.
-    pub async fn acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(move || Op::acquire(self.id, true, Deadline::In(timeout)))
-            .await
-    }
-
-    /// `acquire(blocking=False)`.
-    pub async fn try_acquire(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(move || Op::acquire(self.id, false, Deadline::Never))
-            .await
-    }
-
-    /// `acquire(blocking=False, timeout=t)`: always a `ValueError`, as in Python.
-    pub async fn try_acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(move || Op::acquire(self.id, false, Deadline::In(timeout)))
-            .await
-    }
+    crate::prims::timed_acquire!();
 
     pub fn release<'a>(
         &self,

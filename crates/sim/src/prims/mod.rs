@@ -10,8 +10,9 @@ use std::collections::VecDeque;
 
 use crate::error::{PyError, PyErrorKind, PyResult};
 use crate::ids::{ObjId, UnitId};
-use crate::kernel::Sim;
-use crate::program::{Flavor, ObjInit, ObjOp, ObjSpec};
+use crate::kernel::{Sim, Wait};
+use crate::program::{Deadline, Flavor, ObjInit, ObjOp, ObjSpec, Op};
+use crate::time::Nanos;
 use crate::trace::ObjInfo;
 
 pub mod barrier;
@@ -26,6 +27,31 @@ pub mod semaphore;
 pub mod shared;
 
 pub(crate) use future::cancel_future;
+
+/// The `acquire` variants locks and semaphores share: with a timeout, non-blocking, and both
+/// (always a `ValueError`, as in Python).
+macro_rules! timed_acquire {
+    () => {
+        /// `acquire(timeout=t)`: `False` if it could not be had in time.
+        pub async fn acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
+            cx.op_bool(move || Op::acquire(self.id, true, Deadline::In(timeout)))
+                .await
+        }
+
+        /// `acquire(blocking=False)`.
+        pub async fn try_acquire(&self, cx: &Ctx) -> PyResult<bool> {
+            cx.op_bool(move || Op::acquire(self.id, false, Deadline::Never))
+                .await
+        }
+
+        /// `acquire(blocking=False, timeout=t)`: a `ValueError`.
+        pub async fn try_acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
+            cx.op_bool(move || Op::acquire(self.id, false, Deadline::In(timeout)))
+                .await
+        }
+    };
+}
+pub(crate) use timed_acquire;
 
 /// One object in the kernel's arena.
 pub(crate) struct Obj {
@@ -290,6 +316,29 @@ pub(crate) fn need_task(sim: &Sim, u: UnitId, o: ObjId) -> PyResult<()> {
         )));
     }
     Ok(())
+}
+
+/// A wait's deadline made absolute, or `None` when it has already passed (the caller then
+/// answers at once: `False`, `Empty`, `Full` ...).
+#[inline]
+pub(crate) fn live_deadline(sim: &Sim, d: Deadline) -> Option<Option<Nanos>> {
+    let at = sim.resolve(d);
+    at.is_none_or(|t| t > sim.now).then_some(at)
+}
+
+/// Blocks `u` (already in one of `o`'s wait lists) until woken or until `at`; `retry`, given
+/// the absolute deadline, is the operation it runs again when woken.
+#[inline]
+pub(crate) fn block_on(
+    sim: &mut Sim,
+    u: UnitId,
+    o: ObjId,
+    at: Option<Nanos>,
+    retry: impl FnOnce(Deadline) -> ObjOp,
+) {
+    let op = retry(at.map_or(Deadline::Never, Deadline::At));
+    let asy = is_async(sim, o);
+    sim.block_retry(u, Op::Obj(o, op), Wait::Obj(o), at, asy);
 }
 
 /// An error for states that dispatch rules out; reported, never a panic.

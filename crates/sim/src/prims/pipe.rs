@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use crate::error::{PyError, PyErrorKind, PyResult};
 use crate::ids::{ObjId, UnitId};
 use crate::kernel::{After, Sim, Wait};
-use crate::prims::{ObjState, internal, wrong_kind};
+use crate::prims::{ObjState, block_on, internal, live_deadline, wrong_kind};
 use crate::program::{Ctx, Deadline, ObjInit, ObjOp, Op, Ret};
 use crate::time::Nanos;
 use crate::trace::{EventKind, LinkKind};
@@ -202,14 +202,12 @@ fn poll(sim: &mut Sim, u: UnitId, o: ObjId, deadline: Deadline) -> PyResult<()> 
         sim.complete(u, Ok(Ret::Bool(true)));
         return Ok(());
     }
-    let at = sim.resolve(deadline);
-    if at.is_some_and(|t| t <= sim.now) {
+    let Some(at) = live_deadline(sim, deadline) else {
         sim.complete(u, Ok(Ret::Bool(false)));
         return Ok(());
-    }
+    };
     sim.objs[o].waiters.push_back(u);
-    let op = ObjOp::Poll(at.map_or(Deadline::Never, Deadline::At));
-    sim.block_retry(u, Op::Obj(o, op), Wait::Obj(o), at, false);
+    block_on(sim, u, o, at, ObjOp::Poll);
     Ok(())
 }
 

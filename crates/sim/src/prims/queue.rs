@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use crate::error::{PyError, PyErrorKind, PyResult};
 use crate::ids::{ObjId, UnitId};
 use crate::kernel::{After, Sim, Wait};
-use crate::prims::{ObjState, internal, is_async, need_task, wrong_kind};
+use crate::prims::{ObjState, block_on, internal, is_async, live_deadline, need_task, wrong_kind};
 use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, PutOp, QueueKind, Ret};
 use crate::time::Nanos;
 use crate::trace::{EventKind, LinkKind};
@@ -379,18 +379,17 @@ fn put(
             return Err(PyError::new(PyErrorKind::Full, ""));
         }
         need_task(sim, u, o)?;
-        let at = sim.resolve(deadline);
-        if at.is_some_and(|t| t <= sim.now) {
+        let Some(at) = live_deadline(sim, deadline) else {
             return Err(PyError::new(PyErrorKind::Full, ""));
-        }
+        };
         state(sim, o)?.putters.push_back(u);
-        let op = ObjOp::Put(Box::new(PutOp {
-            item,
-            block,
-            deadline: at.map_or(Deadline::Never, Deadline::At),
-        }));
-        let asy = is_async(sim, o);
-        sim.block_retry(u, Op::Obj(o, op), Wait::Obj(o), at, asy);
+        block_on(sim, u, o, at, |deadline| {
+            ObjOp::Put(Box::new(PutOp {
+                item,
+                block,
+                deadline,
+            }))
+        });
         return Ok(());
     }
     let ev = sim.event(u, EventKind::Put, Some(o), Some(item.repr()));
@@ -423,17 +422,11 @@ fn get(sim: &mut Sim, u: UnitId, o: ObjId, block: bool, deadline: Deadline) -> P
             return Err(PyError::new(PyErrorKind::Empty, ""));
         }
         need_task(sim, u, o)?;
-        let at = sim.resolve(deadline);
-        if at.is_some_and(|t| t <= sim.now) {
+        let Some(at) = live_deadline(sim, deadline) else {
             return Err(PyError::new(PyErrorKind::Empty, ""));
-        }
-        sim.objs[o].waiters.push_back(u);
-        let op = ObjOp::Get {
-            block,
-            deadline: at.map_or(Deadline::Never, Deadline::At),
         };
-        let asy = is_async(sim, o);
-        sim.block_retry(u, Op::Obj(o, op), Wait::Obj(o), at, asy);
+        sim.objs[o].waiters.push_back(u);
+        block_on(sim, u, o, at, |deadline| ObjOp::Get { block, deadline });
         return Ok(());
     }
     let i = q.next_index();

@@ -7,8 +7,8 @@
 
 use crate::error::{PyError, PyErrorKind, PyResult};
 use crate::ids::{ObjId, UnitId};
-use crate::kernel::{Sim, Wait};
-use crate::prims::{ObjState, internal, is_async, need_task, wrong_kind};
+use crate::kernel::Sim;
+use crate::prims::{ObjState, block_on, internal, is_async, live_deadline, need_task, wrong_kind};
 use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, Ret};
 use crate::time::Nanos;
 use crate::trace::{EventKind, LinkKind};
@@ -68,15 +68,7 @@ impl Semaphore {
             .await
     }
 
-    pub async fn acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(move || Op::acquire(self.id, true, Deadline::In(timeout)))
-            .await
-    }
-
-    pub async fn try_acquire(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(move || Op::acquire(self.id, false, Deadline::Never))
-            .await
-    }
+    crate::prims::timed_acquire!();
 
     /// `release(n)`.
     pub async fn release_n(&self, cx: &Ctx, n: i64) -> PyResult<()> {
@@ -159,19 +151,16 @@ fn acquire(sim: &mut Sim, u: UnitId, o: ObjId, blocking: bool, deadline: Deadlin
         sim.complete(u, Ok(Ret::Bool(true)));
         return Ok(());
     }
-    let at = sim.resolve(deadline);
-    if !blocking || at.is_some_and(|t| t <= sim.now) {
+    let Some(at) = live_deadline(sim, deadline).filter(|_| blocking) else {
         sim.event(u, EventKind::AcquireTimeout, Some(o), None);
         sim.complete(u, Ok(Ret::Bool(false)));
         return Ok(());
-    }
-    sim.objs[o].waiters.push_back(u);
-    let op = ObjOp::Acquire {
-        blocking,
-        deadline: at.map_or(Deadline::Never, Deadline::At),
     };
-    let asy = is_async(sim, o);
-    sim.block_retry(u, Op::Obj(o, op), Wait::Obj(o), at, asy);
+    sim.objs[o].waiters.push_back(u);
+    block_on(sim, u, o, at, |deadline| ObjOp::Acquire {
+        blocking,
+        deadline,
+    });
     Ok(())
 }
 

@@ -33,9 +33,7 @@ impl Ctx {
                 "asyncio.run() cannot be called from a running event loop",
             ));
         }
-        let id = self
-            .registry
-            .add_unit(name.to_string(), SpawnKind::Task, self.unit, main, false);
+        let id = self.new_unit(name, SpawnKind::Task, main, false);
         self.op_value(move || Op::RunLoop(id)).await
     }
 
@@ -45,13 +43,7 @@ impl Ctx {
             return Err(PyError::runtime("no running event loop"));
         }
         Ok(Task {
-            id: self.registry.add_unit(
-                name.to_string(),
-                SpawnKind::Task,
-                self.unit,
-                program,
-                false,
-            ),
+            id: self.new_unit(name, SpawnKind::Task, program, false),
         })
     }
 
@@ -59,13 +51,7 @@ impl Ctx {
         if !self.in_task {
             return Err(PyError::runtime("no running event loop"));
         }
-        Ok(self.registry.add_unit(
-            name.to_string(),
-            SpawnKind::Callback,
-            self.unit,
-            program,
-            false,
-        ))
+        Ok(self.new_unit(name, SpawnKind::Callback, program, false))
     }
 
     /// `loop.call_soon(fn)`.
@@ -96,13 +82,7 @@ impl Ctx {
         name: &str,
         program: Program,
     ) -> PyResult<Handle> {
-        let id = self.registry.add_unit(
-            name.to_string(),
-            SpawnKind::Callback,
-            self.unit,
-            program,
-            false,
-        );
+        let id = self.new_unit(name, SpawnKind::Callback, program, false);
         self.op_unit(move || Op::CallSoonIn(id, via.id)).await?;
         Ok(Handle { id })
     }
@@ -188,13 +168,7 @@ impl Ctx {
         if !self.in_task {
             return Err(PyError::runtime("no running event loop"));
         }
-        let id = self.registry.add_unit(
-            name.to_string(),
-            SpawnKind::ExecutorThread,
-            self.unit,
-            program,
-            true,
-        );
+        let id = self.new_unit(name, SpawnKind::ExecutorThread, program, true);
         self.op_value(move || Op::ToThread(id)).await
     }
 }

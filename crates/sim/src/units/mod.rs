@@ -4,10 +4,10 @@
 //! is their rule for the explorer's reduction.
 
 use crate::error::PyResult;
-use crate::ids::ObjId;
+use crate::ids::{ObjId, UnitId};
 use crate::kernel::Resource;
 use crate::prims::event::Event;
-use crate::program::{Ctx, ObjInit, Op, Program};
+use crate::program::{Ctx, ObjInit, Op, Program, SpawnKind};
 use crate::time::Nanos;
 use crate::value::Value;
 
@@ -53,6 +53,19 @@ pub struct ContextVar {
 }
 
 impl Ctx {
+    /// A new unit of `kind` created by this one, running `program` (in a copy of this unit's
+    /// context when `in_context`).
+    pub(crate) fn new_unit(
+        &self,
+        name: &str,
+        kind: SpawnKind,
+        program: Program,
+        in_context: bool,
+    ) -> UnitId {
+        self.registry
+            .add_unit(name.to_string(), kind, self.unit, program, in_context)
+    }
+
     /// `threading.Timer(interval, fn)`, not started yet.
     pub fn timer(&self, name: &str, interval: Nanos, program: Program) -> Timer {
         let finished = self.event(&format!("{name}.finished"));

@@ -25,26 +25,14 @@ impl Ctx {
     /// `threading.Thread(target=..., name=name)`, not started yet.
     pub fn thread(&self, name: &str, program: Program) -> Thread {
         Thread {
-            id: self.registry.add_unit(
-                name.to_string(),
-                SpawnKind::Thread,
-                self.unit,
-                program,
-                false,
-            ),
+            id: self.new_unit(name, SpawnKind::Thread, program, false),
         }
     }
 
     /// A thread that runs in a copy of this unit's context (`copy_context().run` as target).
     pub fn thread_in_context(&self, name: &str, program: Program) -> Thread {
         Thread {
-            id: self.registry.add_unit(
-                name.to_string(),
-                SpawnKind::Thread,
-                self.unit,
-                program,
-                true,
-            ),
+            id: self.new_unit(name, SpawnKind::Thread, program, true),
         }
     }
 
@@ -58,13 +46,7 @@ impl Ctx {
     /// `multiprocessing.Process(target=..., name=name)`, not started yet.
     pub fn process(&self, name: &str, program: Program) -> Process {
         Process {
-            id: self.registry.add_unit(
-                name.to_string(),
-                SpawnKind::Process,
-                self.unit,
-                program,
-                false,
-            ),
+            id: self.new_unit(name, SpawnKind::Process, program, false),
         }
     }
 
