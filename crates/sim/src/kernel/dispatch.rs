@@ -51,11 +51,7 @@ impl Sim {
         }
         match op {
             Op::Obj(o, op) => crate::prims::apply(self, u, o, op),
-            Op::Compute(d) => {
-                // Owns nothing: forgetting it spares the out-of-line drop of the whole `Op`.
-                std::mem::forget(op);
-                self.start_compute(u, d, None);
-            }
+            Op::Compute(d) => self.start_compute(u, d, None),
             op => self.apply(u, op),
         }
     }

@@ -210,10 +210,10 @@ impl Sim {
         unit.compute_left = d;
         // Usually nothing comes after, and nothing is left from before (a chunk's end takes
         // it): then there is nothing to write, nor an old value to drop.
-        if after.is_some() || unit.after.is_some() {
-            unit.after = after;
-        } else {
-            std::mem::forget(after);
+        match after {
+            Some(a) => unit.after = Some(a),
+            None if unit.after.is_some() => unit.after = None,
+            None => {}
         }
         self.run_chunk(u);
     }

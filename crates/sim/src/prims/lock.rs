@@ -133,17 +133,9 @@ fn owner(sim: &Sim, u: UnitId, asyncio: bool) -> UnitId {
 /// other methods) come here.
 #[inline(never)]
 pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) {
-    // The lock's own operations own nothing: forgetting them spares an out-of-line drop of
-    // the whole `ObjOp`.
     let r = match op {
-        ObjOp::Acquire { blocking, deadline } => {
-            std::mem::forget(op);
-            return acquire_op(sim, u, o, blocking, deadline);
-        }
-        ObjOp::Release(_) => {
-            std::mem::forget(op);
-            return release_op(sim, u, o);
-        }
+        ObjOp::Acquire { blocking, deadline } => return acquire_op(sim, u, o, blocking, deadline),
+        ObjOp::Release(_) => return release_op(sim, u, o),
         ObjOp::Reacquire { depth, ret } => acquire(sim, u, o, true, Deadline::Never, depth, ret),
         ObjOp::Locked => state(sim, o)
             .map(|l| l.locked)

@@ -387,17 +387,13 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) {
         Reach::Checked => return apply_other(sim, u, o, op),
         Reach::Direct => {}
     }
-    match (&obj.state, &op) {
-        (ObjState::Lock(_), &ObjOp::Acquire { blocking, deadline }) => {
-            // The lock's own operations own nothing: forgetting spares an out-of-line drop.
-            std::mem::forget(op);
+    let lock = matches!(obj.state, ObjState::Lock(_));
+    match op {
+        ObjOp::Acquire { blocking, deadline } if lock => {
             lock::acquire_op(sim, u, o, blocking, deadline)
         }
-        (ObjState::Lock(_), ObjOp::Release(_)) => {
-            std::mem::forget(op);
-            lock::release_op(sim, u, o)
-        }
-        _ => apply_other(sim, u, o, op),
+        ObjOp::Release(_) if lock => lock::release_op(sim, u, o),
+        op => apply_other(sim, u, o, op),
     }
 }
 

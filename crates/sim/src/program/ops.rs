@@ -28,7 +28,7 @@ pub(crate) struct OpFuture<'a, F, T> {
 // The future never pins `make`: it moves it out and calls it. So it may move itself.
 impl<F, T> Unpin for OpFuture<'_, F, T> {}
 
-impl<F: FnOnce() -> Op, T: FromRet> Future for OpFuture<'_, F, T> {
+impl<F: FnOnce() -> Op, T: FromAnswer> Future for OpFuture<'_, F, T> {
     type Output = PyResult<T>;
 
     #[inline(always)]
@@ -38,70 +38,68 @@ impl<F: FnOnce() -> Op, T: FromRet> Future for OpFuture<'_, F, T> {
             return Poll::Pending;
         }
         match self.mailbox.take_answer() {
-            Some(answer) => Poll::Ready(match answer.unpack() {
-                Ok(r) => T::from_ret(r),
-                Err(e) => Err(e),
-            }),
+            Some(answer) => Poll::Ready(T::from_answer(answer)),
             None => Poll::Pending,
         }
     }
 }
 
-/// A type an operation's reply converts to.
-pub(crate) trait FromRet: Sized {
-    fn from_ret(r: Ret) -> PyResult<Self>;
+/// A type an operation's reply converts to. The scalar answers (`None`, a flag, a number)
+/// convert straight from the mailbox's [`Answer`], without a `Ret` in between: an `Answer`
+/// owns nothing but its boxed case, so the arms that match a scalar drop nothing.
+pub(crate) trait FromAnswer: Sized {
+    fn from_answer(a: Answer) -> PyResult<Self>;
 }
 
-impl FromRet for Ret {
+impl FromAnswer for Ret {
     #[inline]
-    fn from_ret(r: Ret) -> PyResult<Ret> {
-        Ok(r)
+    fn from_answer(a: Answer) -> PyResult<Ret> {
+        a.unpack()
     }
 }
 
-impl FromRet for () {
+impl FromAnswer for () {
     #[inline]
-    fn from_ret(r: Ret) -> PyResult<()> {
-        // `Ret::None` owns nothing: forgetting it spares an out-of-line drop on every reply.
-        if matches!(r, Ret::None) {
-            std::mem::forget(r);
-        } else {
-            drop(r);
-        }
-        Ok(())
-    }
-}
-
-impl FromRet for bool {
-    #[inline]
-    fn from_ret(r: Ret) -> PyResult<bool> {
-        if let Ret::Bool(b) = r {
-            // Owns nothing, as for `()`: no out-of-line drop.
-            std::mem::forget(r);
-            return Ok(b);
-        }
-        Err(unexpected(&r))
-    }
-}
-
-impl FromRet for i64 {
-    #[inline]
-    fn from_ret(r: Ret) -> PyResult<i64> {
-        match r {
-            Ret::Int(i) => Ok(i),
-            other => Err(unexpected(&other)),
+    fn from_answer(a: Answer) -> PyResult<()> {
+        match a {
+            Answer::None => Ok(()),
+            other => other.unpack().map(drop),
         }
     }
 }
 
-impl FromRet for Value {
-    fn from_ret(r: Ret) -> PyResult<Value> {
-        match r {
-            Ret::Value(v) => Ok(v),
-            Ret::None => Ok(Value::None),
-            Ret::Bool(b) => Ok(Value::Bool(b)),
-            Ret::Int(i) => Ok(Value::Int(i)),
-            other => Err(unexpected(&other)),
+impl FromAnswer for bool {
+    #[inline]
+    fn from_answer(a: Answer) -> PyResult<bool> {
+        match a {
+            Answer::Bool(b) => Ok(b),
+            other => Err(unexpected(&other.unpack()?)),
+        }
+    }
+}
+
+impl FromAnswer for i64 {
+    fn from_answer(a: Answer) -> PyResult<i64> {
+        match a {
+            Answer::Int(i) => Ok(i),
+            other => Err(unexpected(&other.unpack()?)),
+        }
+    }
+}
+
+impl FromAnswer for Value {
+    fn from_answer(a: Answer) -> PyResult<Value> {
+        match a {
+            Answer::None => Ok(Value::None),
+            Answer::Bool(b) => Ok(Value::Bool(b)),
+            Answer::Int(i) | Answer::IntValue(i) => Ok(Value::Int(i)),
+            Answer::Other(reply) => match (*reply)? {
+                Ret::Value(v) => Ok(v),
+                Ret::None => Ok(Value::None),
+                Ret::Bool(b) => Ok(Value::Bool(b)),
+                Ret::Int(i) => Ok(Value::Int(i)),
+                other => Err(unexpected(&other)),
+            },
         }
     }
 }
@@ -117,7 +115,7 @@ impl Ctx {
     }
 
     /// An operation whose reply converts to `T`, built by `make` when first polled.
-    fn request<F: FnOnce() -> Op, T: FromRet>(&self, make: F) -> OpFuture<'_, F, T> {
+    fn request<F: FnOnce() -> Op, T: FromAnswer>(&self, make: F) -> OpFuture<'_, F, T> {
         OpFuture {
             mailbox: &self.mailbox,
             make: Some(make),

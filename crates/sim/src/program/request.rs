@@ -216,8 +216,6 @@ impl Op {
             }
             _ => return Err(self),
         };
-        // The kinds with words own nothing: forgetting the op spares its drop glue.
-        std::mem::forget(self);
         Ok(words)
     }
 
@@ -309,17 +307,13 @@ impl Answer {
     /// Inlined, so that a reply the caller spells out (`Ok(Ret::None)`) folds to its answer.
     #[inline(always)]
     pub(crate) fn pack(reply: Reply) -> Answer {
-        let plain = match &reply {
+        match reply {
             Ok(Ret::None) => Answer::None,
-            Ok(Ret::Bool(b)) => Answer::Bool(*b),
-            Ok(Ret::Int(i)) => Answer::Int(*i),
-            Ok(Ret::Value(Value::Int(i))) => Answer::IntValue(*i),
-            _ => return Answer::boxed(reply),
-        };
-        // These replies own nothing. Forgetting the reply spares a call to its drop glue,
-        // which the compiler does not fold away for a reply only known at run time.
-        std::mem::forget(reply);
-        plain
+            Ok(Ret::Bool(b)) => Answer::Bool(b),
+            Ok(Ret::Int(i)) => Answer::Int(i),
+            Ok(Ret::Value(Value::Int(i))) => Answer::IntValue(i),
+            reply => Answer::boxed(reply),
+        }
     }
 
     #[inline(never)]
