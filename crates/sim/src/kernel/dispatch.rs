@@ -4,29 +4,31 @@
 use super::*;
 
 impl Sim {
-    /// Applies a request that came as words (see [`Op::into_words`]). The commonest kinds go
-    /// straight to their operation, without an `Op` in between.
+    /// Applies a request that came as words (see [`Quick::into_words`]). The commonest
+    /// kinds go straight to their operation, without an `Op` in between; the others (and
+    /// every request while footprints are recorded) become their `Op` for `dispatch`.
     #[inline(always)]
     pub(super) fn dispatch_words(&mut self, u: UnitId, head: u64, word: u64) {
-        use crate::program::{ObjOp, REQ_ACQUIRE, REQ_COMPUTE, REQ_RELEASE, obj_from_words};
+        use crate::program::{ObjOp, Quick};
         if self.footprint.is_some() {
-            return self.dispatch_other_words(u, head, word);
+            return self.dispatch_quick_slowly(u, head, word);
         }
-        let obj = obj_from_words(head);
-        match head & 0xff {
-            REQ_COMPUTE => self.start_compute(u, word, None),
-            REQ_ACQUIRE => {
-                crate::prims::apply(self, u, obj, ObjOp::acquire_from_words(head, word));
-            }
-            REQ_RELEASE => crate::prims::apply(self, u, obj, ObjOp::release_from_words(word)),
-            _ => self.dispatch_other_words(u, head, word),
+        match Quick::from_words(head, word) {
+            Some(Quick::Compute(d)) => self.start_compute(u, d, None),
+            Some(Quick::Acquire {
+                o,
+                blocking,
+                deadline,
+            }) => crate::prims::apply(self, u, o, ObjOp::Acquire { blocking, deadline }),
+            Some(Quick::Release { o, n }) => crate::prims::apply(self, u, o, ObjOp::Release(n)),
+            _ => self.dispatch_quick_slowly(u, head, word),
         }
     }
 
     #[inline(never)]
-    pub(super) fn dispatch_other_words(&mut self, u: UnitId, head: u64, word: u64) {
-        match Op::from_words(head, word) {
-            Some(op) => self.dispatch(u, op),
+    fn dispatch_quick_slowly(&mut self, u: UnitId, head: u64, word: u64) {
+        match crate::program::Quick::from_words(head, word) {
+            Some(q) => self.dispatch(u, q.into_op()),
             None => self.not_an_op(u),
         }
     }

@@ -14,7 +14,7 @@ use crate::ids::{ObjId, UnitId};
 use crate::kernel::{Sim, Wait};
 use crate::prims::lock::{self, Lock};
 use crate::prims::{ObjState, internal, is_async, need_task, wrong_kind};
-use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op};
+use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, Quick};
 use crate::time::Nanos;
 use crate::trace::{EventKind, LinkKind};
 
@@ -65,8 +65,11 @@ impl Condition {
 
     /// `wait()`.
     pub async fn wait(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(move || Op::Obj(self.id, ObjOp::Wait(Deadline::Never)))
-            .await
+        cx.op_bool(move || Quick::Wait {
+            o: self.id,
+            deadline: Deadline::Never,
+        })
+        .await
     }
 
     /// `wait()`, declaring what the waiter waits for: the same steps as `wait()`, and if the
@@ -86,8 +89,11 @@ impl Condition {
 
     /// `wait(timeout)`: `False` if it timed out.
     pub async fn wait_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(move || Op::Obj(self.id, ObjOp::Wait(Deadline::In(timeout))))
-            .await
+        cx.op_bool(move || Quick::Wait {
+            o: self.id,
+            deadline: Deadline::In(timeout),
+        })
+        .await
     }
 
     /// `wait_for(predicate, timeout)`: waits until the predicate holds, re-checking after each

@@ -6,7 +6,7 @@ use crate::error::PyResult;
 use crate::ids::{ObjId, UnitId};
 use crate::kernel::{Sim, Wait};
 use crate::prims::{ObjState, internal, is_async, live_deadline, need_task, wrong_kind};
-use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, Ret};
+use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, Quick, Ret};
 use crate::time::Nanos;
 use crate::trace::{EventKind, LinkKind};
 
@@ -44,14 +44,20 @@ impl Event {
 
     /// `wait()`: returns `True` once the flag is set.
     pub async fn wait(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(move || Op::Obj(self.id, ObjOp::Wait(Deadline::Never)))
-            .await
+        cx.op_bool(move || Quick::Wait {
+            o: self.id,
+            deadline: Deadline::Never,
+        })
+        .await
     }
 
     /// `wait(timeout)`: the flag when it returns.
     pub async fn wait_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-        cx.op_bool(move || Op::Obj(self.id, ObjOp::Wait(Deadline::In(timeout))))
-            .await
+        cx.op_bool(move || Quick::Wait {
+            o: self.id,
+            deadline: Deadline::In(timeout),
+        })
+        .await
     }
 }
 

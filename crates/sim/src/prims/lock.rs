@@ -16,7 +16,7 @@ use crate::error::{PyError, PyErrorKind, PyResult};
 use crate::ids::{ObjId, UnitId};
 use crate::kernel::{Resource, Sim, Wait};
 use crate::prims::{ObjState, is_async, need_task, wrong_kind};
-use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, Ret};
+use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, Quick, Ret};
 use crate::time::Nanos;
 use crate::trace::{EventKind, LinkKind};
 
@@ -59,7 +59,7 @@ impl Lock {
         cx: &'a Ctx,
     ) -> impl std::future::Future<Output = PyResult<bool>> + use<'a> {
         let id = self.id;
-        cx.op_bool(move || Op::acquire(id, true, Deadline::Never))
+        cx.op_bool(move || Quick::acquire(id, true, Deadline::Never))
     }
 
     crate::prims::timed_acquire!();
@@ -69,7 +69,7 @@ impl Lock {
         cx: &'a Ctx,
     ) -> impl std::future::Future<Output = PyResult<()>> + use<'a> {
         let id = self.id;
-        cx.op_unit(move || Op::Obj(id, ObjOp::Release(1)))
+        cx.op_unit(move || Quick::Release { o: id, n: 1 })
     }
 
     pub async fn locked(&self, cx: &Ctx) -> PyResult<bool> {

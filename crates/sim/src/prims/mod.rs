@@ -34,19 +34,19 @@ macro_rules! timed_acquire {
     () => {
         /// `acquire(timeout=t)`: `False` if it could not be had in time.
         pub async fn acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-            cx.op_bool(move || Op::acquire(self.id, true, Deadline::In(timeout)))
+            cx.op_bool(move || Quick::acquire(self.id, true, Deadline::In(timeout)))
                 .await
         }
 
         /// `acquire(blocking=False)`.
         pub async fn try_acquire(&self, cx: &Ctx) -> PyResult<bool> {
-            cx.op_bool(move || Op::acquire(self.id, false, Deadline::Never))
+            cx.op_bool(move || Quick::acquire(self.id, false, Deadline::Never))
                 .await
         }
 
         /// `acquire(blocking=False, timeout=t)`: a `ValueError`.
         pub async fn try_acquire_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<bool> {
-            cx.op_bool(move || Op::acquire(self.id, false, Deadline::In(timeout)))
+            cx.op_bool(move || Quick::acquire(self.id, false, Deadline::In(timeout)))
                 .await
         }
     };

@@ -14,7 +14,7 @@ use crate::error::{PyError, PyErrorKind, PyResult};
 use crate::ids::{ObjId, UnitId};
 use crate::kernel::{After, Sim, Wait};
 use crate::prims::{ObjState, block_on, internal, is_async, live_deadline, need_task, wrong_kind};
-use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, PutOp, QueueKind, Ret};
+use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, PutOp, QueueKind, Quick, Ret};
 use crate::time::Nanos;
 use crate::trace::{EventKind, LinkKind};
 use crate::value::Value;
@@ -104,40 +104,28 @@ impl Queue {
     }
 
     pub async fn get(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(move || {
-            Op::Obj(
-                self.id,
-                ObjOp::Get {
-                    block: true,
-                    deadline: Deadline::Never,
-                },
-            )
+        cx.op_value(move || Quick::Get {
+            o: self.id,
+            block: true,
+            deadline: Deadline::Never,
         })
         .await
     }
 
     pub async fn get_timeout(&self, cx: &Ctx, timeout: Nanos) -> PyResult<Value> {
-        cx.op_value(move || {
-            Op::Obj(
-                self.id,
-                ObjOp::Get {
-                    block: true,
-                    deadline: Deadline::In(timeout),
-                },
-            )
+        cx.op_value(move || Quick::Get {
+            o: self.id,
+            block: true,
+            deadline: Deadline::In(timeout),
         })
         .await
     }
 
     pub async fn get_nowait(&self, cx: &Ctx) -> PyResult<Value> {
-        cx.op_value(move || {
-            Op::Obj(
-                self.id,
-                ObjOp::Get {
-                    block: false,
-                    deadline: Deadline::Never,
-                },
-            )
+        cx.op_value(move || Quick::Get {
+            o: self.id,
+            block: false,
+            deadline: Deadline::Never,
         })
         .await
     }

@@ -9,7 +9,7 @@ use crate::error::{PyError, PyErrorKind, PyResult};
 use crate::ids::{ObjId, UnitId};
 use crate::kernel::Sim;
 use crate::prims::{ObjState, block_on, internal, is_async, live_deadline, need_task, wrong_kind};
-use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, Ret};
+use crate::program::{Ctx, Deadline, Flavor, ObjInit, ObjOp, Op, Quick, Ret};
 use crate::time::Nanos;
 use crate::trace::{EventKind, LinkKind};
 
@@ -64,7 +64,7 @@ impl Ctx {
 
 impl Semaphore {
     pub async fn acquire(&self, cx: &Ctx) -> PyResult<bool> {
-        cx.op_bool(move || Op::acquire(self.id, true, Deadline::Never))
+        cx.op_bool(move || Quick::acquire(self.id, true, Deadline::Never))
             .await
     }
 
@@ -73,8 +73,7 @@ impl Semaphore {
     /// `release(n)`.
     pub async fn release_n(&self, cx: &Ctx, n: i64) -> PyResult<()> {
         let n = u32::try_from(n).unwrap_or(0);
-        cx.op_unit(move || Op::Obj(self.id, ObjOp::Release(n)))
-            .await
+        cx.op_unit(move || Quick::Release { o: self.id, n }).await
     }
 
     pub async fn release(&self, cx: &Ctx) -> PyResult<()> {

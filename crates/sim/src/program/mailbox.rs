@@ -13,8 +13,9 @@ use super::*;
 /// One request slot and one reply slot per unit.
 #[derive(Default)]
 pub(crate) struct Mailbox {
-    /// The request waiting for the kernel, as [`Op::into_words`] gives it: the head word
-    /// (`REQ_NONE`: none), the number word, and the op itself when it has no words.
+    /// The request waiting for the kernel: a [`Quick`] one as [`Quick::into_words`] gives
+    /// it, the head word (`REQ_NONE`: none; `REQ_OP`: the op is in `request`) and the
+    /// number word; any other op itself.
     req_head: Cell<u64>,
     req_word: Cell<u64>,
     request: Cell<Option<Op>>,
@@ -35,26 +36,29 @@ pub(crate) struct Mailbox {
 }
 
 impl Mailbox {
-    /// Hands `op` to the kernel. A request still waiting (a unit that awaits two operations
-    /// at once) is misuse: flagged, and the newer request stays.
+    /// Hands a request to the kernel. A request still waiting (a unit that awaits two
+    /// operations at once) is misuse: flagged, and the newer request stays.
     #[inline(always)]
-    pub(crate) fn submit(&self, op: Op) {
+    pub(crate) fn submit(&self, req: impl Submit) {
         if self.req_head.get() != REQ_NONE {
             self.misuse.set(true);
         }
-        match op.into_words() {
-            Ok((head, word)) => {
-                self.req_head.set(head);
-                self.req_word.set(word);
-            }
-            Err(op) => {
-                self.req_head.set(REQ_OP);
-                // Matching on the previous request, rather than dropping it whole, spares
-                // the drop glue in the usual case: the slot was empty.
-                if let Some(previous) = self.request.replace(Some(op)) {
-                    drop(previous);
-                }
-            }
+        req.submit_to(self);
+    }
+
+    #[inline(always)]
+    fn put_words(&self, q: Quick) {
+        let (head, word) = q.into_words();
+        self.req_head.set(head);
+        self.req_word.set(word);
+    }
+
+    fn put_op(&self, op: Op) {
+        self.req_head.set(REQ_OP);
+        // Matching on the previous request, rather than dropping it whole, spares the drop
+        // glue in the usual case: the slot was empty.
+        if let Some(previous) = self.request.replace(Some(op)) {
+            drop(previous);
         }
     }
 
@@ -100,6 +104,26 @@ impl Mailbox {
                 Box::new(Err(PyError::runtime("internal error: a reply was lost")))
             })),
         })
+    }
+}
+
+/// A request a program can hand to its mailbox: a [`Quick`] one travels as words, any other
+/// [`Op`] whole.
+pub(crate) trait Submit {
+    fn submit_to(self, mailbox: &Mailbox);
+}
+
+impl Submit for Quick {
+    #[inline(always)]
+    fn submit_to(self, mailbox: &Mailbox) {
+        mailbox.put_words(self);
+    }
+}
+
+impl Submit for Op {
+    #[inline(always)]
+    fn submit_to(self, mailbox: &Mailbox) {
+        mailbox.put_op(self);
     }
 }
 

@@ -238,11 +238,12 @@ mod tests {
         );
     }
 
-    /// Every request that travels as words comes back as the same op, and the mailbox hands
-    /// words and whole ops back in the order of the protocol.
+    /// Every request that travels as words comes back as the same request, stands for the
+    /// op it names, and the mailbox hands words and whole ops back in the order of the
+    /// protocol.
     #[test]
     fn requests_round_trip_through_the_mailbox() {
-        use super::{Deadline, Mailbox, ObjOp, Op, REQ_NONE, REQ_OP};
+        use super::{Deadline, Mailbox, ObjOp, Op, Quick, REQ_NONE, REQ_OP};
         use crate::ObjId;
         let o = ObjId::new(7);
         let big = ObjId::new(u32::MAX - 1);
@@ -252,51 +253,76 @@ mod tests {
             Deadline::In(u64::MAX),
             Deadline::At(12_345),
         ];
-        let mut ops = vec![
-            Op::Compute(0),
-            Op::Compute(u64::MAX),
-            Op::Sleep(17),
-            Op::Obj(o, ObjOp::Release(1)),
-            Op::Obj(big, ObjOp::Release(u32::MAX)),
+        let mut reqs = vec![
+            (Quick::Compute(0), Op::Compute(0)),
+            (Quick::Compute(u64::MAX), Op::Compute(u64::MAX)),
+            (Quick::Sleep(17), Op::Sleep(17)),
+            (Quick::Release { o, n: 1 }, Op::Obj(o, ObjOp::Release(1))),
+            (
+                Quick::Release {
+                    o: big,
+                    n: u32::MAX,
+                },
+                Op::Obj(big, ObjOp::Release(u32::MAX)),
+            ),
         ];
-        for d in deadlines {
+        for deadline in deadlines {
             for flag in [false, true] {
-                ops.push(Op::acquire(o, flag, d));
-                ops.push(Op::acquire(big, flag, d));
-                ops.push(Op::Obj(
-                    o,
-                    ObjOp::Get {
+                for obj in [o, big] {
+                    reqs.push((
+                        Quick::acquire(obj, flag, deadline),
+                        Op::Obj(
+                            obj,
+                            ObjOp::Acquire {
+                                blocking: flag,
+                                deadline,
+                            },
+                        ),
+                    ));
+                }
+                reqs.push((
+                    Quick::Get {
+                        o,
                         block: flag,
-                        deadline: d,
+                        deadline,
                     },
+                    Op::Obj(
+                        o,
+                        ObjOp::Get {
+                            block: flag,
+                            deadline,
+                        },
+                    ),
                 ));
             }
-            ops.push(Op::Obj(big, ObjOp::Wait(d)));
+            reqs.push((
+                Quick::Wait { o: big, deadline },
+                Op::Obj(big, ObjOp::Wait(deadline)),
+            ));
         }
         let mailbox = Mailbox::default();
-        for op in ops {
-            let want = format!("{op:?}");
-            let (head, word) = op.clone().into_words().expect("travels as words");
-            let back = Op::from_words(head, word).expect("a kind with words");
-            assert_eq!(format!("{back:?}"), want);
-            mailbox.submit(op);
+        for (q, op) in reqs {
+            let (head, word) = q.into_words();
+            assert_eq!(Quick::from_words(head, word), Some(q));
+            assert_eq!(format!("{:?}", q.into_op()), format!("{op:?}"));
+            mailbox.submit(q);
             let (head, word) = mailbox.take_words();
-            assert_eq!(
-                format!("{:?}", Op::from_words(head, word)),
-                format!("Some({want})")
-            );
+            assert_eq!(Quick::from_words(head, word), Some(q));
             assert_eq!(mailbox.take_words().0, REQ_NONE);
         }
-        // An op without words travels whole.
+        // An op travels whole, whether or not it has a `Quick` form.
         mailbox.submit(Op::Print("hi".into()));
         assert_eq!(mailbox.take_words().0, REQ_OP);
         assert!(matches!(mailbox.take_op(), Some(Op::Print(s)) if s == "hi"));
+        mailbox.submit(Op::Compute(3));
+        assert_eq!(mailbox.take_words().0, REQ_OP);
+        assert!(matches!(mailbox.take_op(), Some(Op::Compute(3))));
         assert!(!mailbox.misuse.get());
         // A second request while one waits is misuse, whichever way each travels.
-        mailbox.submit(Op::Compute(1));
+        mailbox.submit(Quick::Compute(1));
         mailbox.submit(Op::Print("again".into()));
         assert!(mailbox.misuse.get());
-        assert!(Op::from_words(REQ_NONE, 0).is_none());
-        assert!(Op::from_words(REQ_OP, 0).is_none());
+        assert!(Quick::from_words(REQ_NONE, 0).is_none());
+        assert!(Quick::from_words(REQ_OP, 0).is_none());
     }
 }

@@ -28,7 +28,7 @@ pub(crate) struct OpFuture<'a, F, T> {
 // The future never pins `make`: it moves it out and calls it. So it may move itself.
 impl<F, T> Unpin for OpFuture<'_, F, T> {}
 
-impl<F: FnOnce() -> Op, T: FromAnswer> Future for OpFuture<'_, F, T> {
+impl<F: FnOnce() -> R, R: Submit, T: FromAnswer> Future for OpFuture<'_, F, T> {
     type Output = PyResult<T>;
 
     #[inline(always)]
@@ -115,7 +115,7 @@ impl Ctx {
     }
 
     /// An operation whose reply converts to `T`, built by `make` when first polled.
-    fn request<F: FnOnce() -> Op, T: FromAnswer>(&self, make: F) -> OpFuture<'_, F, T> {
+    fn request<F: FnOnce() -> R, R: Submit, T: FromAnswer>(&self, make: F) -> OpFuture<'_, F, T> {
         OpFuture {
             mailbox: &self.mailbox,
             make: Some(make),
@@ -123,23 +123,23 @@ impl Ctx {
         }
     }
 
-    pub(crate) fn op<F: FnOnce() -> Op>(&self, make: F) -> OpFuture<'_, F, Ret> {
+    pub(crate) fn op<F: FnOnce() -> R, R: Submit>(&self, make: F) -> OpFuture<'_, F, Ret> {
         self.request(make)
     }
 
-    pub(crate) fn op_unit<F: FnOnce() -> Op>(&self, make: F) -> OpFuture<'_, F, ()> {
+    pub(crate) fn op_unit<F: FnOnce() -> R, R: Submit>(&self, make: F) -> OpFuture<'_, F, ()> {
         self.request(make)
     }
 
-    pub(crate) fn op_bool<F: FnOnce() -> Op>(&self, make: F) -> OpFuture<'_, F, bool> {
+    pub(crate) fn op_bool<F: FnOnce() -> R, R: Submit>(&self, make: F) -> OpFuture<'_, F, bool> {
         self.request(make)
     }
 
-    pub(crate) fn op_int<F: FnOnce() -> Op>(&self, make: F) -> OpFuture<'_, F, i64> {
+    pub(crate) fn op_int<F: FnOnce() -> R, R: Submit>(&self, make: F) -> OpFuture<'_, F, i64> {
         self.request(make)
     }
 
-    pub(crate) fn op_value<F: FnOnce() -> Op>(&self, make: F) -> OpFuture<'_, F, Value> {
+    pub(crate) fn op_value<F: FnOnce() -> R, R: Submit>(&self, make: F) -> OpFuture<'_, F, Value> {
         self.request(make)
     }
 
@@ -151,13 +151,13 @@ impl Ctx {
 
     /// Runs Python code for `d` of CPU time. Needs a core, and the GIL when there is one.
     pub fn compute(&self, d: Nanos) -> impl Future<Output = PyResult<()>> + '_ {
-        self.op_unit(move || Op::Compute(d))
+        self.op_unit(move || Quick::Compute(d))
     }
 
     /// `time.sleep(d)`: blocks the thread (and, inside a task, the whole event loop) and
     /// releases the GIL.
     pub fn sleep(&self, d: Nanos) -> impl Future<Output = PyResult<()>> + '_ {
-        self.op_unit(move || Op::Sleep(d))
+        self.op_unit(move || Quick::Sleep(d))
     }
 
     /// A blocking system call that takes `d` (file, socket, child process). Releases the GIL.
