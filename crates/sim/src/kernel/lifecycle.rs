@@ -184,13 +184,7 @@ impl Sim {
 
     #[inline]
     pub(crate) fn add_timer(&mut self, t: Nanos, u: UnitId, epoch: u32) {
-        self.timer_seq += 1;
-        self.timers.push(Reverse(Timer {
-            at: t,
-            seq: self.timer_seq,
-            unit: u.0,
-            epoch,
-        }));
+        self.timers.add(t, u, epoch);
     }
 
     /// Starts `d` of CPU work for `u`; `after` says what happens when it is done.
@@ -243,14 +237,10 @@ impl Sim {
             });
         }
         let mut extra = 0;
-        let c = &mut self.cores[core as usize];
-        if c.last.is_some_and(|l| l != os) {
+        if self.cores.occupy(core, u, os) {
             extra = self.machine.costs.context_switch;
             self.context_switches += 1;
         }
-        c.last = Some(os);
-        c.occupant = Some(u);
-        self.busy_cores += 1;
         let unit = &mut self.units[u.index()];
         unit.status = Status::Computing;
         unit.core = Some(core);
@@ -263,28 +253,12 @@ impl Sim {
     }
 
     pub(super) fn free_core(&self, u: UnitId) -> Option<u32> {
-        let os = self.os_thread(u);
-        let mut first = None;
-        for (i, c) in self.cores.iter().enumerate() {
-            if c.occupant.is_none() {
-                if c.last == Some(os) {
-                    return Some(i as u32);
-                }
-                if first.is_none() {
-                    first = Some(i as u32);
-                }
-            }
-        }
-        first
+        self.cores.free_for(self.os_thread(u))
     }
 
     pub(super) fn release_core(&mut self, u: UnitId) {
-        if let Some(core) = self.units[u.index()].core.take()
-            && let Some(c) = self.cores.get_mut(core as usize)
-            && c.occupant == Some(u)
-        {
-            c.occupant = None;
-            self.busy_cores = self.busy_cores.saturating_sub(1);
+        if let Some(core) = self.units[u.index()].core.take() {
+            self.cores.leave(core, u);
         }
     }
 

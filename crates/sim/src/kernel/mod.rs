@@ -7,8 +7,7 @@
 //! I/O finishing, a timeout). When nothing can run and no timer is pending, the run is over:
 //! completed if every unit finished, otherwise a deadlock.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
@@ -36,6 +35,9 @@ mod finish;
 mod gil;
 mod lifecycle;
 mod metrics;
+mod parts;
+
+pub(crate) use parts::{Cores, Timer, Timers};
 mod record;
 mod step;
 mod surface;
@@ -259,18 +261,6 @@ impl Proc {
     }
 }
 
-/// A pending wake-up: at `at`, unit `unit` (its `UnitId.0`) ends a compute chunk or a timed
-/// wait, unless it has moved on since (its `epoch` changed: the timer is stale). Timers due at
-/// the same time fire in the order they were set (`seq`); the heap orders by these fields in
-/// turn.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Timer {
-    pub(crate) at: Nanos,
-    pub(crate) seq: u64,
-    pub(crate) unit: u32,
-    pub(crate) epoch: u32,
-}
-
 /// Per-process state: the GIL and the family.
 pub(crate) struct Proc {
     pub(crate) main: UnitId,
@@ -355,11 +345,6 @@ impl ReadyQueue {
     }
 }
 
-struct Core {
-    occupant: Option<UnitId>,
-    last: Option<UnitId>,
-}
-
 /// What `Sim::candidates` decided.
 enum Pick {
     /// Run this unit, one of this many candidates.
@@ -424,10 +409,8 @@ pub struct Sim {
     pub(crate) loops: Vec<EventLoop>,
     seq: u64,
     done_counter: u64,
-    timers: BinaryHeap<Reverse<Timer>>,
-    timer_seq: u64,
-    cores: Vec<Core>,
-    busy_cores: u32,
+    timers: Timers,
+    cores: Cores,
     registry: Rc<Registry>,
     sched: Box<dyn Scheduler>,
     /// The scheduler is FIFO's (see `Sim::new`): `candidates` decides for it.
@@ -474,12 +457,7 @@ impl Sim {
     ) -> Result<Sim, String> {
         machine.validate()?;
         let footprint = None;
-        let cores = (0..machine.cores)
-            .map(|_| Core {
-                occupant: None,
-                last: None,
-            })
-            .collect();
+        let cores = Cores::new(machine.cores);
         // Room for a small run up front: the explorer makes thousands of short runs, and
         // growing every list from empty was a tenth of its time.
         let trace = Trace {
@@ -502,10 +480,8 @@ impl Sim {
             loops: Vec::new(),
             seq: 0,
             done_counter: 0,
-            timers: BinaryHeap::new(),
-            timer_seq: 0,
+            timers: Timers::default(),
             cores,
-            busy_cores: 0,
             registry: Rc::new(Registry::default()),
             oldest_only,
             sched,

@@ -55,7 +55,7 @@ impl Sim {
             // Nothing can run now: move time to the next live timer (a wait that ended early
             // leaves its timer behind, stale by epoch; it must not move the clock).
             self.drop_stale_timers();
-            let Some(&Reverse(Timer { at: t, .. })) = self.timers.peek() else {
+            let Some(&Timer { at: t, .. }) = self.timers.next() else {
                 self.end_without_progress();
                 return None;
             };
@@ -89,7 +89,7 @@ impl Sim {
     /// PERF(events, 100 units): the early returns.
     #[inline(always)]
     pub(super) fn candidates(&mut self) -> Pick {
-        if self.busy_cores >= self.machine.cores {
+        if self.cores.all_busy() {
             self.cands.clear();
             return Pick::Nobody;
         }
@@ -174,7 +174,7 @@ impl Sim {
 
     /// Pops timers at the front of the heap that no longer belong to a live wait.
     pub(super) fn drop_stale_timers(&mut self) {
-        while let Some(&Reverse(Timer { unit, epoch, .. })) = self.timers.peek() {
+        while let Some(&Timer { unit, epoch, .. }) = self.timers.next() {
             let live = self.units.get(unit as usize).is_some_and(|u| {
                 u.epoch == epoch && matches!(u.status, Status::Computing | Status::Blocked)
             });
@@ -189,20 +189,16 @@ impl Sim {
     /// Only the test for a due timer is inline: most passes of the step loop find none.
     #[inline(always)]
     pub(super) fn fire_due(&mut self) {
-        if self
-            .timers
-            .peek()
-            .is_some_and(|&Reverse(Timer { at, .. })| at <= self.now)
-        {
+        if self.timers.due(self.now) {
             self.fire_all_due();
         }
     }
 
     #[inline(never)]
     pub(super) fn fire_all_due(&mut self) {
-        while let Some(&Reverse(Timer {
+        while let Some(&Timer {
             at: t, unit, epoch, ..
-        })) = self.timers.peek()
+        }) = self.timers.next()
         {
             if t > self.now {
                 break;
