@@ -37,7 +37,7 @@ mod lifecycle;
 mod metrics;
 mod parts;
 
-pub(crate) use parts::{Cores, Timer, Timers};
+pub(crate) use parts::{Cores, Decisions, Timer, Timers};
 mod record;
 mod step;
 mod surface;
@@ -412,14 +412,9 @@ pub struct Sim {
     timers: Timers,
     cores: Cores,
     registry: Rc<Registry>,
-    sched: Box<dyn Scheduler>,
-    /// The scheduler is FIFO's (see `Sim::new`): `candidates` decides for it.
-    oldest_only: bool,
+    pick: Decisions,
     pub(crate) rng: Pcg64Mcg,
     pub(crate) trace: Trace,
-    choices: Vec<u32>,
-    cands: Vec<Candidate>,
-    excluded: Vec<Candidate>,
     /// A reusable buffer for lists of units built on hot paths.
     scratch: Vec<UnitId>,
     /// The spawn list the registry does not hold (see `drain_registry_slow`).
@@ -483,13 +478,9 @@ impl Sim {
             timers: Timers::default(),
             cores,
             registry: Rc::new(Registry::default()),
-            oldest_only,
-            sched,
+            pick: Decisions::new(sched, oldest_only),
             rng: Pcg64Mcg::seed_from_u64(seed),
             trace,
-            choices: Vec::new(),
-            cands: Vec::new(),
-            excluded: Vec::new(),
             scratch: Vec::new(),
             spec_buf: Vec::new(),
             outcome: None,
@@ -631,7 +622,7 @@ impl Sim {
         // Set just above when the run had not ended.
         self.trace.outcome = self.outcome.take().unwrap_or_default();
         self.trace.schedule = crate::sched::Schedule {
-            choices: std::mem::take(&mut self.choices),
+            choices: self.pick.take_choices(),
         }
         .encode();
         self.trace.metrics = self.metrics();

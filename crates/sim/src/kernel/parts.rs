@@ -1,9 +1,11 @@
-//! Two parts of the machine with their own small APIs: the CPU's cores and the timer heap.
+//! Parts of the kernel with their own small APIs: the CPU's cores, the timer heap, and the
+//! scheduler's decisions.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::ids::UnitId;
+use crate::sched::{Candidate, Scheduler};
 use crate::time::Nanos;
 
 /// A pending wake-up: at `at`, unit `unit` (its `UnitId.0`) ends a compute chunk or a timed
@@ -123,5 +125,74 @@ impl Cores {
             c.occupant = None;
             self.busy = self.busy.saturating_sub(1);
         }
+    }
+}
+
+/// The scheduler, the candidates of the decision at hand, and every choice made so far.
+pub(crate) struct Decisions {
+    sched: Box<dyn Scheduler>,
+    /// The scheduler is FIFO's (see `Sim::new`): `Sim::candidates` decides for it, and it
+    /// is not told what ran.
+    pub(crate) oldest_only: bool,
+    /// Who could run, oldest-ready first.
+    pub(crate) cands: Vec<Candidate>,
+    /// Who could run but is held back (the thread made to drop the GIL), if nobody else can.
+    pub(crate) excluded: Vec<Candidate>,
+    /// The index taken at each decision that had two or more candidates (the replay string).
+    choices: Vec<u32>,
+}
+
+impl Decisions {
+    pub(crate) fn new(sched: Box<dyn Scheduler>, oldest_only: bool) -> Decisions {
+        Decisions {
+            sched,
+            oldest_only,
+            cands: Vec::new(),
+            excluded: Vec::new(),
+            choices: Vec::new(),
+        }
+    }
+
+    /// The first of `n` candidates was taken without asking the scheduler.
+    #[inline(always)]
+    pub(crate) fn took_first(&mut self, n: usize) {
+        if n > 1 {
+            self.choices.push(0);
+        }
+    }
+
+    /// The unit the scheduler takes among `cands` at step `step` (asked only when there is
+    /// a choice), recorded; or what it answered instead of a valid index.
+    pub(crate) fn choose(&mut self, step: u64) -> Result<UnitId, Result<usize, String>> {
+        let n = self.cands.len();
+        let ix = if n == 1 {
+            0
+        } else {
+            match self.sched.choose(step, &self.cands) {
+                Ok(ix) if ix < n => ix,
+                other => return Err(other),
+            }
+        };
+        self.took(ix, n);
+        Ok(self.cands[ix].unit)
+    }
+
+    fn took(&mut self, ix: usize, n: usize) {
+        if n > 1 {
+            self.choices.push(ix as u32);
+        }
+    }
+
+    /// Tells the scheduler which unit ran (schedulers that count preemptions need it).
+    #[inline(always)]
+    pub(crate) fn observe(&mut self, unit: UnitId) {
+        if !self.oldest_only {
+            self.sched.observe(unit);
+        }
+    }
+
+    /// Every choice made, for the trace's replay string.
+    pub(crate) fn take_choices(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.choices)
     }
 }

@@ -26,28 +26,18 @@ impl Sim {
             // their units compete with the rest.
             self.fire_due();
             if let Pick::Run(unit, n) = self.candidates() {
-                if n > 1 {
-                    self.choices.push(0);
-                }
+                self.pick.took_first(n);
                 break (unit, n, true);
             }
-            if !self.cands.is_empty() {
-                let n = self.cands.len();
-                let ix = if n == 1 {
-                    0
-                } else {
-                    match self.sched.choose(self.steps, &self.cands) {
-                        Ok(ix) if ix < n => ix,
-                        other => {
-                            self.end_scheduler_error(other, n);
-                            return None;
-                        }
+            let n = self.pick.cands.len();
+            if n > 0 {
+                match self.pick.choose(self.steps) {
+                    Ok(unit) => break (unit, n, false),
+                    Err(answer) => {
+                        self.end_scheduler_error(answer, n);
+                        return None;
                     }
-                };
-                if n > 1 {
-                    self.choices.push(ix as u32);
                 }
-                break (self.cands[ix].unit, n, false);
             }
             if self.outcome.is_some() {
                 return None;
@@ -65,9 +55,7 @@ impl Sim {
             }
             self.now = self.now.max(t);
         };
-        if !self.oldest_only {
-            self.sched.observe(unit);
-        }
+        self.pick.observe(unit);
         self.steps += 1;
         let first_event = self.trace.events.len();
         self.exec(unit, settled);
@@ -90,7 +78,7 @@ impl Sim {
     #[inline(always)]
     pub(super) fn candidates(&mut self) -> Pick {
         if self.cores.all_busy() {
-            self.cands.clear();
+            self.pick.cands.clear();
             return Pick::Nobody;
         }
         if self.loops.is_empty()
@@ -101,14 +89,14 @@ impl Sim {
                 if self.units[h.index()].in_runnable {
                     return Pick::Run(h, 1);
                 }
-                self.cands.clear();
+                self.pick.cands.clear();
                 return Pick::Nobody;
             }
-            if !gil && self.oldest_only {
+            if !gil && self.pick.oldest_only {
                 if let Some(head) = p.runnable.head {
                     return Pick::Run(head, p.runnable.len().min(2));
                 }
-                self.cands.clear();
+                self.pick.cands.clear();
                 return Pick::Nobody;
             }
             if !gil {
@@ -124,9 +112,9 @@ impl Sim {
     /// already in ready order.
     #[inline(never)]
     fn list_runnable_threads(&mut self) {
-        self.cands.clear();
+        self.pick.cands.clear();
         for (seq, u) in self.procs[0].runnable.iter(&self.units) {
-            self.cands.push(Candidate {
+            self.pick.cands.push(Candidate {
                 unit: u,
                 ready_seq: seq,
             });
@@ -221,10 +209,10 @@ impl Sim {
     /// first and whether there was a choice.
     #[inline(never)]
     fn list_candidates(&mut self) {
-        self.cands.clear();
-        self.excluded.clear();
+        self.pick.cands.clear();
+        self.pick.excluded.clear();
         let gil = self.machine.gil;
-        let per_proc = if self.oldest_only { 2 } else { usize::MAX };
+        let per_proc = if self.pick.oldest_only { 2 } else { usize::MAX };
         for p in &self.procs {
             if p.runnable.is_empty() {
                 continue;
@@ -232,7 +220,7 @@ impl Sim {
             match (gil, p.gil_holder) {
                 (true, Some(h)) => {
                     if let Some(c) = self.holder_candidate(h) {
-                        self.cands.push(c);
+                        self.pick.cands.push(c);
                     }
                 }
                 _ => {
@@ -243,10 +231,10 @@ impl Sim {
                             ready_seq: seq,
                         };
                         if gil && p.forced_out == Some(u) {
-                            self.excluded.push(c);
+                            self.pick.excluded.push(c);
                             continue;
                         }
-                        self.cands.push(c);
+                        self.pick.cands.push(c);
                         taken += 1;
                         if taken >= per_proc {
                             break;
@@ -256,12 +244,12 @@ impl Sim {
             }
         }
         self.loop_candidates();
-        if self.cands.is_empty() && !self.excluded.is_empty() {
+        if self.pick.cands.is_empty() && !self.pick.excluded.is_empty() {
             // The thread that was made to drop the GIL may take it back when nobody else can.
-            std::mem::swap(&mut self.cands, &mut self.excluded);
+            std::mem::swap(&mut self.pick.cands, &mut self.pick.excluded);
         }
-        if self.cands.len() > 1 && !self.cands.is_sorted_by_key(|c| c.ready_seq) {
-            self.cands.sort_unstable_by_key(|c| c.ready_seq);
+        if self.pick.cands.len() > 1 && !self.pick.cands.is_sorted_by_key(|c| c.ready_seq) {
+            self.pick.cands.sort_unstable_by_key(|c| c.ready_seq);
         }
     }
 
@@ -284,8 +272,8 @@ impl Sim {
                 &self.procs[self.units[lp.host.index()].proc_ix],
                 lp.host,
             ) {
-                Verdict::Yes => self.cands.push(c),
-                Verdict::Excluded => self.excluded.push(c),
+                Verdict::Yes => self.pick.cands.push(c),
+                Verdict::Excluded => self.pick.excluded.push(c),
                 Verdict::No => {}
             }
         }
