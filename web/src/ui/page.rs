@@ -26,7 +26,8 @@ const EXPLORE_SECONDS: f64 = 60.0;
 pub fn ScenarioPage(id: String) -> impl IntoView {
     let shell = expect_context::<Shell>();
     let Some(sc) = interleave_scenarios::find(&id) else {
-        return view! { <p class="error">{format!("there is no scenario {id:?}")}</p> }.into_any();
+        let text = format!("{} {id:?}", shell.t("notice.unknown"));
+        return view! { <p class="error">{text}</p> }.into_any();
     };
     let sc = Arc::new(sc);
     let start = shell.link.get_untracked();
