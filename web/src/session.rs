@@ -127,7 +127,6 @@ impl Session {
     pub fn play(&mut self, m: Move) -> Option<Vec<u32>> {
         let mut choices = self.game.choices.clone();
         let mut hint = false;
-        self.carry_hint = None;
         match m {
             Move::From(c) => choices = c,
             Move::Choose(i) => {
@@ -369,5 +368,18 @@ mod tests {
         s.play(Move::Choose(1));
         s.on_response(position(vec![1, 1], None));
         assert_eq!(s.game.hint, None);
+    }
+
+    #[test]
+    fn only_a_choice_changes_the_carried_hint() {
+        let mut s = Session::new(None);
+        s.play(Move::Hint);
+        s.on_response(position(vec![], Some(vec![0, 1])));
+        // Follow the hint, then press undo before the position arrives: at the start undo
+        // asks for nothing and leaves the carried rest of the hint alone.
+        assert_eq!(s.play(Move::Choose(0)), Some(vec![0]));
+        assert_eq!(s.play(Move::Undo), None);
+        s.on_response(position(vec![0], None));
+        assert_eq!(s.game.hint, Some(vec![1]));
     }
 }

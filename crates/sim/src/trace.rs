@@ -359,8 +359,13 @@ pub struct Trace {
     /// Lines the program printed, in order, with the time and unit.
     pub output: Vec<(Nanos, UnitId, String)>,
     pub metrics: Metrics,
-    #[serde(default)]
+    /// `null` in older files (a run taken before its end) reads as `Running`.
+    #[serde(default, deserialize_with = "outcome_or_running")]
     pub outcome: Outcome,
+}
+
+fn outcome_or_running<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Outcome, D::Error> {
+    Ok(Option::<Outcome>::deserialize(d)?.unwrap_or_default())
 }
 
 impl Trace {
@@ -459,6 +464,28 @@ mod tests {
         assert_eq!(std::mem::size_of::<Event>(), 24);
         assert_eq!(std::mem::size_of::<Span>(), 32);
         assert_eq!(std::mem::size_of::<Link>(), 12);
+    }
+
+    /// A finished trace's outcome reads back as it was written; `null` (older files, a run
+    /// taken before its end) and a missing field read as `Running`.
+    #[test]
+    fn outcomes_read_back_and_null_means_running() {
+        #![allow(clippy::unwrap_used)]
+        let t = Trace {
+            outcome: Outcome::Completed,
+            ..Trace::default()
+        };
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(json.contains(r#""outcome":{"kind":"completed"}"#), "{json}");
+        let back: Trace = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.outcome, Outcome::Completed);
+        let null = json.replace(r#"{"kind":"completed"}"#, "null");
+        let back: Trace = serde_json::from_str(&null).unwrap();
+        assert_eq!(back.outcome, Outcome::Running);
+        let missing = json.replace(r#","outcome":{"kind":"completed"}"#, "");
+        assert_ne!(missing, json);
+        let back: Trace = serde_json::from_str(&missing).unwrap();
+        assert_eq!(back.outcome, Outcome::Running);
     }
 
     #[test]

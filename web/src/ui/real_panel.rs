@@ -204,6 +204,8 @@ pub fn RealPanel(
         };
         wires.stop_workers();
         step.set(None);
+        measured.set(None);
+        shown.set(None);
         match Measurement::new(scenario, params, engine.get_untracked(), n) {
             Ok(m) => {
                 predict(&m);
