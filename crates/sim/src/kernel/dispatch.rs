@@ -9,7 +9,7 @@ impl Sim {
     /// every request while footprints are recorded) become their `Op` for `dispatch`.
     #[inline(always)]
     pub(super) fn dispatch_words(&mut self, u: UnitId, head: u64, word: u64) {
-        use crate::program::{ObjOp, Quick};
+        use crate::program::Quick;
         if self.footprint.is_some() {
             return self.dispatch_quick_slowly(u, head, word);
         }
@@ -19,8 +19,8 @@ impl Sim {
                 o,
                 blocking,
                 deadline,
-            }) => crate::prims::apply(self, u, o, ObjOp::Acquire { blocking, deadline }),
-            Some(Quick::Release { o, n }) => crate::prims::apply(self, u, o, ObjOp::Release(n)),
+            }) => crate::prims::acquire(self, u, o, blocking, deadline),
+            Some(Quick::Release { o, n }) => crate::prims::release(self, u, o, n),
             _ => self.dispatch_quick_slowly(u, head, word),
         }
     }

@@ -397,6 +397,36 @@ pub(crate) fn apply(sim: &mut Sim, u: UnitId, o: ObjId, op: ObjOp) {
     }
 }
 
+/// Whether `u` may use `o` directly as a threading or multiprocessing lock (no further check
+/// is needed; see `reach`).
+#[inline(always)]
+fn direct_lock(sim: &Sim, u: UnitId, o: ObjId) -> bool {
+    sim.objs.get(o).is_some_and(|obj| {
+        matches!(obj.state, ObjState::Lock(_)) && reach(sim, u, obj) == Reach::Direct
+    })
+}
+
+/// `acquire()` as the request's words carry it: a lock's goes straight to the lock, with no
+/// `ObjOp` built (and dropped) on the way; anything else through `apply`.
+#[inline(always)]
+pub(crate) fn acquire(sim: &mut Sim, u: UnitId, o: ObjId, blocking: bool, deadline: Deadline) {
+    if direct_lock(sim, u, o) {
+        lock::acquire_op(sim, u, o, blocking, deadline);
+    } else {
+        apply(sim, u, o, ObjOp::Acquire { blocking, deadline });
+    }
+}
+
+/// `release(n)` as the request's words carry it (see `acquire`).
+#[inline(always)]
+pub(crate) fn release(sim: &mut Sim, u: UnitId, o: ObjId, n: u32) {
+    if direct_lock(sim, u, o) {
+        lock::release_op(sim, u, o);
+    } else {
+        apply(sim, u, o, ObjOp::Release(n));
+    }
+}
+
 /// What the access check (`access`) will say, decided without building its error: `u`
 /// reaches `obj` directly (a thread with its own process's object, or a multiprocessing
 /// one), only after the whole check (asyncio objects, bound to one loop), or not at all.
