@@ -43,7 +43,7 @@ impl Sim {
             let host = &self.units[os.index()];
             let (process, pix) = (host.info.process, host.proc_ix);
             self.touch(Resource::Gil(process), true);
-            if self.procs[pix].gil_holder != Some(os) {
+            if self.procs[pix].gil.holder != Some(os) {
                 self.hand_gil(pix, os);
             }
         }

@@ -22,10 +22,7 @@ impl Sim {
 
     /// Gives the GIL of process `pix` to `os`, which does not hold it.
     pub(super) fn hand_gil(&mut self, pix: usize, os: UnitId) {
-        let p = &mut self.procs[pix];
-        p.gil_holder = Some(os);
-        p.gil_since = self.now;
-        p.forced_out = None;
+        self.procs[pix].gil.give(os, self.now);
         self.gil_switches += 1;
         self.gil_counter_point(pix, i64::from(os.0));
         self.refresh_gil_displays(pix);
@@ -33,10 +30,10 @@ impl Sim {
 
     pub(crate) fn drop_gil(&mut self, os: UnitId) {
         let pix = self.units[os.index()].proc_ix;
-        if self.procs[pix].gil_holder != Some(os) {
+        if self.procs[pix].gil.holder != Some(os) {
             return;
         }
-        self.procs[pix].gil_holder = None;
+        self.procs[pix].gil.holder = None;
         self.gil_counter_point(pix, -1);
         self.refresh_gil_displays(pix);
     }
@@ -50,7 +47,7 @@ impl Sim {
     }
 
     pub(super) fn gil_counter_point(&mut self, pix: usize, value: i64) {
-        let ix = match self.procs[pix].gil_counter {
+        let ix = match self.procs[pix].gil.counter {
             Some(ix) => ix,
             None => {
                 let ix = self.trace.counters.len();
@@ -60,7 +57,7 @@ impl Sim {
                     obj: None,
                     points: Vec::new(),
                 });
-                self.procs[pix].gil_counter = Some(ix);
+                self.procs[pix].gil.counter = Some(ix);
                 ix
             }
         };
@@ -106,7 +103,7 @@ impl Sim {
             return State::Ready;
         }
         let os = self.os_thread(u);
-        match self.procs[self.units[os.index()].proc_ix].gil_holder {
+        match self.procs[self.units[os.index()].proc_ix].gil.holder {
             Some(h) if h != os => State::WaitingGil,
             _ => State::Ready,
         }

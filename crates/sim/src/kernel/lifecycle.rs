@@ -32,7 +32,7 @@ impl Sim {
             && unit.wait.is_none()
             && unit.multi.is_none()
             && unit.display == Some(Lane::READY)
-            && (!self.machine.gil || self.procs[unit.proc_ix].gil_holder == Some(u))
+            && (!self.machine.gil || self.procs[unit.proc_ix].gil.holder == Some(u))
         {
             return;
         }
@@ -228,7 +228,7 @@ impl Sim {
             .min(self.machine.costs.os_quantum);
         if self.machine.gil {
             let p = &self.procs[self.units[os.index()].proc_ix];
-            let held = self.now.saturating_sub(p.gil_since);
+            let held = self.now.saturating_sub(p.gil.since);
             let left = self.machine.switch_interval.saturating_sub(held);
             chunk = chunk.min(if left == 0 {
                 self.machine.switch_interval
@@ -284,7 +284,7 @@ impl Sim {
         if self.machine.gil {
             let os = self.os_thread(u);
             let pix = self.units[os.index()].proc_ix;
-            let held = self.now.saturating_sub(self.procs[pix].gil_since);
+            let held = self.now.saturating_sub(self.procs[pix].gil.since);
             if held >= self.machine.switch_interval {
                 self.switch_interval_elapsed(pix, os);
             }
@@ -315,7 +315,7 @@ impl Sim {
     pub(super) fn switch_interval_elapsed(&mut self, pix: usize, os: UnitId) {
         if self.gil_waiters(pix, os) {
             self.drop_gil(os);
-            self.procs[pix].forced_out = Some(os);
+            self.procs[pix].gil.forced_out = Some(os);
         }
     }
 

@@ -37,7 +37,7 @@ mod lifecycle;
 mod metrics;
 mod parts;
 
-pub(crate) use parts::{Cores, Decisions, Timer, Timers};
+pub(crate) use parts::{Cores, Decisions, Gil, Timer, Timers, Verdict};
 mod record;
 mod step;
 mod surface;
@@ -247,10 +247,7 @@ impl Proc {
     pub(crate) fn new(main: UnitId) -> Proc {
         Proc {
             main,
-            gil_holder: None,
-            gil_since: 0,
-            forced_out: None,
-            gil_counter: None,
+            gil: Gil::default(),
             threads: Vec::new(),
             children: Vec::new(),
             exiting: false,
@@ -264,10 +261,7 @@ impl Proc {
 /// Per-process state: the GIL and the family.
 pub(crate) struct Proc {
     pub(crate) main: UnitId,
-    pub(crate) gil_holder: Option<UnitId>,
-    pub(crate) gil_since: Nanos,
-    pub(crate) forced_out: Option<UnitId>,
-    pub(crate) gil_counter: Option<usize>,
+    pub(crate) gil: Gil,
     pub(crate) threads: Vec<UnitId>,
     pub(crate) children: Vec<UnitId>,
     pub(crate) exiting: bool,
@@ -627,24 +621,6 @@ impl Sim {
         .encode();
         self.trace.metrics = self.metrics();
         self.trace
-    }
-}
-
-enum Verdict {
-    Yes,
-    No,
-    Excluded,
-}
-
-fn gil_verdict(gil: bool, p: &Proc, os: UnitId) -> Verdict {
-    if !gil {
-        return Verdict::Yes;
-    }
-    match p.gil_holder {
-        Some(h) if h == os => Verdict::Yes,
-        Some(_) => Verdict::No,
-        None if p.forced_out == Some(os) => Verdict::Excluded,
-        None => Verdict::Yes,
     }
 }
 

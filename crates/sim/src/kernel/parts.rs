@@ -57,6 +57,49 @@ impl Timers {
     }
 }
 
+/// One process's GIL: who holds it and since when, who was made to drop it, and its row on
+/// the timeline's counters.
+#[derive(Default)]
+pub(crate) struct Gil {
+    pub(crate) holder: Option<UnitId>,
+    pub(crate) since: Nanos,
+    /// The thread made to drop it at the switch interval: it may not take it straight back
+    /// while another thread wants it.
+    pub(crate) forced_out: Option<UnitId>,
+    /// Its row in `Trace::counters`, made when it first changes hands.
+    pub(crate) counter: Option<usize>,
+}
+
+/// Whether a thread may run as far as its process's GIL is concerned.
+pub(crate) enum Verdict {
+    Yes,
+    No,
+    /// Only if nobody else can: it was just made to drop the GIL.
+    Excluded,
+}
+
+impl Gil {
+    /// `os` takes the GIL at `now`.
+    pub(crate) fn give(&mut self, os: UnitId, now: Nanos) {
+        self.holder = Some(os);
+        self.since = now;
+        self.forced_out = None;
+    }
+
+    /// Whether OS thread `os` may run (`on`: the machine has a GIL at all).
+    pub(crate) fn verdict(&self, on: bool, os: UnitId) -> Verdict {
+        if !on {
+            return Verdict::Yes;
+        }
+        match self.holder {
+            Some(h) if h == os => Verdict::Yes,
+            Some(_) => Verdict::No,
+            None if self.forced_out == Some(os) => Verdict::Excluded,
+            None => Verdict::Yes,
+        }
+    }
+}
+
 /// One core: who runs on it, and who ran last (a different thread costs a context switch).
 struct Core {
     occupant: Option<UnitId>,

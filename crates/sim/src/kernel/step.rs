@@ -85,7 +85,7 @@ impl Sim {
             && let [p] = &self.procs[..]
         {
             let gil = self.machine.gil;
-            if gil && let Some(h) = p.gil_holder {
+            if gil && let Some(h) = p.gil.holder {
                 if self.units[h.index()].in_runnable {
                     return Pick::Run(h, 1);
                 }
@@ -217,7 +217,7 @@ impl Sim {
             if p.runnable.is_empty() {
                 continue;
             }
-            match (gil, p.gil_holder) {
+            match (gil, p.gil.holder) {
                 (true, Some(h)) => {
                     if let Some(c) = self.holder_candidate(h) {
                         self.pick.cands.push(c);
@@ -230,7 +230,7 @@ impl Sim {
                             unit: u,
                             ready_seq: seq,
                         };
-                        if gil && p.forced_out == Some(u) {
+                        if gil && p.gil.forced_out == Some(u) {
                             self.pick.excluded.push(c);
                             continue;
                         }
@@ -267,11 +267,8 @@ impl Sim {
                 unit: t,
                 ready_seq: self.units[t.index()].ready_seq,
             };
-            match gil_verdict(
-                gil,
-                &self.procs[self.units[lp.host.index()].proc_ix],
-                lp.host,
-            ) {
+            let p = &self.procs[self.units[lp.host.index()].proc_ix];
+            match p.gil.verdict(gil, lp.host) {
                 Verdict::Yes => self.pick.cands.push(c),
                 Verdict::Excluded => self.pick.excluded.push(c),
                 Verdict::No => {}
