@@ -3,8 +3,9 @@
 //! The page (`src/main.rs`, a Leptos app) never computes: simulations and real work run in
 //! Web Workers (`src/bin/engine.rs`), which answer [`protocol`] messages with the functions in
 //! [`engine`]. Everything that can be pure is pure and tested natively: the timeline's
-//! geometry and SVG export ([`timeline`]), permalinks ([`permalink`]), the page's texts
-//! ([`i18n`]), the scenario page's runs ([`session`]) and the real runs' bookkeeping and measurement ([`real`], [`real_run`]).
+//! geometry and SVG export ([`timeline`]), permalinks ([`permalink`]; a program in a link:
+//! [`source_link`]), the page's texts ([`i18n`]), the scenario page's runs ([`session`]) and
+//! the real runs' bookkeeping and measurement ([`real`], [`real_run`]).
 
 pub mod engine;
 pub mod i18n;
@@ -13,6 +14,7 @@ pub mod protocol;
 pub mod real;
 pub mod real_run;
 pub mod session;
+pub mod source_link;
 pub mod timeline;
 
 #[cfg(target_arch = "wasm32")]
