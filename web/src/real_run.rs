@@ -24,6 +24,16 @@ pub enum Phase {
     Failed(String),
 }
 
+impl Phase {
+    /// Workers are (or are about to be) at work.
+    pub fn busy(&self) -> bool {
+        matches!(
+            self,
+            Phase::Starting | Phase::Sequential { .. } | Phase::Parallel { .. }
+        )
+    }
+}
+
 /// A finished measurement, as the results table shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Measured {
@@ -123,10 +133,7 @@ impl Measurement {
     }
 
     pub fn busy(&self) -> bool {
-        matches!(
-            self.phase,
-            Phase::Starting | Phase::Sequential { .. } | Phase::Parallel { .. }
-        )
+        self.phase.busy()
     }
 
     /// Stops the measurement with `message`; later answers are ignored.

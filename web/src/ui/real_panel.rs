@@ -61,10 +61,7 @@ impl Wires {
                 Effect::Show(trace) => self.shown.set(Some(Shown::new(*trace))),
             }
         }
-        if !matches!(
-            self.phase.get_untracked(),
-            Phase::Starting | Phase::Sequential { .. } | Phase::Parallel { .. }
-        ) {
+        if !self.phase.with_untracked(Phase::busy) {
             self.stop_workers();
         }
     }
@@ -222,12 +219,7 @@ pub fn RealPanel(
         phase.set(Phase::Idle);
     };
 
-    let busy = move || {
-        matches!(
-            phase.get(),
-            Phase::Starting | Phase::Sequential { .. } | Phase::Parallel { .. }
-        )
-    };
+    let busy = move || phase.with(Phase::busy);
     let phase_text = move || match phase.get() {
         Phase::Idle | Phase::Done => None,
         Phase::Starting => Some(shell.t("real.measuring").to_string()),

@@ -11,7 +11,7 @@ impl Sim {
     pub(super) fn dispatch_words(&mut self, u: UnitId, head: u64, word: u64) {
         use crate::program::Quick;
         if self.footprint.is_some() {
-            return self.dispatch_quick_slowly(u, head, word);
+            return self.dispatch_quick_slowly(u, Quick::from_words(head, word));
         }
         match Quick::from_words(head, word) {
             Some(Quick::Compute(d)) => self.start_compute(u, d, None),
@@ -21,13 +21,13 @@ impl Sim {
                 deadline,
             }) => crate::prims::acquire(self, u, o, blocking, deadline),
             Some(Quick::Release { o, n }) => crate::prims::release(self, u, o, n),
-            _ => self.dispatch_quick_slowly(u, head, word),
+            q => self.dispatch_quick_slowly(u, q),
         }
     }
 
     #[inline(never)]
-    fn dispatch_quick_slowly(&mut self, u: UnitId, head: u64, word: u64) {
-        match crate::program::Quick::from_words(head, word) {
+    fn dispatch_quick_slowly(&mut self, u: UnitId, q: Option<crate::program::Quick>) {
+        match q {
             Some(q) => self.dispatch(u, q.into_op()),
             None => self.not_an_op(u),
         }

@@ -206,14 +206,16 @@ impl Sim {
                 self.kill_unit(t);
             }
         }
+        self.process_ended(pix, main, code, EventKind::Exit);
+    }
+
+    /// The end of process `pix` (main unit `main`) with `code`, by exiting or being killed
+    /// (`kind`): the OS closes its handles, its joiners wake, and a parent that waits to
+    /// exit may now.
+    fn process_ended(&mut self, pix: usize, main: UnitId, code: i32, kind: EventKind) {
         self.procs[pix].exit_code = Some(code);
         crate::prims::pipe::process_gone(self, main);
-        let ev = self.event(
-            main,
-            EventKind::Exit,
-            None,
-            Some(format!("exit code {code}")),
-        );
+        let ev = self.event(main, kind, None, Some(format!("exit code {code}")));
         self.retire(main, ev);
         self.done_counter += 1;
         self.units[main.index()].done_seq = self.done_counter;
@@ -263,23 +265,6 @@ impl Sim {
         if self.units[p.index()].status == Status::Done {
             return;
         }
-        self.procs[pix].exit_code = Some(code);
-        crate::prims::pipe::process_gone(self, p);
-        let ev = self.event(
-            p,
-            EventKind::Killed,
-            None,
-            Some(format!("exit code {code}")),
-        );
-        self.retire(p, ev);
-        self.done_counter += 1;
-        self.units[p.index()].done_seq = self.done_counter;
-        self.wake_joiners(p);
-        if let Some(parent) = self.units[p.index()].info.parent {
-            let ppix = self.units[parent.index()].proc_ix;
-            if self.procs[ppix].exiting {
-                self.maybe_exit_process(ppix);
-            }
-        }
+        self.process_ended(pix, p, code, EventKind::Killed);
     }
 }
