@@ -215,8 +215,7 @@ fn acquire(
         sim.complete(u, Ok(Ret::Bool(false)));
         return Ok(());
     }
-    let at = sim.resolve(deadline);
-    if at.is_some_and(|t| t <= sim.now) {
+    let Some(at) = crate::prims::live_deadline(sim, deadline) else {
         sim.event(
             u,
             EventKind::AcquireTimeout,
@@ -225,7 +224,7 @@ fn acquire(
         );
         sim.complete(u, Ok(Ret::Bool(false)));
         return Ok(());
-    }
+    };
     sim.objs[o].waiters.push_back(u);
     let deadline = at.map_or(Deadline::Never, Deadline::At);
     let op = if reacquire {
