@@ -77,17 +77,20 @@ ensure_browser_test_tools() {
     ensure_cargo_tool wasm-pack wasm-pack 0.15.1 --locked
 }
 
-# Node packages (wasm-opt from npm's binaryen 132, playwright-core) from package-lock.json.
+# Node packages (wasm-opt from npm's binaryen 132, playwright-core, esbuild and CodeMirror for
+# the editor's bundle) from package-lock.json.
 ensure_node_tools() {
     if ! command -v npm >/dev/null 2>&1; then
         ensure_apt nodejs npm
     fi
     if [ -x "$ROOT/node_modules/.bin/wasm-opt" ] &&
         "$ROOT/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version_132" &&
-        [ -f "$ROOT/node_modules/playwright-core/package.json" ]; then
+        [ -f "$ROOT/node_modules/playwright-core/package.json" ] &&
+        [ -f "$ROOT/node_modules/codemirror/package.json" ] &&
+        [ -x "$ROOT/node_modules/.bin/esbuild" ]; then
         return
     fi
-    say "npm ci (binaryen, playwright-core)"
+    say "npm ci (binaryen, playwright-core, esbuild, CodeMirror)"
     (cd "$ROOT" && npm ci --no-audit --no-fund)
 }
 
@@ -105,15 +108,19 @@ ensure_web_tools() {
     ensure_node_tools
 }
 
-# Release build of the playground into dist/ (its own target dir: other flags than the tests').
+# Release build of the playground into dist/ (its own target dir: other flags than the tests'):
+# the main page, then the code page (web/code, its own module) into dist/code.
 build_web() {
-    say "trunk build --release (the playground, into dist/)"
+    say "trunk build --release (the playground, into dist/; the code page into dist/code)"
     (
         cd "$ROOT"
         unset NO_COLOR
-        PATH="$ROOT/node_modules/.bin:$PATH" \
+        export PATH="$ROOT/node_modules/.bin:$PATH" \
             CARGO_TARGET_DIR="$ROOT/target-web" \
-            RUSTFLAGS="-C target-feature=+simd128" \
-            trunk build --release
+            RUSTFLAGS="-C target-feature=+simd128"
+        trunk build --release
+        trunk build --release --config web/code/Trunk.toml
+        rm -rf dist/code
+        cp -r target-code/dist dist/code
     )
 }

@@ -87,3 +87,85 @@ export class RealPanel {
     return this.page.getByTestId(id).getAttribute('data-value');
   }
 }
+
+export class CodePage {
+  constructor(page, base) {
+    this.page = page;
+    this.base = base;
+  }
+  /** Opens `code/` with `query` and waits for the editor to load. */
+  async open(query = '') {
+    await this.page.goto(`${this.base}/code/${query}`);
+    await this.page.getByTestId('code-page').waitFor();
+    await this.page.locator('[data-testid=editor][data-state=ready]').waitFor({ timeout: 30_000 });
+    return this;
+  }
+  /** Replaces the program as a paste into the editor would. */
+  async paste(source) {
+    const content = this.page.locator('.cm-content');
+    await content.click();
+    await this.page.keyboard.press('ControlOrMeta+a');
+    await content.evaluate((el, text) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', text);
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, source);
+  }
+  async source() {
+    return this.page.evaluate(() => document.querySelector('.editor-host').interleaveEditor.getDoc());
+  }
+  async model(label) {
+    await this.page.getByTestId('python-model').selectOption(label);
+  }
+  /** Runs and waits for the run's outcome (or its error). */
+  async run() {
+    await this.page.getByTestId('run').click();
+    await this.page.waitForFunction(
+      () => !document.querySelector('[data-testid=progress]') &&
+        (document.querySelector('[data-testid=stdout]') || document.querySelector('[data-testid=run-error]')),
+      null,
+      { timeout: 120_000 },
+    );
+    return this;
+  }
+  async stdout() {
+    return (await this.page.getByTestId('stdout').innerText()).trim();
+  }
+  async stderr() {
+    const e = this.page.getByTestId('stderr');
+    return (await e.count()) ? (await e.innerText()).trim() : '';
+  }
+  /** Each thread at the cursor: [{ name, line }]. */
+  async threadLines() {
+    return this.page.getByTestId('thread-at').evaluateAll((els) =>
+      els.map((e) => ({ name: e.dataset.name, line: Number(e.dataset.line) })));
+  }
+  /** The editor's gutter badges: [{ line, letters }]. */
+  async gutterBadges() {
+    return this.page.locator('.cm-threads').evaluateAll((els) => els
+      .filter((el) => el.closest('.cm-gutterElement').style.visibility !== 'hidden')
+      .map((el) => {
+        const view = document.querySelector('.editor-host').interleaveEditor.view;
+        const r = el.getBoundingClientRect();
+        const block = view.lineBlockAtHeight(r.top + r.height / 2 - view.documentTop);
+        const line = view.state.doc.lineAt(block.from).number;
+        return { line, letters: [...el.querySelectorAll('.cm-thread')].map((b) => b.textContent) };
+      }));
+  }
+  /** The line outlined as jumped to, or 0. */
+  async revealedLine() {
+    return this.page.evaluate(() => {
+      const el = document.querySelector('.cm-jumped-line');
+      if (!el) return 0;
+      const view = document.querySelector('.editor-host').interleaveEditor.view;
+      return view.state.doc.lineAt(view.posAtDOM(el)).number;
+    });
+  }
+  /** The lines underlined as errors. */
+  async underlined() {
+    return this.page.locator('.cm-lintRange-error').evaluateAll((els) => els.map((el) => {
+      const view = document.querySelector('.editor-host').interleaveEditor.view;
+      return view.state.doc.lineAt(view.posAtDOM(el)).number;
+    }));
+  }
+}

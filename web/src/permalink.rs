@@ -51,14 +51,9 @@ impl Link {
     }
 }
 
-/// Reads a query string (with or without the leading `?`).
-pub fn parse(query: &str) -> (Link, Vec<String>) {
-    let mut link = Link {
-        seed: 1,
-        ..Link::default()
-    };
-    let mut notices = Vec::new();
-    let pairs: Vec<(String, String)> = query
+/// A query string's `key=value` pairs, percent-decoded.
+pub fn pairs(query: &str) -> Vec<(String, String)> {
+    query
         .trim_start_matches('?')
         .split('&')
         .filter(|s| !s.is_empty())
@@ -66,7 +61,26 @@ pub fn parse(query: &str) -> (Link, Vec<String>) {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
             (decode(k), decode(v))
         })
-        .collect();
+        .collect()
+}
+
+/// Whether a query string carries a program (`code=`): such a link belongs to the code page
+/// (`code/`, see `code_link`). Checked without decoding the program.
+pub fn carries_code(query: &str) -> bool {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .any(|kv| kv == "code" || kv.starts_with("code="))
+}
+
+/// Reads a query string (with or without the leading `?`).
+pub fn parse(query: &str) -> (Link, Vec<String>) {
+    let mut link = Link {
+        seed: 1,
+        ..Link::default()
+    };
+    let mut notices = Vec::new();
+    let pairs = pairs(query);
     let version = pairs
         .iter()
         .find(|(k, _)| k == "v")
@@ -173,12 +187,20 @@ pub fn parse(query: &str) -> (Link, Vec<String>) {
 
 /// Writes a query string (with the leading `?`) that `parse` reads back to `link`.
 pub fn encode(link: &Link) -> String {
+    format!("?{}", parts(link, link.scenario.is_some()).join("&"))
+}
+
+/// The `key=value` parts of `link`, the version first; the run's settings (seed, machine,
+/// schedule, step, mode) only `with_run`.
+pub fn parts(link: &Link, with_run: bool) -> Vec<String> {
     let mut q = vec![format!("v={FORMAT}")];
     if let Some(s) = &link.scenario {
         q.push(format!("s={}", encode_part(s)));
         for (k, v) in &link.params {
             q.push(format!("p.{}={}", encode_part(k), encode_part(v)));
         }
+    }
+    if with_run {
         q.push(format!("seed={}", link.seed));
         if let Some(c) = link.cores {
             q.push(format!("cores={c}"));
@@ -208,10 +230,11 @@ pub fn encode(link: &Link) -> String {
     if link.embed {
         q.push("embed=1".to_string());
     }
-    format!("?{}", q.join("&"))
+    q
 }
 
-fn encode_part(s: &str) -> String {
+/// `s` percent-encoded for a query string.
+pub fn encode_part(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {

@@ -33,14 +33,60 @@ impl Sched {
     }
 }
 
+/// The file name a program from the page runs as (tracebacks and the event log name it).
+pub const PROGRAM_FILE: &str = "main.py";
+
+/// What a request runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Subject {
+    /// A catalogue scenario with raw parameter overrides, validated in the worker by the
+    /// catalogue's `validate`.
+    Scenario {
+        id: String,
+        params: Vec<(String, String)>,
+    },
+    /// A Python program, run by the interpreter under a Python model (`3.11`, `3.9` or
+    /// `3.13t`, which decides the GIL). Untrusted: it only ever reaches the interpreter.
+    Code { source: String, python: String },
+}
+
+/// The Python a program runs as: the model decides the GIL and where it may switch threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum PyModel {
+    /// CPython 3.11 (the default): the GIL changes hands only at eval-breaker points.
+    #[default]
+    Py311,
+    /// CPython 3.9: the GIL may change hands before any instruction.
+    Py39,
+    /// Free-threaded CPython 3.13t: no GIL; threads run at once on the machine's cores.
+    Py313t,
+}
+
+impl PyModel {
+    pub const ALL: [PyModel; 3] = [PyModel::Py311, PyModel::Py39, PyModel::Py313t];
+
+    /// `3.11`, `3.9` or `3.13t`, as links and the interpreter name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            PyModel::Py311 => "3.11",
+            PyModel::Py39 => "3.9",
+            PyModel::Py313t => "3.13t",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PyModel> {
+        PyModel::ALL.into_iter().find(|m| m.label() == s)
+    }
+}
+
 /// One simulated run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SimRequest {
-    pub scenario: String,
-    /// Raw parameter overrides, validated in the worker by the catalogue's `validate`.
-    pub params: Vec<(String, String)>,
+    pub subject: Subject,
     pub seed: u64,
     pub cores: Option<u32>,
+    /// Scenarios only: a program's GIL is its Python model's.
     pub gil: Option<bool>,
     pub sched: Sched,
     /// A recorded schedule to replay instead of `sched`.
@@ -121,11 +167,17 @@ pub enum Response {
     Ready,
     /// A long simulation is `steps` scheduling steps in, at virtual time `time`.
     Progress { steps: u64, time: Nanos },
-    /// A finished simulation, with its data races described (see `interleave_sim::races`).
+    /// A finished simulation, with its data races described (see `interleave_sim::races`)
+    /// and, for a Python program, what it printed.
     Trace {
         trace: Box<Trace>,
         races: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        program: Option<ProgramRun>,
     },
+    /// A Python program that cannot run: it does not parse, uses a construct the playground
+    /// does not run, or is too large.
+    BadSource(BadSource),
     /// An exploration is `runs` runs in.
     ExploreProgress { runs: u64 },
     /// A finished exploration.
@@ -161,6 +213,39 @@ impl Response {
             format!(r#"{{"type":"error","job":null,"message":"cannot encode a response: {e}"}}"#)
         })
     }
+}
+
+/// What a Python program's run printed and how it ended.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+pub struct ProgramRun {
+    pub stdout: String,
+    pub stderr: String,
+    pub exit_code: i32,
+    /// Bytecode instructions executed by all threads.
+    pub instructions: u64,
+    /// The uncaught exceptions, where they happened.
+    pub uncaught: Vec<UncaughtAt>,
+}
+
+/// An uncaught exception: its last traceback line, the unit (lane) of the thread it ended
+/// when the report names one, and the program's line it was raised at.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UncaughtAt {
+    pub message: String,
+    pub unit: Option<u32>,
+    pub line: Option<u32>,
+}
+
+/// Why a program did not start, where, in both languages (the page does not link the
+/// interpreter that renders these).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BadSource {
+    /// `syntax`, `unsupported`, `too_deep` or `too_large`.
+    pub kind: String,
+    pub line: u32,
+    pub col: u32,
+    pub en: String,
+    pub zh: String,
 }
 
 /// One number checked by the shared-memory thread engine (`web/threads`).

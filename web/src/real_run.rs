@@ -7,7 +7,7 @@
 use interleave_scenarios::Params;
 use interleave_sim::Trace;
 
-use crate::protocol::{Answer, Sched, SimRequest, ThreadsReport, Work};
+use crate::protocol::{Answer, Sched, SimRequest, Subject, ThreadsReport, Work};
 use crate::real::{Engine, RealState, prime_inputs, threads_trace};
 
 /// The most workers a measurement may use.
@@ -250,8 +250,10 @@ impl Measurement {
             p.push(("mode".to_string(), m.to_string()));
             p.push(("workers".to_string(), k.to_string()));
             SimRequest {
-                scenario: self.scenario.clone(),
-                params: p,
+                subject: Subject::Scenario {
+                    id: self.scenario.clone(),
+                    params: p,
+                },
                 seed: 1,
                 cores: Some(u32::try_from(n).unwrap_or(1)),
                 gil: None,
@@ -482,11 +484,12 @@ mod tests {
         let p = params("primes", &[("numbers", "97,98")]);
         let m = Measurement::new("primes", p, Engine::GilThreads, 4).unwrap();
         let [seq, par] = m.prediction().unwrap();
-        let get = |r: &SimRequest, k: &str| {
-            r.params
+        let get = |r: &SimRequest, k: &str| match &r.subject {
+            Subject::Scenario { params, .. } => params
                 .iter()
                 .find(|(key, _)| key == k)
-                .map(|(_, v)| v.clone())
+                .map(|(_, v)| v.clone()),
+            Subject::Code { .. } => None,
         };
         assert_eq!(get(&seq, "mode").as_deref(), Some("sequential"));
         assert_eq!(get(&par, "mode").as_deref(), Some("threads"));

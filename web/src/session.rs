@@ -6,15 +6,20 @@
 use interleave_sim::Trace;
 use interleave_sim::explore::Report;
 
-use crate::protocol::{Choice, Response};
+use crate::protocol::{BadSource, Choice, ProgramRun, Response};
 
 /// Where a simulated run is.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Status {
     Idle,
-    Running { steps: u64, time: u64 },
+    Running {
+        steps: u64,
+        time: u64,
+    },
     Done,
     Failed(String),
+    /// The program does not parse or uses what the playground does not run.
+    BadSource(BadSource),
     Cancelled,
 }
 
@@ -61,6 +66,8 @@ pub struct Show {
     pub races: Vec<String>,
     pub step: Option<usize>,
     pub replay: Option<String>,
+    /// For a Python program: what it printed and where its exceptions were raised.
+    pub program: Option<ProgramRun>,
 }
 
 /// The page's runs: the status line, the search, the game, and what is carried between a
@@ -160,7 +167,11 @@ impl Session {
                 self.status = Status::Running { steps, time };
                 None
             }
-            Response::Trace { trace, races } => {
+            Response::Trace {
+                trace,
+                races,
+                program,
+            } => {
                 let n = trace.events.len();
                 let step = self.pending_step.take().filter(|s| *s < n);
                 self.status = Status::Done;
@@ -169,6 +180,7 @@ impl Session {
                     races,
                     step,
                     replay: None,
+                    program,
                 })
             }
             Response::ExploreProgress { runs } => {
@@ -205,6 +217,7 @@ impl Session {
                     races: Vec::new(),
                     step,
                     replay: Some(replay),
+                    program: None,
                 })
             }
             Response::Error { message, .. } => {
@@ -213,6 +226,14 @@ impl Session {
                 }
                 self.game.waiting = false;
                 self.status = Status::Failed(message);
+                None
+            }
+            Response::BadSource(bad) => {
+                if matches!(self.search, Search::Running(_)) {
+                    self.search = Search::Failed(bad.en.clone());
+                }
+                self.game.waiting = false;
+                self.status = Status::BadSource(bad);
                 None
             }
             Response::Ready | Response::Done { .. } => None,
@@ -258,6 +279,7 @@ mod tests {
         let shown = s.on_response(Response::Trace {
             trace: trace_with_events(5),
             races: vec!["race".into()],
+            program: None,
         });
         let shown = shown.expect("a trace is shown");
         assert_eq!(shown.step, Some(2));
@@ -268,6 +290,7 @@ mod tests {
         let again = s.on_response(Response::Trace {
             trace: trace_with_events(5),
             races: Vec::new(),
+            program: None,
         });
         assert_eq!(again.expect("shown").step, None);
         // A step past the end of the trace is dropped.
@@ -275,6 +298,7 @@ mod tests {
         let shown = s.on_response(Response::Trace {
             trace: trace_with_events(5),
             races: Vec::new(),
+            program: None,
         });
         assert_eq!(shown.expect("shown").step, None);
     }
@@ -286,8 +310,41 @@ mod tests {
         let shown = s.on_response(Response::Trace {
             trace: trace_with_events(4),
             races: Vec::new(),
+            program: None,
         });
         assert_eq!(shown.expect("shown").step, Some(0));
+    }
+
+    #[test]
+    fn a_program_that_cannot_run_is_a_status_with_its_place_and_ends_a_search() {
+        let bad = BadSource {
+            kind: "syntax".into(),
+            line: 3,
+            col: 7,
+            en: "SyntaxError: expected ':' (line 3, column 7)".into(),
+            zh: "语法错误".into(),
+        };
+        let mut s = Session::new(None);
+        s.search_started();
+        assert!(s.on_response(Response::BadSource(bad.clone())).is_none());
+        assert_eq!(s.status, Status::BadSource(bad.clone()));
+        assert_eq!(s.search, Search::Failed(bad.en.clone()));
+        assert!(!s.busy());
+        // A run that works afterwards shows its trace and output.
+        s.run_started();
+        let shown = s.on_response(Response::Trace {
+            trace: trace_with_events(2),
+            races: Vec::new(),
+            program: Some(ProgramRun {
+                stdout: "4\n".into(),
+                ..ProgramRun::default()
+            }),
+        });
+        assert_eq!(
+            shown.and_then(|s| s.program).map(|p| p.stdout),
+            Some("4\n".to_string())
+        );
+        assert_eq!(s.status, Status::Done);
     }
 
     #[test]

@@ -104,6 +104,8 @@ pub struct Layout {
     /// The end of the trace (at least 1 ns so the scale is defined).
     pub end: Nanos,
     pub height: f64,
+    /// Per unit, its badge in code (for a trace with source lines; see `code_view`).
+    pub badges: Vec<Option<crate::code_view::Badge>>,
 }
 
 impl Layout {
@@ -147,6 +149,8 @@ impl Layout {
             }
         }
 
+        let lane_order: Vec<usize> = order.iter().map(|o| o.0).collect();
+        let badges = crate::code_view::badges(trace, &lane_order);
         let mut rows = Vec::new();
         let mut lane_of = vec![0; n];
         for (unit, group) in order {
@@ -220,6 +224,7 @@ impl Layout {
             counter_range,
             end,
             height: y + 4.0,
+            badges,
         }
     }
 
@@ -367,11 +372,15 @@ pub trait Painter {
 
 /// What to highlight.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Marks {
+pub struct Marks<'a> {
     /// The time cursor.
     pub cursor: Option<Nanos>,
     /// The selected event: its causal links are drawn as arrows.
     pub selected: Option<usize>,
+    /// A source line (hovered in the editor): the events it produced are ringed.
+    pub line: Option<u32>,
+    /// Units an uncaught exception ended: a red cross at their last event.
+    pub raised: &'a [usize],
 }
 
 /// Draws the trace in `view`.
@@ -379,7 +388,7 @@ pub fn draw(
     trace: &Trace,
     layout: &Layout,
     view: &View,
-    marks: Marks,
+    marks: Marks<'_>,
     lang: Lang,
     p: &mut dyn Painter,
 ) {
@@ -393,6 +402,18 @@ pub fn draw(
                 p.text(6.0, y + 13.0, label, "#222222", 12.0, false);
             }
             Row::Lane { unit, label } => {
+                if let Some(Some(b)) = layout.badges.get(unit.index()) {
+                    let w = 8.0 + 7.0 * b.letter.len() as f64;
+                    p.rect(4.0, y + 4.0, w, LANE_H - 8.0, b.colour, Pattern::Solid);
+                    p.text(
+                        4.0 + w / 2.0 - 3.5 * b.letter.len() as f64,
+                        y + 15.0,
+                        &b.letter,
+                        "#ffffff",
+                        11.0,
+                        false,
+                    );
+                }
                 p.text(LABEL_W - 6.0, y + 15.0, label, "#111111", 12.0, true);
                 p.line(LABEL_W, y + LANE_H, right, y + LANE_H, "#f0f0f0", 1.0);
                 p.clip(LABEL_W, *y, view.plot_w(), LANE_H);
@@ -413,6 +434,24 @@ pub fn draw(
     p.clip(LABEL_W, 0.0, view.plot_w(), layout.height);
     if let Some(sel) = marks.selected {
         draw_links(trace, layout, view, sel, p);
+    }
+    for &u in marks.raised {
+        let last = layout.events.get(u).and_then(|v| v.last());
+        if let Some(e) = last.and_then(|&i| trace.events.get(i)) {
+            let x = view.x(e.time as f64);
+            let y = layout.lane_mid(e.unit);
+            p.line(x - 5.0, y - 5.0, x + 5.0, y + 5.0, "#d00000", 2.5);
+            p.line(x - 5.0, y + 5.0, x + 5.0, y - 5.0, "#d00000", 2.5);
+        }
+    }
+    if let Some(line) = marks.line {
+        for i in crate::code_view::events_of_line(trace, line) {
+            if let Some(e) = trace.events.get(i) {
+                let x = view.x(e.time as f64);
+                let y = layout.lane_mid(e.unit);
+                p.rect(x - 4.0, y - 8.0, 8.0, 16.0, "#2563eb", Pattern::Hollow);
+            }
+        }
     }
     if let Some(t) = marks.cursor {
         let x = view.x(t as f64);

@@ -7,7 +7,9 @@ use interleave_sim::{SchedulerKind, State, Value};
 use interleave_web::engine;
 use interleave_web::i18n;
 use interleave_web::permalink::{self, Link, PageMode};
-use interleave_web::protocol::{Answer, Sched, SimRequest, ThreadJob, ThreadsReport, Work};
+use interleave_web::protocol::{
+    Answer, Sched, SimRequest, Subject, ThreadJob, ThreadsReport, Work,
+};
 use interleave_web::real::{Engine, RealState, threads_trace};
 use interleave_web::timeline::{self, Hit, Layout, Painter, Pattern, Row, View};
 use interleave_workloads::factorize::divisors_fast;
@@ -17,11 +19,13 @@ use proptest::prelude::*;
 
 fn sim_req(id: &str, params: &[(&str, &str)], seed: u64) -> SimRequest {
     SimRequest {
-        scenario: id.to_string(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+        subject: Subject::Scenario {
+            id: id.to_string(),
+            params: params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        },
         seed,
         cores: None,
         gil: None,
@@ -123,7 +127,7 @@ fn the_worker_path_gives_the_same_trace_as_the_catalogue() {
     ] {
         let req = sim_req(id, &[], seed);
         let mut calls = 0;
-        let via_worker = engine::simulate(&req, &mut |_, _| calls += 1).unwrap();
+        let via_worker = engine::simulate(&req, &mut |_, _| calls += 1).unwrap().0;
         let sc = interleave_scenarios::find(id).unwrap();
         let direct = sc
             .simulate(
@@ -141,7 +145,7 @@ fn the_worker_path_gives_the_same_trace_as_the_catalogue() {
         replay.replay = Some(direct.schedule.clone());
         replay.seed = seed;
         assert_eq!(
-            engine::simulate(&replay, &mut |_, _| {}).unwrap().hash(),
+            engine::simulate(&replay, &mut |_, _| {}).unwrap().0.hash(),
             direct.hash()
         );
     }
@@ -157,7 +161,8 @@ fn long_runs_report_progress() {
         last = (steps, time);
         calls += 1;
     })
-    .unwrap();
+    .unwrap()
+    .0;
     assert!(calls >= 1, "{} steps, {calls} reports", trace.metrics.steps);
     assert_eq!(calls as u64, trace.metrics.steps / engine::PROGRESS_EVERY);
 }
@@ -168,9 +173,12 @@ fn bad_requests_are_errors_not_panics() {
     assert!(
         engine::simulate(&sim_req("nope", &[], 1), &mut p)
             .unwrap_err()
+            .to_string()
             .contains("nope")
     );
-    let e = engine::simulate(&sim_req("lock-race", &[("workers", "0")], 1), &mut p).unwrap_err();
+    let e = engine::simulate(&sim_req("lock-race", &[("workers", "0")], 1), &mut p)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("workers"), "{e}");
     let mut r = sim_req("lock-race", &[], 1);
     r.replay = Some("garbage".into());
@@ -440,7 +448,9 @@ fn a_thread_engine_report_becomes_a_timeline() {
 // ---- the timeline ---------------------------------------------------------------------------
 
 fn trace(id: &str, params: &[(&str, &str)]) -> interleave_sim::Trace {
-    engine::simulate(&sim_req(id, params, 1), &mut |_, _| {}).unwrap()
+    engine::simulate(&sim_req(id, params, 1), &mut |_, _| {})
+        .unwrap()
+        .0
 }
 
 #[test]
@@ -707,7 +717,7 @@ fn exploring_finds_the_lost_update_and_the_deadlock_and_nothing_with_the_lock() 
             o.shortest.seed,
         );
         req.replay = Some(o.shortest.schedule.clone());
-        let t = engine::simulate(&req, &mut |_, _| {}).unwrap();
+        let t = engine::simulate(&req, &mut |_, _| {}).unwrap().0;
         let s = interleave_scenarios::find("lock-race").unwrap();
         assert_eq!(s.outcome_label(&t).0, o.label);
     }
@@ -810,4 +820,229 @@ fn following_the_hint_reaches_the_goal() {
     let (n1, ..) = play(path[..1].to_vec(), false);
     let (n2, ..) = play(path[..1].to_vec(), false);
     assert_eq!(n1, n2);
+}
+
+// ---- Python programs from the page ----------------------------------------------------------
+
+fn code_req(source: &str, python: &str, seed: u64) -> SimRequest {
+    SimRequest {
+        subject: Subject::Code {
+            source: source.to_string(),
+            python: python.to_string(),
+        },
+        seed,
+        cores: None,
+        gil: None,
+        sched: Sched::Fifo,
+        replay: None,
+    }
+}
+
+const TWO_WORKERS: &str = "\
+import threading
+
+lock = threading.Lock()
+total = 0
+
+def work(n):
+    global total
+    for _ in range(n):
+        with lock:
+            total += 1
+
+threads = [threading.Thread(target=work, args=(3,)) for _ in range(2)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(total)
+";
+
+#[test]
+fn a_program_runs_with_its_threads_named_as_python_names_them_and_its_lines_marked() {
+    let (trace, program) =
+        engine::simulate(&code_req(TWO_WORKERS, "3.11", 1), &mut |_, _| {}).unwrap();
+    let program = program.expect("a program's run carries its output");
+    assert_eq!(program.stdout, "6\n");
+    assert_eq!(program.exit_code, 0);
+    assert!(program.uncaught.is_empty());
+    let names: Vec<&str> = trace.units.iter().map(|u| u.name.as_str()).collect();
+    assert!(names.contains(&"Thread-1 (work)"), "{names:?}");
+    assert!(names.contains(&"Thread-2 (work)"), "{names:?}");
+    // The lock's acquisitions happened at the `with lock:` line (9).
+    let acquire_lines: Vec<u32> = (0..trace.events.len())
+        .filter(|&i| trace.events[i].kind == interleave_sim::EventKind::Acquire)
+        .filter_map(|i| trace.line(i))
+        .collect();
+    assert!(!acquire_lines.is_empty());
+    assert!(acquire_lines.iter().all(|&l| l == 9), "{acquire_lines:?}");
+    // The same request is the same run.
+    let again = engine::simulate(&code_req(TWO_WORKERS, "3.11", 1), &mut |_, _| {})
+        .unwrap()
+        .0;
+    assert_eq!(again.hash(), trace.hash());
+}
+
+#[test]
+fn a_program_that_cannot_run_says_where_and_what_in_both_languages() {
+    use engine::Refusal;
+    let bad = |src: &str| match engine::simulate(&code_req(src, "3.11", 1), &mut |_, _| {}) {
+        Err(Refusal::Source(b)) => b,
+        other => panic!("{other:?}"),
+    };
+    let b = bad("x = 1\nif x\n    print(x)\n");
+    assert_eq!((b.kind.as_str(), b.line), ("syntax", 2));
+    assert!(b.en.contains("SyntaxError"), "{}", b.en);
+    assert!(b.zh.contains("语法错误"), "{}", b.zh);
+    let b = bad("x = 3\nmatch x:\n    case 3:\n        pass\n");
+    assert_eq!((b.kind.as_str(), b.line), ("unsupported", 2));
+    assert!(b.en.contains("`match"), "{}", b.en);
+    assert!(b.zh.contains("不支持"), "{}", b.zh);
+    // A module the playground refuses fails where it is imported, as CPython's missing
+    // modules do, and names itself.
+    let (_, run) =
+        engine::simulate(&code_req("import tkinter\n", "3.11", 1), &mut |_, _| {}).unwrap();
+    let run = run.unwrap();
+    assert_eq!(run.uncaught.len(), 1, "{run:?}");
+    assert!(
+        run.uncaught[0].message.contains("`import tkinter`"),
+        "{run:?}"
+    );
+    assert_eq!(run.uncaught[0].line, Some(1));
+    // A bad model or core count is a plain error.
+    assert!(matches!(
+        engine::simulate(&code_req("x = 1\n", "2.7", 1), &mut |_, _| {}),
+        Err(Refusal::Message(m)) if m.contains("2.7")
+    ));
+    let mut r = code_req("x = 1\n", "3.11", 1);
+    r.cores = Some(0);
+    assert!(engine::simulate(&r, &mut |_, _| {}).is_err());
+}
+
+#[test]
+fn an_uncaught_exception_is_placed_on_its_threads_lane_and_line() {
+    let src = "\
+import threading
+
+def work():
+    x = 1
+    raise ValueError('no luck')
+
+t = threading.Thread(target=work)
+t.start()
+t.join()
+print('after')
+";
+    let (trace, program) = engine::simulate(&code_req(src, "3.11", 1), &mut |_, _| {}).unwrap();
+    let program = program.unwrap();
+    assert_eq!(program.stdout, "after\n");
+    assert_eq!(program.uncaught.len(), 1, "{program:?}");
+    let u = &program.uncaught[0];
+    assert_eq!(u.message, "ValueError: no luck");
+    assert_eq!(u.line, Some(5));
+    let unit = u.unit.expect("the thread's lane");
+    assert_eq!(trace.units[unit as usize].name, "Thread-1 (work)");
+}
+
+#[test]
+fn a_program_that_never_ends_hits_a_named_limit() {
+    let (_, run) = engine::simulate(
+        &code_req("while True:\n    pass\n", "3.11", 1),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let run = run.unwrap();
+    assert_eq!(run.exit_code, 1);
+    assert!(
+        run.stderr.contains("instruction limit")
+            && run
+                .stderr
+                .contains(&engine::MAX_PROGRAM_INSTRUCTIONS.to_string()),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.uncaught.len(), 1, "{}", run.stderr);
+    assert!(
+        matches!(run.uncaught[0].line, Some(1 | 2)),
+        "{:?}",
+        run.uncaught
+    );
+}
+
+/// `counter += 1` from two threads long enough to outlive several switch intervals: what one
+/// run under each model prints.
+fn plus_equals_total(python: &str) -> i64 {
+    let src = crate_starter("plus-equals");
+    let (_, run) = engine::simulate(&code_req(&src, python, 1), &mut |_, _| {}).unwrap();
+    let run = run.unwrap();
+    run.stdout
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{run:?}"))
+}
+
+fn crate_starter(id: &str) -> String {
+    interleave_web::starters::STARTERS
+        .iter()
+        .find(|s| s.id == id)
+        .map(|s| s.source.to_string())
+        .unwrap_or_else(|| panic!("no starter {id}"))
+}
+
+#[test]
+fn the_python_model_decides_whether_plus_equals_loses_updates() {
+    // 3.11 switches only at eval-breaker points, never inside `counter += 1`; 3.9 may switch
+    // between its bytecodes; 3.13t has no GIL at all.
+    assert_eq!(plus_equals_total("3.11"), 400_000);
+    for model in ["3.9", "3.13t"] {
+        let n = plus_equals_total(model);
+        assert!((200_000..400_000).contains(&n), "{model}: {n}");
+    }
+}
+
+#[test]
+fn every_starter_runs_to_its_end() {
+    for s in interleave_web::starters::STARTERS {
+        let (trace, run) =
+            engine::simulate(&code_req(s.source, "3.11", 1), &mut |_, _| {}).unwrap();
+        let run = run.unwrap();
+        // The lost update fails or not depending on the schedule; the others never fail.
+        if s.id != "lost-update" {
+            assert_eq!(run.exit_code, 0, "{}: {run:?}", s.id);
+            assert!(!run.stdout.is_empty(), "{}", s.id);
+        }
+        assert!(!trace.lines.is_empty(), "{}: no lines recorded", s.id);
+    }
+}
+
+#[test]
+fn explore_finds_the_lost_update_in_a_read_sleep_write_program_and_it_replays() {
+    let src = &crate_starter("lost-update");
+    let req = interleave_web::protocol::ExploreRequest {
+        sim: code_req(src, "3.11", 1),
+        strategy: "dpor".into(),
+        max_preemptions: None,
+        budget: 1000,
+        seconds: None,
+    };
+    let r = engine::explore(&req, &mut |_| true).unwrap();
+    let failing = r
+        .outcomes
+        .iter()
+        .find(|o| o.failing)
+        .unwrap_or_else(|| panic!("{r:#?}"));
+    assert!(
+        failing.label.contains("AssertionError"),
+        "{}",
+        failing.label
+    );
+    assert!(r.outcomes.iter().any(|o| !o.failing), "{r:#?}");
+    // Its shortest schedule replays to the same outcome.
+    let mut run = code_req(src, "3.11", failing.shortest.seed);
+    run.replay = Some(failing.shortest.schedule.clone());
+    let (_, program) = engine::simulate(&run, &mut |_, _| {}).unwrap();
+    let program = program.unwrap();
+    assert_eq!(program.uncaught.len(), 1, "{program:?}");
+    assert!(program.uncaught[0].message.starts_with("AssertionError"));
+    assert_eq!(program.uncaught[0].line, Some(18));
 }

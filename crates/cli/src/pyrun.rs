@@ -106,6 +106,9 @@ pub fn run(a: PyRunArgs<'_>) -> Result<ExitCode> {
             let _ = so.flush();
             let mut se = std::io::stderr().lock();
             let _ = se.write_all(r.stderr.as_bytes());
+            if r.stderr.contains("(the playground's instruction limit)") {
+                let _ = writeln!(se, "interleave: raise the limit with --max-instructions N");
+            }
             if let Some(o) = unfinished {
                 let _ = writeln!(se, "interleave: {}", o.summary());
             }
@@ -164,9 +167,8 @@ pub fn render_source_error(src: &str, filename: &str, e: &interleave_py::SourceE
     out
 }
 
-/// `interleave explore FILE.py`: the program under many schedules; an outcome is what the
-/// program printed last, plus the simulator's verdict (deadlock, limit, lost wakeup), the
-/// uncaught exceptions (an `assert` is an invariant) and a non-zero exit code, each a failure.
+/// `interleave explore FILE.py`: the program under many schedules, each outcome labelled by
+/// `interleave_py::outcome_label`.
 pub fn explore(
     path: &str,
     python: Option<&str>,
@@ -201,32 +203,9 @@ pub fn explore(
         printed.replace(Some(out));
         program
     };
-    let label = |t: &interleave_sim::Trace| {
-        let (verdict, mut failing) = interleave_sim::explore::default_label(t);
-        let mut parts: Vec<String> = Vec::new();
-        if !verdict.is_empty() {
-            parts.push(verdict);
-        }
-        if let Some(out) = printed.borrow().as_ref() {
-            let uncaught = interleave_py::runner::uncaught_exceptions(&out.console.borrow().stderr);
-            if !uncaught.is_empty() {
-                failing = true;
-                parts.push(format!("uncaught {}", uncaught.join(", ")));
-            }
-            let code = out.exit_code.get();
-            if code != 0 {
-                failing = true;
-                parts.push(format!("exit code {code}"));
-            }
-        }
-        if parts.is_empty() {
-            parts.push("completed".to_string());
-        }
-        let last = t.output.last().map(|o| o.2.as_str()).unwrap_or("");
-        (
-            format!("{}; printed last: {last}", parts.join(" · ")),
-            failing,
-        )
+    let label = |t: &interleave_sim::Trace| match printed.borrow().as_ref() {
+        Some(out) => interleave_py::outcome_label(t, out),
+        None => interleave_sim::explore::default_label(t),
     };
     eprintln!(
         "exploring {path} ({:?}, budget {} runs)…",

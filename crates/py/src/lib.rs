@@ -28,5 +28,8 @@ pub mod wakeup;
 pub mod world;
 
 pub use error::{SourceError, SourceErrorKind};
-pub use runner::{Compiled, PyOptions, RunError, RunOutput, RunResult, compile, run_program};
+pub use runner::{
+    Compiled, PyOptions, RunError, RunOutput, RunResult, Uncaught, compile, outcome_label,
+    run_program, uncaught,
+};
 pub use world::Model;

@@ -129,19 +129,31 @@ impl Compiled {
     ) -> Result<RunResult, String> {
         let (program, out) = self.program(opts);
         let trace = interleave_sim::simulate(machine, opts.seed, scheduler, program)?;
-        let instructions = out.instructions.get();
-        let console = out.console.borrow().clone();
-        let mut exit_code = out.exit_code.get();
-        if !matches!(trace.outcome, interleave_sim::Outcome::Completed) && exit_code == 0 {
-            exit_code = 1;
+        Ok(finished(trace, &out))
+    }
+
+    /// [`Compiled::run`], calling `progress(steps, virtual time)` every `every` scheduling
+    /// steps (the page's progress bar).
+    pub fn run_observed(
+        &self,
+        opts: &PyOptions,
+        machine: interleave_sim::Machine,
+        scheduler: &interleave_sim::SchedulerKind,
+        every: u64,
+        progress: &mut dyn FnMut(u64, interleave_sim::Nanos),
+    ) -> Result<RunResult, String> {
+        let (program, out) = self.program(opts);
+        let mut sim = interleave_sim::Sim::new(machine, opts.seed, scheduler)?;
+        sim.spawn_main("MainProcess", program);
+        let every = every.max(1);
+        let mut steps = 0u64;
+        while let Some(step) = sim.step() {
+            steps += 1;
+            if steps.is_multiple_of(every) {
+                progress(steps, step.time);
+            }
         }
-        Ok(RunResult {
-            trace,
-            stdout: console.stdout,
-            stderr: console.stderr,
-            exit_code,
-            instructions,
-        })
+        Ok(finished(sim.finish(), &out))
     }
 
     /// A fresh program for one run, and the handle to its output.
@@ -204,6 +216,22 @@ impl Compiled {
             Ok(Value::None)
         });
         (program, out)
+    }
+}
+
+/// A finished run's trace with what it printed, its exit code and instruction count.
+fn finished(trace: interleave_sim::Trace, out: &RunOutput) -> RunResult {
+    let console = out.console.borrow().clone();
+    let mut exit_code = out.exit_code.get();
+    if !matches!(trace.outcome, interleave_sim::Outcome::Completed) && exit_code == 0 {
+        exit_code = 1;
+    }
+    RunResult {
+        trace,
+        stdout: console.stdout,
+        stderr: console.stderr,
+        exit_code,
+        instructions: out.instructions.get(),
     }
 }
 
@@ -296,6 +324,11 @@ pub async fn drive(cx: &Ctx, vm: &mut Vm) -> Result<Val, Val> {
             .instructions
             .set(shared.instructions.get() + (vm.instructions - before));
         if shared.instructions.get() > shared.max_instructions {
+            // The VM may have stopped at the limit itself, with the traceback of where.
+            if let Exit::Error(ns, e) = exit {
+                charge(cx, ns).await;
+                return Err(e);
+            }
             let e = vm.limit_exceeded();
             vm.frames.clear();
             return Err(e);
@@ -328,43 +361,101 @@ pub async fn drive(cx: &Ctx, vm: &mut Vm) -> Result<Val, Val> {
     }
 }
 
-/// The exceptions a run's standard error reports as uncaught, one line each as the last line
-/// of CPython's traceback gives it (`AssertionError: balance went negative`), prefixed with
-/// the thread when the report names one: what `interleave explore` counts as a broken
-/// invariant. Output a program writes to `sys.stderr` itself is not a traceback and is skipped.
-pub fn uncaught_exceptions(stderr: &str) -> Vec<String> {
+/// An exception a run's standard error reports as uncaught.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Uncaught {
+    /// The last line of CPython's traceback (`AssertionError: balance went negative`).
+    pub message: String,
+    /// The thread the report names (`Exception in thread Thread-1 (work):`), if any.
+    pub thread: Option<String>,
+    /// The line of the innermost frame in `filename`, where the exception was raised.
+    pub line: Option<u32>,
+}
+
+/// The exceptions a run's standard error reports as uncaught, in order, each with its thread
+/// and the line of `filename` it was raised at. Output a program writes to `sys.stderr`
+/// itself is not a traceback and is skipped; of a chain, only the last exception counts.
+pub fn uncaught(stderr: &str, filename: &str) -> Vec<Uncaught> {
     const CHAINED: [&str; 2] = [
         "During handling of the above exception",
         "The above exception was the direct cause",
     ];
-    let mut found = Vec::new();
+    let frame = format!("  File \"{filename}\", line ");
+    let mut found: Vec<Uncaught> = Vec::new();
     // The thread named by the report being read, and by the last one read (for a chain).
     let mut thread: Option<&str> = None;
     let mut last_thread: Option<&str> = None;
+    let mut line: Option<u32> = None;
     let mut in_traceback = false;
-    for line in stderr.lines() {
-        if let Some(name) = line
+    for text in stderr.lines() {
+        if let Some(name) = text
             .strip_prefix("Exception in thread ")
             .and_then(|rest| rest.strip_suffix(':'))
         {
             thread = Some(name);
-        } else if CHAINED.iter().any(|c| line.starts_with(c)) {
+        } else if CHAINED.iter().any(|c| text.starts_with(c)) {
             // The exception before the marker was handled; the one after it is uncaught.
             if found.pop().is_some() {
                 thread = last_thread;
             }
-        } else if line == "Traceback (most recent call last):" {
+        } else if text == "Traceback (most recent call last):" {
             in_traceback = true;
-        } else if in_traceback && !line.starts_with(' ') && !line.is_empty() {
+            line = None;
+        } else if in_traceback && let Some(rest) = text.strip_prefix(frame.as_str()) {
+            let digits = rest.split(|c: char| !c.is_ascii_digit()).next();
+            line = digits.and_then(|d| d.parse().ok()).or(line);
+        } else if in_traceback && !text.starts_with(' ') && !text.is_empty() {
             in_traceback = false;
-            found.push(match thread {
-                Some(t) => format!("{line} (in {t})"),
-                None => line.to_string(),
+            found.push(Uncaught {
+                message: text.to_string(),
+                thread: thread.map(str::to_string),
+                line,
             });
             last_thread = thread.take();
         }
     }
     found
+}
+
+/// [`uncaught`] as one line each, suffixed with the thread when the report names one: what
+/// `interleave explore` counts as a broken invariant.
+pub fn uncaught_exceptions(stderr: &str) -> Vec<String> {
+    uncaught(stderr, "\0")
+        .into_iter()
+        .map(|u| match u.thread {
+            Some(t) => format!("{} (in {t})", u.message),
+            None => u.message,
+        })
+        .collect()
+}
+
+/// How the explorer and the page name a run's outcome: the simulator's verdict (deadlock,
+/// limit, lost wakeup), the uncaught exceptions (an `assert` is an invariant) and a non-zero
+/// exit code, each a failure, then what the program printed last.
+pub fn outcome_label(trace: &interleave_sim::Trace, out: &RunOutput) -> (String, bool) {
+    let (verdict, mut failing) = interleave_sim::explore::default_label(trace);
+    let mut parts: Vec<String> = Vec::new();
+    if !verdict.is_empty() {
+        parts.push(verdict);
+    }
+    let uncaught = uncaught_exceptions(&out.console.borrow().stderr);
+    if !uncaught.is_empty() {
+        failing = true;
+        parts.push(format!("uncaught {}", uncaught.join(", ")));
+    }
+    let code = out.exit_code.get();
+    if code != 0 {
+        failing = true;
+        parts.push(format!("exit code {code}"));
+    }
+    if parts.is_empty() {
+        parts.push("completed".to_string());
+    }
+    let last = trace.output.last().map_or("", |o| o.2.as_str());
+    (
+        format!("{}; printed last: {last}", parts.join(" · ")),
+        failing,
+    )
 }
 
 /// The exit code a `SystemExit` stands for (a message is printed, and is code 1).
@@ -722,7 +813,7 @@ fn format_chain(vm: &mut Vm, e: &Val, in_thread: bool, depth: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{carets, uncaught_exceptions};
+    use super::{Uncaught, carets, uncaught, uncaught_exceptions};
     use crate::code::{Anchor, Span};
 
     fn span(col: u32, end_col: u32, anchor: Anchor) -> Span {
@@ -817,5 +908,29 @@ RuntimeError: lookup failed
             ["RuntimeError: lookup failed (in T)"]
         );
         assert!(uncaught_exceptions("just output\n").is_empty());
+    }
+
+    #[test]
+    fn an_uncaught_exception_names_its_thread_and_the_line_it_was_raised_at() {
+        let stderr = "\
+Exception in thread Thread-2 (work):
+Traceback (most recent call last):
+  File \"<stdlib>/threading.py\", line 1016, in _bootstrap_inner
+  File \"main.py\", line 4, in work
+    helper()
+  File \"main.py\", line 8, in helper
+    raise ValueError(\"no\")
+ValueError: no
+";
+        assert_eq!(
+            uncaught(stderr, "main.py"),
+            [Uncaught {
+                message: "ValueError: no".to_string(),
+                thread: Some("Thread-2 (work)".to_string()),
+                line: Some(8),
+            }]
+        );
+        // Another file's frames do not count as the program's line.
+        assert_eq!(uncaught(stderr, "other.py")[0].line, None);
     }
 }

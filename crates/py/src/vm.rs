@@ -2347,13 +2347,27 @@ impl Vm {
     /// The uncatchable error of a thread that ran past the instruction limit.
     pub fn limit_exceeded(&mut self) -> Val {
         self.stopped = true;
-        self.exc(
+        let exc = self.exc(
             "RuntimeError",
             format!(
-                "the program ran more than {} Python instructions (the playground's instruction limit; raise it with --max-instructions)",
+                "the program ran more than {} Python instructions (the playground's instruction limit)",
                 self.world.shared.max_instructions
             ),
-        )
+        );
+        // Its traceback is where each frame was when the limit struck, innermost first as
+        // propagation would record it.
+        for frame in self.frames.iter().rev() {
+            let at = frame.ip.saturating_sub(1);
+            let place = (frame.code.line_at(at), frame.code.span_at(at));
+            self.world.add_traceback(
+                &exc,
+                frame.id,
+                frame.code.filename.clone(),
+                frame.code.name.clone(),
+                place,
+            );
+        }
+        exc
     }
 
     /// Propagates `exc` from the top frame: to a handler (returns `None`, the loop goes on) or

@@ -26,6 +26,13 @@ pub fn replace_url(query: &str) {
     }
 }
 
+/// Goes to `url` without leaving a history entry for this page.
+pub fn location_replace(url: &str) {
+    if let Some(w) = window() {
+        let _ = w.location().replace(url);
+    }
+}
+
 /// The page's full address.
 pub fn href() -> String {
     window()

@@ -1,17 +1,22 @@
-//! The page: a Leptos app with a gallery and one page per scenario. It never computes:
-//! simulations and real work go to Web Workers.
+//! The pages: a Leptos app with a gallery and one page per scenario (`start`), and the code
+//! page under `code/` (`start_code`, its own module, so the gallery never loads the editor's
+//! UI). They never compute: simulations and real work go to Web Workers.
 
 mod canvas;
 mod client;
+mod code_page;
 mod dom;
+mod editor;
 mod explore_panel;
 mod page;
 mod real_panel;
+mod runs;
 mod timeline_view;
 pub mod worker;
 
 use leptos::prelude::*;
 
+use crate::code_link;
 use crate::i18n::{self, Lang, ui};
 use crate::permalink::{self, Link};
 
@@ -51,31 +56,77 @@ const LANG_KEY: &str = "interleave.lang";
 
 pub fn start() {
     console_error_panic_hook::set_once();
+    // A link with a program belongs to the code page.
+    let query = dom::query();
+    if permalink::carries_code(&query) {
+        dom::location_replace(&format!("code/{query}"));
+        return;
+    }
     leptos::mount::mount_to_body(App);
 }
 
-#[component]
-fn App() -> impl IntoView {
-    let (link, notices) = permalink::parse(&dom::query());
-    let lang = link
-        .lang
+/// The code page's module: the same shell (language, notices, embed flag) around `CodePage`.
+pub fn start_code() {
+    console_error_panic_hook::set_once();
+    client::set_script_base("../");
+    leptos::mount::mount_to_body(CodeApp);
+}
+
+/// The language a page opens in: the link's, else the remembered one, else the browser's.
+fn initial_lang(from_link: Option<Lang>) -> Lang {
+    from_link
         .or_else(|| dom::storage_get(LANG_KEY).and_then(|l| Lang::parse(&l)))
         .or_else(|| dom::browser_prefers_chinese().then_some(Lang::Zh))
-        .unwrap_or(Lang::En);
-    let shell = Shell {
-        lang: RwSignal::new(lang),
-        link: RwSignal::new(link.clone()),
-        notices: RwSignal::new(notices),
-        embed: link.embed,
-    };
-    provide_context(shell);
+        .unwrap_or(Lang::En)
+}
 
-    // The language is remembered and marked on <html>.
+/// The language is remembered and marked on <html>.
+fn follow_lang(shell: Shell) {
     Effect::new(move |_| {
         let l = shell.lang.get();
         dom::storage_set(LANG_KEY, i18n::code(l));
         dom::set_html_lang(if l == Lang::Zh { "zh-CN" } else { "en" });
     });
+}
+
+#[component]
+fn CodeApp() -> impl IntoView {
+    let (start, notices) = code_link::parse(&dom::query());
+    let shell = Shell {
+        lang: RwSignal::new(initial_lang(start.run.lang)),
+        link: RwSignal::new(Link::default()),
+        notices: RwSignal::new(notices),
+        embed: start.run.embed,
+    };
+    provide_context(shell);
+    follow_lang(shell);
+    if shell.embed {
+        dom::report_height_to_parent();
+    }
+    view! {
+        <div class="app" class:embed=shell.embed>
+            <Show when=move || !shell.embed>
+                <Header home="../"/>
+            </Show>
+            <Notices/>
+            <main id="main">
+                <code_page::CodePage start=start.clone()/>
+            </main>
+        </div>
+    }
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let (link, notices) = permalink::parse(&dom::query());
+    let shell = Shell {
+        lang: RwSignal::new(initial_lang(link.lang)),
+        link: RwSignal::new(link.clone()),
+        notices: RwSignal::new(notices),
+        embed: link.embed,
+    };
+    provide_context(shell);
+    follow_lang(shell);
     // Back and forward buttons.
     dom::on_popstate(move || {
         let (link, notices) = permalink::parse(&dom::query());
@@ -108,8 +159,10 @@ fn App() -> impl IntoView {
     }
 }
 
+/// The top bar. In the main app the brand goes home in place; given `home`, it is a plain
+/// link there (the code page's module) and the page keeps its own address up to date.
 #[component]
-fn Header() -> impl IntoView {
+fn Header(#[prop(optional)] home: Option<&'static str>) -> impl IntoView {
     let shell = expect_context::<Shell>();
     let switch = move |_| {
         let next = match shell.lang.get_untracked() {
@@ -117,13 +170,20 @@ fn Header() -> impl IntoView {
             Lang::Zh => Lang::En,
         };
         shell.lang.set(next);
-        let link = shell.link.get_untracked();
-        shell.replace(link);
+        if home.is_none() {
+            let link = shell.link.get_untracked();
+            shell.replace(link);
+        }
     };
     view! {
         <header class="top">
-            <a class="brand" href="?" data-testid="home"
-                on:click=move |ev| { ev.prevent_default(); shell.navigate(Link::default()); }>
+            <a class="brand" href=home.unwrap_or("?") data-testid="home"
+                on:click=move |ev| {
+                    if home.is_none() {
+                        ev.prevent_default();
+                        shell.navigate(Link::default());
+                    }
+                }>
                 <span class="logo" aria-hidden="true">"≡"</span>
                 {move || shell.t("app.title")}
             </a>
@@ -239,7 +299,16 @@ fn Gallery() -> impl IntoView {
                 </div>
                 <span class="count">{count}" "{move || shell.t("gallery.count")}</span>
             </div>
-            <ul class="cards">{cards}</ul>
+            <ul class="cards">
+                <li>
+                    <a class="card write-own" href="code/" data-testid="write-own">
+                        <h2>{move || shell.t("gallery.write")}</h2>
+                        <p>{move || shell.t("gallery.write.text")}</p>
+                        <div class="tags"><span class="tag">"Python"</span></div>
+                    </a>
+                </li>
+                {cards}
+            </ul>
             <Show when=move || count() == 0>
                 <p class="empty">{move || shell.t("gallery.none")}</p>
             </Show>

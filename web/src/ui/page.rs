@@ -8,19 +8,16 @@ use leptos::prelude::*;
 use interleave_scenarios::{ParamKind, Scenario};
 use interleave_sim::{Outcome, fmt_nanos};
 
-use super::client::EngineWorker;
-use super::explore_panel::{ExplorePanel, PlayPanel, SearchSettings};
+use super::explore_panel::{ExplorePanel, PlayPanel};
 use super::real_panel::RealPanel;
+use super::runs::{self, Form, Runs};
 use super::timeline_view::{Shown, TimelineView};
 use super::{Shell, dom};
 use crate::i18n::{self, Lang};
 use crate::permalink::{Link, PageMode};
-use crate::protocol::{ExploreRequest, PlayRequest, Request, Sched, SimRequest};
-use crate::session::{Move, Session, Show, Status};
+use crate::protocol::{Sched, SimRequest, Subject};
+use crate::session::Status;
 use crate::timeline;
-
-/// The longest an exploration in the page may take.
-const EXPLORE_SECONDS: f64 = 60.0;
 
 #[component]
 pub fn ScenarioPage(id: String) -> impl IntoView {
@@ -39,13 +36,6 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
     let sched = RwSignal::new(start.sched);
     let replay = RwSignal::new(start.replay.clone().unwrap_or_default());
     let mode = RwSignal::new(start.mode);
-    let shown = RwSignal::new(None::<Arc<Shown>>);
-    let step = RwSignal::new(start.step);
-    // The runs' state machine (`crate::session`); the panels see its parts.
-    let session = RwSignal::new(Session::new(start.step));
-    let status = Memo::new(move |_| session.with(|s| s.status.clone()));
-    let search = Memo::new(move |_| session.with(|s| s.search.clone()));
-    let game = Memo::new(move |_| session.with(|s| s.game.clone()));
 
     let sc2 = StoredValue::new(sc.clone());
     let overrides = move || sc2.with_value(|sc| values.with(|vs| overrides(sc, vs)));
@@ -61,8 +51,46 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
     });
     let valid = Signal::derive(move || validated.with(Result::is_ok) && seed_ok.get().is_some());
 
-    // The address bar follows the form.
     let id_for_link = sc.id;
+    let sim_req = move |with_replay: bool| SimRequest {
+        subject: Subject::Scenario {
+            id: id_for_link.to_string(),
+            params: overrides(),
+        },
+        seed: seed_ok.get_untracked().unwrap_or(1),
+        cores: cores.get_untracked(),
+        gil: gil.get_untracked(),
+        sched: sched.get_untracked(),
+        replay: Some(replay.get_untracked()).filter(|r| with_replay && !r.trim().is_empty()),
+    };
+    let runs = runs::runs(
+        Form {
+            seed,
+            replay,
+            mode,
+            valid,
+        },
+        start.step,
+        Callback::new(sim_req),
+    );
+    let Runs {
+        status,
+        search,
+        game,
+        shown,
+        step,
+        run,
+        cancel,
+        explore,
+        cancel_explore,
+        pick,
+        choose,
+        undo,
+        restart,
+        hint,
+        ..
+    } = runs;
+    // The address bar follows the form.
     let current_link = move || Link {
         scenario: Some(id_for_link.to_string()),
         params: overrides(),
@@ -81,125 +109,6 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
         shell.replace(link);
     });
 
-    // The simulator's worker; replaced on cancel. Its answers go through the session, and
-    // what they bring to show goes on the timeline.
-    let worker = StoredValue::new_local(None::<EngineWorker>);
-    let spawn = move || {
-        let w = EngineWorker::spawn(
-            move |r| {
-                let Some(Show {
-                    trace,
-                    races,
-                    step: at,
-                    replay: schedule,
-                }) = session.try_update(|s| s.on_response(r)).flatten()
-                else {
-                    return;
-                };
-                shown.set(Some(Shown::with_races(trace, races)));
-                step.set(at);
-                if let Some(schedule) = schedule {
-                    replay.set(schedule);
-                }
-            },
-            move |msg| {
-                let lang = shell.lang.get_untracked();
-                session.update(|s| {
-                    s.failed(format!("{}: {msg}", i18n::ui("page.worker_failed", lang)))
-                });
-                worker.set_value(None);
-            },
-        );
-        match w {
-            Ok(w) => worker.set_value(Some(w)),
-            Err(e) => session.update(|s| s.failed(e)),
-        }
-    };
-    let sim_req = move |with_replay: bool| SimRequest {
-        scenario: id_for_link.to_string(),
-        params: overrides(),
-        seed: seed_ok.get_untracked().unwrap_or(1),
-        cores: cores.get_untracked(),
-        gil: gil.get_untracked(),
-        sched: sched.get_untracked(),
-        replay: Some(replay.get_untracked()).filter(|r| with_replay && !r.trim().is_empty()),
-    };
-    // Sends a request, starting a fresh worker when the last one is busy or gone.
-    let send = move |req: Request| {
-        if session.with_untracked(Session::busy) || worker.with_value(Option::is_none) {
-            worker.set_value(None);
-            spawn();
-        }
-        worker.with_value(|w| {
-            if let Some(w) = w {
-                w.send(&req);
-            }
-        });
-    };
-    let run = Callback::new(move |()| {
-        if valid.get_untracked() {
-            send(Request::Simulate(sim_req(true)));
-            session.update(Session::run_started);
-        }
-    });
-    let cancel = Callback::new(move |()| {
-        worker.set_value(None);
-        session.update(Session::run_cancelled);
-    });
-    let explore = Callback::new(move |s: SearchSettings| {
-        if !valid.get_untracked() {
-            return;
-        }
-        send(Request::Explore(ExploreRequest {
-            sim: sim_req(false),
-            strategy: s.strategy,
-            max_preemptions: s.max_preemptions,
-            budget: s.budget,
-            seconds: Some(EXPLORE_SECONDS),
-        }));
-        session.update(Session::search_started);
-    });
-    let cancel_explore = Callback::new(move |()| {
-        worker.set_value(None);
-        session.update(Session::search_cancelled);
-    });
-    let pick = Callback::new(move |(schedule, s): (String, u64)| {
-        replay.set(schedule);
-        seed.set(s.to_string());
-        mode.set(PageMode::Sim);
-        session.update(Session::schedule_picked);
-        run.run(());
-    });
-    let play = move |m: Move| {
-        if !valid.get_untracked() {
-            return;
-        }
-        let Some(Some((choices, hint))) =
-            session.try_update(|s| s.play(m).map(|c| (c, s.hint_asked())))
-        else {
-            return;
-        };
-        send(Request::Play(PlayRequest {
-            sim: sim_req(false),
-            choices,
-            hint,
-        }));
-    };
-    let choose = Callback::new(move |i: u32| play(Move::Choose(i)));
-    let undo = Callback::new(move |()| play(Move::Undo));
-    let restart = Callback::new(move |()| play(Move::Restart));
-    let hint = Callback::new(move |()| play(Move::Hint));
-    // Entering the game starts it from the replay string (a permalink's position) or afresh.
-    Effect::new(move |started: Option<bool>| {
-        let playing = mode.get() == PageMode::Play;
-        if playing && started != Some(true) {
-            let from = interleave_sim::Schedule::decode(replay.get_untracked().trim())
-                .map(|s| s.choices)
-                .unwrap_or_default();
-            play(Move::From(from));
-        }
-        playing
-    });
     // Run once on arrival, so the page opens with a timeline (the game starts its own).
     if valid.get_untracked() && start.mode != PageMode::Play {
         run.run(());
@@ -297,7 +206,11 @@ fn overrides(sc: &Scenario, values: &[(String, String)]) -> Vec<(String, String)
 
 /// The mode tabs: simulate, explore, play, real (the last three where the scenario has them).
 #[component]
-fn ModeTabs(mode: RwSignal<PageMode>, explorable: bool, has_real: bool) -> impl IntoView {
+pub(super) fn ModeTabs(
+    mode: RwSignal<PageMode>,
+    explorable: bool,
+    has_real: bool,
+) -> impl IntoView {
     let shell = expect_context::<Shell>();
     view! {
         <div class="modes" role="tablist">
@@ -429,6 +342,25 @@ fn PageFoot(
         <Show when=move || !shell.embed>
             <section class="python">
                 <h2>{move || shell.t("page.python")}</h2>
+                <p>
+                    <a class="button" data-testid="edit-as-own" href=move || {
+                        // The code page opens this scenario's program with these parameters.
+                        // (A scenario link: `code_link` reads its `s=` and `p.` as the program
+                        // to start from; the compressor stays out of this module.)
+                        let l = link.get();
+                        let start = Link {
+                            scenario: l.scenario,
+                            params: l.params,
+                            seed: l.seed,
+                            cores: l.cores,
+                            lang: Some(shell.lang.get()),
+                            ..Link::default()
+                        };
+                        format!("code/{}", crate::permalink::encode(&start))
+                    }>
+                        {move || shell.t("code.edit_own")}
+                    </a>
+                </p>
                 <pre data-testid="python"><code>{python.clone()}</code></pre>
             </section>
             <details class="embed-snippet">
@@ -520,7 +452,7 @@ fn ParamFields(
 }
 
 #[component]
-fn StatusLine(status: Memo<Status>) -> impl IntoView {
+pub(super) fn StatusLine(status: Memo<Status>) -> impl IntoView {
     let shell = expect_context::<Shell>();
     move || {
         match status.get() {
@@ -540,6 +472,15 @@ fn StatusLine(status: Memo<Status>) -> impl IntoView {
         Status::Cancelled => Some(
             view! { <p class="status" role="status" data-testid="cancelled">{shell.t("page.cancelled")}</p> }.into_any(),
         ),
+        Status::BadSource(bad) => {
+            let text = if shell.lang.get() == Lang::Zh { bad.zh } else { bad.en };
+            Some(
+                view! {
+                    <p class="status error" role="alert" data-testid="run-error" data-kind=bad.kind>{text}</p>
+                }
+                .into_any(),
+            )
+        }
     }
     }
 }

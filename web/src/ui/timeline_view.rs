@@ -20,6 +20,8 @@ pub struct Shown {
     pub layout: Layout,
     /// Data races found in the run, described.
     pub races: Vec<String>,
+    /// Units an uncaught exception ended (a Python program's threads).
+    pub raised: Vec<usize>,
 }
 
 impl Shown {
@@ -33,6 +35,30 @@ impl Shown {
             trace,
             layout,
             races,
+            raised: Vec::new(),
+        })
+    }
+
+    /// A Python program's run: its uncaught exceptions are marked on their lanes.
+    pub fn with_program(
+        trace: Trace,
+        races: Vec<String>,
+        program: Option<&crate::protocol::ProgramRun>,
+    ) -> Arc<Shown> {
+        let layout = Layout::new(&trace);
+        let raised = program
+            .map(|p| {
+                p.uncaught
+                    .iter()
+                    .filter_map(|u| u.unit.map(|x| x as usize))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Arc::new(Shown {
+            trace,
+            layout,
+            races,
+            raised,
         })
     }
 }
@@ -59,7 +85,14 @@ pub fn describe_event(trace: &Trace, i: usize) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
-    format!("#{i} {} · {unit} · {kind}{obj}{detail}", fmt_nanos(e.time))
+    let at = trace
+        .line(i)
+        .map(|l| format!(" · {}:{l}", crate::protocol::PROGRAM_FILE))
+        .unwrap_or_default();
+    format!(
+        "#{i} {} · {unit} · {kind}{obj}{detail}{at}",
+        fmt_nanos(e.time)
+    )
 }
 
 fn describe_span(trace: &Trace, i: usize, lang: Lang) -> String {
@@ -120,6 +153,9 @@ pub fn TimelineView(
     step: RwSignal<Option<usize>>,
     /// Prefix of the `data-testid`s, so two timelines on a page stay apart.
     testid: &'static str,
+    /// A source line whose events to ring (hovered in the editor).
+    #[prop(optional)]
+    line: Option<RwSignal<Option<u32>>>,
 ) -> impl IntoView {
     let shell = expect_context::<Shell>();
     let canvas_ref = NodeRef::<html::Canvas>::new();
@@ -176,6 +212,7 @@ pub fn TimelineView(
     Effect::new(move |_| {
         let lang = shell.lang.get();
         let sel = step.get();
+        let ringed = line.and_then(|l| l.get());
         let (Some(s), Some(v), Some(canvas)) = (shown.get(), view_sig.get(), canvas_ref.get())
         else {
             return;
@@ -197,6 +234,8 @@ pub fn TimelineView(
         let marks = Marks {
             cursor: sel.and_then(|i| s.trace.events.get(i)).map(|e| e.time),
             selected: sel,
+            line: ringed,
+            raised: &s.raised,
         };
         timeline::draw(
             &s.trace,

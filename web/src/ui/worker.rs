@@ -54,14 +54,15 @@ pub fn start() {
                 let scope = me.clone();
                 let mut progress = |steps, time| post(&scope, &Response::Progress { steps, time });
                 match engine::simulate(&sim, &mut progress) {
-                    Ok(trace) => post(
+                    Ok((trace, program)) => post(
                         &me,
                         &Response::Trace {
                             races: engine::races(&trace),
                             trace: Box::new(trace),
+                            program,
                         },
                     ),
-                    Err(message) => post(&me, &Response::Error { job: None, message }),
+                    Err(refusal) => post(&me, &refusal.into_response()),
                 }
             }
             Request::Explore(ex) => {
@@ -73,12 +74,12 @@ pub fn start() {
                 };
                 match engine::explore(&ex, &mut progress) {
                     Ok(report) => post(&me, &Response::Explored { report }),
-                    Err(message) => post(&me, &Response::Error { job: None, message }),
+                    Err(refusal) => post(&me, &refusal.into_response()),
                 }
             }
             Request::Play(play) => match engine::play(&play) {
                 Ok(r) => post(&me, &r),
-                Err(message) => post(&me, &Response::Error { job: None, message }),
+                Err(refusal) => post(&me, &refusal.into_response()),
             },
             Request::Work { job, work } => {
                 let start_ms = now_ms(&me);
