@@ -17,6 +17,58 @@ const RUNS = Number(args[args.indexOf('--runs') + 1] || 5) || 5;
 const DIST = new URL('../dist/', import.meta.url).pathname;
 const ROOT = new URL('..', import.meta.url).pathname;
 const BASE = 'http://127.0.0.1:8095';
+// A 50-line program for the code page: threads with a lock and a condition, a queue, a pool.
+const FIFTY_LINES = `import queue
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+lock = threading.Lock()
+ready = threading.Condition(lock)
+jobs = queue.Queue(maxsize=4)
+done = []
+stock = 0
+
+
+def producer(n):
+    global stock
+    for i in range(n):
+        jobs.put(i)
+        with ready:
+            stock += 1
+            ready.notify()
+    jobs.put(None)
+
+
+def consumer(name):
+    global stock
+    while True:
+        item = jobs.get()
+        if item is None:
+            jobs.put(None)
+            break
+        with ready:
+            while stock == 0:
+                ready.wait()
+            stock -= 1
+        time.sleep(0.001)
+        done.append((name, item))
+
+
+def square(x):
+    return x * x
+
+
+threads = [threading.Thread(target=producer, args=(20,))]
+threads += [threading.Thread(target=consumer, args=(f"c{k}",)) for k in range(3)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+with ThreadPoolExecutor(max_workers=2) as pool:
+    squares = list(pool.map(square, range(10)))
+print(len(done), sum(squares))
+`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x, d = 1) => x.toFixed(d);
 
@@ -75,6 +127,55 @@ try {
     }
     const events = (await p.getByTestId('timeline-cursor').innerText()).trim();
     console.log(`big timeline (lock-race, 64 workers × 1000: 64 205 spans, ${events}): zoom/fit to painted frame median ${fmt(median(times))} ms`);
+    await p.close();
+  }
+
+  // The code page: what it loads, and Run to a painted timeline for a 50-line program.
+  {
+    const p = await browser.newPage();
+    const got = new Set();
+    p.on('response', (r) => got.add(new URL(r.url()).pathname));
+    const t0 = Date.now();
+    await p.goto(`${BASE}/code/?v=1&lang=en`);
+    await p.locator('[data-testid=editor][data-state=ready]').waitFor({ timeout: 60_000 });
+    await p.getByTestId('stdout').waitFor({ timeout: 60_000 });
+    const firstPaint = Date.now() - t0;
+    await p.waitForLoadState('networkidle');
+    let codeTotal = 0;
+    const codeRows = [];
+    for (const path of [...got].sort()) {
+      const rel = path.replace(/^\//, '');
+      let body;
+      try {
+        body = readFileSync(DIST + (rel === '' || rel.endsWith('/') ? `${rel}index.html` : rel));
+      } catch {
+        continue;
+      }
+      const gz = gzipSync(body, { level: 9 }).length;
+      codeTotal += gz;
+      codeRows.push(`  ${path.padEnd(48)} ${fmt(body.length / 1024).padStart(8)} KiB  ${fmt(gz / 1024).padStart(7)} KiB gz`);
+    }
+    console.log(`code page weight (code/, with the editor and the engine worker): ${fmt(codeTotal / 1024)} KiB gzipped\n${codeRows.join('\n')}`);
+    console.log(`code page: navigation to its first run's output ${firstPaint} ms (editor, worker and interpreter loaded cold)`);
+    await p.evaluate((src) => {
+      document.querySelector('.editor-host').interleaveEditor.setDoc(src);
+    }, FIFTY_LINES);
+    const runs = [];
+    for (let i = 0; i < RUNS + 2; i++) {
+      runs.push(await p.evaluate(async () => {
+        const old = document.querySelector('[data-testid=stdout]');
+        const t0 = performance.now();
+        document.querySelector('[data-testid=run]').click();
+        while (document.querySelector('[data-testid=stdout]') === old || !document.querySelector('[data-testid=stdout]')) {
+          await new Promise((r) => setTimeout(r, 1));
+        }
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        return performance.now() - t0;
+      }));
+    }
+    const lines = FIFTY_LINES.trimEnd().split('\n').length;
+    const events = (await p.getByTestId('timeline-cursor').innerText()).trim();
+    console.log(`code page: Run to a painted timeline for a ${lines}-line program (${events}): median ${fmt(median(runs.slice(2)))} ms over ${RUNS} runs (after 2 warm-ups)`);
     await p.close();
   }
 

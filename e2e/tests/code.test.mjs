@@ -228,6 +228,23 @@ describe('code page', () => {
     assert.equal(totals['3.11'], 400000, JSON.stringify(totals));
     assert.ok(totals['3.9'] < 400000 && totals['3.9'] >= 200000, JSON.stringify(totals));
     assert.ok(totals['3.13t'] < 400000 && totals['3.13t'] >= 200000, JSON.stringify(totals));
+    // "All three": the explorer under each model, side by side.
+    await page.getByTestId('mode-explore').click();
+    await page.getByTestId('explore-strategy').selectOption('random');
+    await page.getByTestId('explore-budget').fill('3');
+    await page.getByTestId('explore-compare').click();
+    await page.getByTestId('compare-result').waitFor({ timeout: 120_000 });
+    const columns = await page.getByTestId('compare-column').evaluateAll((els) => els.map((el) => ({
+      python: el.dataset.python,
+      printed: [...el.querySelectorAll('[data-testid=compare-outcome] .label')]
+        .map((l) => Number(l.textContent.split(': ').pop())),
+    })));
+    assert.deepEqual(columns.map((c) => c.python), ['3.11', '3.9', '3.13t']);
+    assert.deepEqual(columns[0].printed, [400000], JSON.stringify(columns));
+    for (const c of columns.slice(1)) {
+      assert.ok(c.printed.length >= 1 && c.printed.every((n) => n < 400000 && n >= 200000), JSON.stringify(c));
+    }
+    await page.screenshot({ path: `${ARTIFACTS}/code-compare.png`, fullPage: true });
     await page.close();
     clean();
   });

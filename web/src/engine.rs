@@ -11,8 +11,8 @@ use std::cell::RefCell;
 
 pub use crate::protocol::PROGRAM_FILE;
 use crate::protocol::{
-    Answer, BadSource, Choice, ExploreRequest, PlayRequest, ProgramRun, Response, Sched,
-    SimRequest, Subject, UncaughtAt, Work,
+    Answer, BadSource, Choice, ExploreRequest, ModelReport, PlayRequest, ProgramRun, PyModel,
+    Response, Sched, SimRequest, Subject, UncaughtAt, Work,
 };
 
 /// How many scheduling steps pass between progress reports.
@@ -310,6 +310,36 @@ pub fn explore(
     Ok(interleave_sim::explore::explore_observed(
         &machine, &build, &label, &cfg, progress,
     )?)
+}
+
+/// Explores a program under each Python model in turn (3.11, 3.9, 3.13t), with the same
+/// strategy and budget: which outcomes each model allows, side by side. `progress` counts
+/// the runs of all three.
+pub fn compare(
+    req: &ExploreRequest,
+    progress: &mut dyn FnMut(u64) -> bool,
+) -> Result<Vec<ModelReport>, Refusal> {
+    let Subject::Code { source, .. } = &req.sim.subject else {
+        return Err(Refusal::Message(
+            "only a Python program runs under the Python models".to_string(),
+        ));
+    };
+    let mut reports = Vec::new();
+    let mut before = 0;
+    for model in PyModel::ALL {
+        let mut one = req.clone();
+        one.sim.subject = Subject::Code {
+            source: source.clone(),
+            python: model.label().to_string(),
+        };
+        let report = explore(&one, &mut |runs| progress(before + runs))?;
+        before += report.runs;
+        reports.push(ModelReport {
+            python: model.label().to_string(),
+            report,
+        });
+    }
+    Ok(reports)
 }
 
 /// One position of "you are the scheduler".

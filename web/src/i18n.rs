@@ -102,6 +102,16 @@ static STRINGS: &[(&str, &str, &str)] = &[
         "Edit and run it as your own program",
         "作为自己的程序编辑并运行",
     ),
+    (
+        "explore.compare",
+        "Compare 3.11 · 3.9 · 3.13t",
+        "对比 3.11 · 3.9 · 3.13t",
+    ),
+    (
+        "explore.compare.what",
+        "The same search under each Python model, side by side: which outcomes each one allows. Pick a model and Explore to replay one.",
+        "在每个 Python 版本下做同样的搜索并排对比：每个版本可能出现哪些结果。选定版本后点“探索”即可重放其中之一。",
+    ),
     ("page.params", "Parameters", "参数"),
     ("page.run", "Run", "运行"),
     ("page.running", "Running…", "运行中…"),

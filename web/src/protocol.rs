@@ -146,8 +146,13 @@ pub enum Work {
 pub enum Request {
     Simulate(SimRequest),
     Explore(ExploreRequest),
+    /// A program's exploration under each Python model, for the side-by-side view.
+    Compare(ExploreRequest),
     Play(PlayRequest),
-    Work { job: u32, work: Work },
+    Work {
+        job: u32,
+        work: Work,
+    },
 }
 
 /// The answer to one piece of work.
@@ -184,6 +189,8 @@ pub enum Response {
     Explored {
         report: interleave_sim::explore::Report,
     },
+    /// A program explored under each Python model.
+    Compared { reports: Vec<ModelReport> },
     /// A position of the game: the run so far, who may run next (none once it ended), whether
     /// the goal is reached, and a hint when one was asked for.
     Position {
@@ -213,6 +220,14 @@ impl Response {
             format!(r#"{{"type":"error","job":null,"message":"cannot encode a response: {e}"}}"#)
         })
     }
+}
+
+/// One Python model's exploration of a program.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelReport {
+    /// `3.11`, `3.9` or `3.13t`.
+    pub python: String,
+    pub report: interleave_sim::explore::Report,
 }
 
 /// What a Python program's run printed and how it ended.

@@ -6,7 +6,7 @@
 use interleave_sim::Trace;
 use interleave_sim::explore::Report;
 
-use crate::protocol::{BadSource, Choice, ProgramRun, Response};
+use crate::protocol::{BadSource, Choice, ModelReport, ProgramRun, Response};
 
 /// Where a simulated run is.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,6 +29,8 @@ pub enum Search {
     Idle,
     Running(u64),
     Done(Report),
+    /// A program explored under each Python model.
+    Compared(Vec<ModelReport>),
     Failed(String),
 }
 
@@ -189,6 +191,10 @@ impl Session {
             }
             Response::Explored { report } => {
                 self.search = Search::Done(report);
+                None
+            }
+            Response::Compared { reports } => {
+                self.search = Search::Compared(reports);
                 None
             }
             Response::Position {

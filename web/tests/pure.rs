@@ -1046,3 +1046,52 @@ fn explore_finds_the_lost_update_in_a_read_sleep_write_program_and_it_replays() 
     assert!(program.uncaught[0].message.starts_with("AssertionError"));
     assert_eq!(program.uncaught[0].line, Some(18));
 }
+
+#[test]
+fn comparing_the_models_explores_the_program_under_each() {
+    let req = interleave_web::protocol::ExploreRequest {
+        sim: code_req(&crate_starter("plus-equals"), "3.11", 1),
+        strategy: "random".into(),
+        max_preemptions: None,
+        budget: 2,
+        seconds: None,
+    };
+    let mut runs = Vec::new();
+    let reports = engine::compare(&req, &mut |n| {
+        runs.push(n);
+        true
+    })
+    .unwrap();
+    let models: Vec<&str> = reports.iter().map(|m| m.python.as_str()).collect();
+    assert_eq!(models, ["3.11", "3.9", "3.13t"]);
+    let printed = |i: usize| -> Vec<i64> {
+        reports[i]
+            .report
+            .outcomes
+            .iter()
+            .map(|o| {
+                o.label
+                    .rsplit(": ")
+                    .next()
+                    .unwrap_or("")
+                    .parse()
+                    .unwrap_or(-1)
+            })
+            .collect()
+    };
+    assert_eq!(printed(0), [400_000], "{:?}", reports[0]);
+    for i in [1, 2] {
+        assert!(
+            printed(i).iter().all(|n| (200_000..400_000).contains(n)),
+            "{}: {:?}",
+            reports[i].python,
+            printed(i)
+        );
+    }
+    // Progress counts the runs of all three.
+    assert!(runs.windows(2).all(|w| w[0] <= w[1]), "{runs:?}");
+    // A scenario has no Python models to compare.
+    let mut r = req.clone();
+    r.sim = sim_req("lock-race", &[], 1);
+    assert!(engine::compare(&r, &mut |_| true).is_err());
+}

@@ -75,6 +75,7 @@ pub fn CodePage(start: CodeLink) -> impl IntoView {
         run,
         cancel,
         explore,
+        compare,
         cancel_explore,
         pick,
         choose,
@@ -193,7 +194,7 @@ pub fn CodePage(start: CodeLink) -> impl IntoView {
                 </section>
                 <section class="output code-out">
                     <Show when=move || mode.get() == PageMode::Explore>
-                        <ExplorePanel search=search on_start=explore on_cancel=cancel_explore on_pick=pick/>
+                        <ExplorePanel search=search on_start=explore on_cancel=cancel_explore on_pick=pick on_compare=compare/>
                     </Show>
                     <Show when=move || mode.get() == PageMode::Play>
                         <PlayPanel game=game goal=crate::starters::PLAY_GOAL on_choose=choose on_undo=undo on_restart=restart on_hint=hint/>

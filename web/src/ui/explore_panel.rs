@@ -20,6 +20,9 @@ pub fn ExplorePanel(
     on_cancel: Callback<()>,
     /// Loads an outcome's shortest schedule (replay string, seed) into the timeline.
     on_pick: Callback<(String, u64)>,
+    /// For a program: the same search under each Python model, side by side.
+    #[prop(optional)]
+    on_compare: Option<Callback<SearchSettings>>,
 ) -> impl IntoView {
     let shell = expect_context::<Shell>();
     let strategy = RwSignal::new("dpor".to_string());
@@ -42,13 +45,17 @@ pub fn ExplorePanel(
     });
     let valid = move || bound_ok.get().is_some() && budget_ok.get().is_some();
     let running = move || matches!(search.get(), Search::Running(_));
+    let settings = move || {
+        let (b, n) = (bound_ok.get_untracked()?, budget_ok.get_untracked()?);
+        Some(SearchSettings {
+            strategy: strategy.get_untracked(),
+            max_preemptions: b,
+            budget: n,
+        })
+    };
     let start = move || {
-        if let (Some(b), Some(n)) = (bound_ok.get_untracked(), budget_ok.get_untracked()) {
-            on_start.run(SearchSettings {
-                strategy: strategy.get_untracked(),
-                max_preemptions: b,
-                budget: n,
-            });
+        if let Some(s) = settings() {
+            on_start.run(s);
         }
     };
     let result = move || match search.get() {
@@ -65,6 +72,7 @@ pub fn ExplorePanel(
             view! { <p class="status error" role="alert" data-testid="explore-error">{m}</p> }
                 .into_any(),
         ),
+        Search::Compared(reports) => Some(view! { <Compared reports=reports/> }.into_any()),
         Search::Done(r) => {
             let max = r.outcomes.iter().map(|o| o.count).max().unwrap_or(1).max(1);
             let summary = format!(
@@ -147,6 +155,15 @@ pub fn ExplorePanel(
                 </label>
                 <button class="primary" data-testid="explore-run" disabled=move || !valid() || running()
                     on:click=move |_| start()>{move || shell.t("explore.run")}</button>
+                {on_compare.map(|compare| view! {
+                    <button data-testid="explore-compare" disabled=move || !valid() || running()
+                        title=move || shell.t("explore.compare.what")
+                        on:click=move |_| {
+                            if let Some(s) = settings() {
+                                compare.run(s);
+                            }
+                        }>{move || shell.t("explore.compare")}</button>
+                })}
                 <Show when=running>
                     <button data-testid="explore-cancel" on:click=move |_| on_cancel.run(())>{move || shell.t("page.cancel")}</button>
                 </Show>
@@ -156,6 +173,54 @@ pub fn ExplorePanel(
             </Show>
             {result}
         </section>
+    }
+}
+
+/// The outcomes each Python model allows, side by side.
+#[component]
+fn Compared(reports: Vec<crate::protocol::ModelReport>) -> impl IntoView {
+    let shell = expect_context::<Shell>();
+    let columns = reports
+        .into_iter()
+        .map(|m| {
+            let r = m.report;
+            let summary = format!(
+                "{} {} · {}",
+                r.runs,
+                shell.t("explore.runs"),
+                if r.exhausted {
+                    shell.t("explore.exhausted")
+                } else {
+                    shell.t("explore.budget_used")
+                }
+            );
+            let rows = r
+                .outcomes
+                .into_iter()
+                .map(|o| {
+                    view! {
+                        <li class:fail=o.failing data-testid="compare-outcome" data-failing=o.failing.to_string()>
+                            <span class="verdict">{if o.failing { "FAIL" } else { "ok" }}</span>
+                            " "<span class="count">{o.count}</span>" "
+                            <span class="label">{o.label}</span>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class="compare-column" data-testid="compare-column" data-python=m.python.clone()>
+                    <h3>"Python "{m.python.clone()}</h3>
+                    <p class="note">{summary}</p>
+                    <ul class="compare-outcomes">{rows}</ul>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="explore-result" data-testid="compare-result">
+            <p class="note">{shell.t("explore.compare.what")}</p>
+            <div class="compare-grid">{columns}</div>
+        </div>
     }
 }
 

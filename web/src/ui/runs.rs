@@ -33,6 +33,8 @@ pub struct Runs {
     pub run: Callback<()>,
     pub cancel: Callback<()>,
     pub explore: Callback<SearchSettings>,
+    /// The same search under each Python model (a program only).
+    pub compare: Callback<SearchSettings>,
     pub cancel_explore: Callback<()>,
     pub pick: Callback<(String, u64)>,
     pub choose: Callback<u32>,
@@ -67,7 +69,7 @@ pub fn runs(form: Form, step: Option<usize>, sim_req: Callback<bool, SimRequest>
     let step = RwSignal::new(step);
     let session = RwSignal::new(Session::new(step.get_untracked()));
     let status = Memo::new(move |_| session.with(|s| s.status.clone()));
-    let search = Memo::new(move |_| session.with(|s| s.search.clone()));
+    let searched = Memo::new(move |_| session.with(|s| s.search.clone()));
     let game = Memo::new(move |_| session.with(|s| s.game.clone()));
 
     // The simulator's worker; replaced on cancel. Its answers go through the session, and
@@ -128,19 +130,26 @@ pub fn runs(form: Form, step: Option<usize>, sim_req: Callback<bool, SimRequest>
         worker.set_value(None);
         session.update(Session::run_cancelled);
     });
-    let explore = Callback::new(move |s: SearchSettings| {
+    let search = move |s: SearchSettings, compare: bool| {
         if !valid.get_untracked() {
             return;
         }
-        send(Request::Explore(ExploreRequest {
+        let req = ExploreRequest {
             sim: sim_req.run(false),
             strategy: s.strategy,
             max_preemptions: s.max_preemptions,
             budget: s.budget,
             seconds: Some(EXPLORE_SECONDS),
-        }));
+        };
+        send(if compare {
+            Request::Compare(req)
+        } else {
+            Request::Explore(req)
+        });
         session.update(Session::search_started);
-    });
+    };
+    let explore = Callback::new(move |s: SearchSettings| search(s, false));
+    let compare = Callback::new(move |s: SearchSettings| search(s, true));
     let cancel_explore = Callback::new(move |()| {
         worker.set_value(None);
         session.update(Session::search_cancelled);
@@ -180,7 +189,7 @@ pub fn runs(form: Form, step: Option<usize>, sim_req: Callback<bool, SimRequest>
     });
     Runs {
         status,
-        search,
+        search: searched,
         game,
         shown,
         step,
@@ -188,6 +197,7 @@ pub fn runs(form: Form, step: Option<usize>, sim_req: Callback<bool, SimRequest>
         run,
         cancel,
         explore,
+        compare,
         cancel_explore,
         pick,
         choose: Callback::new(move |i: u32| play(Move::Choose(i))),

@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::engine;
-use crate::protocol::{Request, Response};
+use crate::protocol::{ExploreRequest, Request, Response};
 
 fn post(scope: &DedicatedWorkerGlobalScope, r: &Response) {
     // A failed post means the page is gone; there is nobody left to tell.
@@ -18,6 +18,25 @@ fn now_ms(scope: &DedicatedWorkerGlobalScope) -> f64 {
     scope
         .performance()
         .map_or(0.0, |p| p.time_origin() + p.now())
+}
+
+/// An exploration (or, `compare`, one under each Python model), with progress and the
+/// request's deadline on this worker's clock.
+fn search(me: &DedicatedWorkerGlobalScope, ex: &ExploreRequest, compare: bool) {
+    let deadline = ex.seconds.map(|s| now_ms(me) + s * 1000.0);
+    let mut progress = |runs| {
+        post(me, &Response::ExploreProgress { runs });
+        deadline.is_none_or(|d| now_ms(me) < d)
+    };
+    let answer = if compare {
+        engine::compare(ex, &mut progress).map(|reports| Response::Compared { reports })
+    } else {
+        engine::explore(ex, &mut progress).map(|report| Response::Explored { report })
+    };
+    match answer {
+        Ok(r) => post(me, &r),
+        Err(refusal) => post(me, &refusal.into_response()),
+    }
 }
 
 /// Installs the message handler and says it is ready.
@@ -65,18 +84,8 @@ pub fn start() {
                     Err(refusal) => post(&me, &refusal.into_response()),
                 }
             }
-            Request::Explore(ex) => {
-                let scope = me.clone();
-                let deadline = ex.seconds.map(|s| now_ms(&me) + s * 1000.0);
-                let mut progress = |runs| {
-                    post(&scope, &Response::ExploreProgress { runs });
-                    deadline.is_none_or(|d| now_ms(&scope) < d)
-                };
-                match engine::explore(&ex, &mut progress) {
-                    Ok(report) => post(&me, &Response::Explored { report }),
-                    Err(refusal) => post(&me, &refusal.into_response()),
-                }
-            }
+            Request::Explore(ex) => search(&me, &ex, false),
+            Request::Compare(ex) => search(&me, &ex, true),
             Request::Play(play) => match engine::play(&play) {
                 Ok(r) => post(&me, &r),
                 Err(refusal) => post(&me, &refusal.into_response()),
