@@ -2,7 +2,7 @@
 // interactive gallery, the primes fixture on one wasm worker vs natively, and the browser's
 // shared-memory threads and process-style workers vs sequential. Medians of several runs.
 //
-//   node e2e/measure.mjs [--runs 5]      (after `bash xtask/serve.sh` has built dist/)
+//   node e2e/measure.mjs [--runs 5] [--weight-only]   (after `bash xtask/serve.sh` built dist/)
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -14,7 +14,11 @@ import { RealPanel, ScenarioPage } from './lib/pages.mjs';
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] || 5) || 5;
-const DIST = new URL('../dist/', import.meta.url).pathname;
+// INTERLEAVE_DIST measures another build (say, the code before a change) the same way.
+const DIST = process.env.INTERLEAVE_DIST
+  ? `${process.env.INTERLEAVE_DIST.replace(/\/$/, '')}/`
+  : new URL('../dist/', import.meta.url).pathname;
+const WEIGHT_ONLY = args.includes('--weight-only');
 const ROOT = new URL('..', import.meta.url).pathname;
 const BASE = 'http://127.0.0.1:8095';
 // A 50-line program for the code page: threads with a lock and a condition, a queue, a pool.
@@ -95,6 +99,7 @@ try {
   const engine = readFileSync(`${DIST}engine_bg.wasm`);
   console.log(`  (the engine worker, loaded with the first scenario: ${fmt(gzipSync(engine, { level: 9 }).length / 1024)} KiB gz)`);
   await page.close();
+  if (WEIGHT_ONLY) process.exit(0);
 
   // Time to an interactive gallery: navigation start to cards that respond to a search.
   const times = [];
@@ -163,16 +168,21 @@ try {
     const runs = [];
     for (let i = 0; i < RUNS + 2; i++) {
       runs.push(await p.evaluate(async () => {
-        const old = document.querySelector('[data-testid=stdout]');
+        const page = document.querySelector('[data-testid=code-page]');
+        const before = Number(page.dataset.traces);
         const t0 = performance.now();
         document.querySelector('[data-testid=run]').click();
-        while (document.querySelector('[data-testid=stdout]') === old || !document.querySelector('[data-testid=stdout]')) {
+        const deadline = t0 + 60_000;
+        while (Number(page.dataset.traces) === before) {
+          if (performance.now() > deadline) throw new Error('no trace within a minute');
           await new Promise((r) => setTimeout(r, 1));
         }
         await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
         return performance.now() - t0;
       }));
     }
+    const printed = (await p.getByTestId('stdout').innerText()).trim();
+    if (printed !== '20 285') throw new Error(`the 50-line program printed ${printed}`);
     const lines = FIFTY_LINES.trimEnd().split('\n').length;
     const events = (await p.getByTestId('timeline-cursor').innerText()).trim();
     console.log(`code page: Run to a painted timeline for a ${lines}-line program (${events}): median ${fmt(median(runs.slice(2)))} ms over ${RUNS} runs (after 2 warm-ups)`);

@@ -17,7 +17,7 @@ use crate::code_view;
 use crate::i18n::Lang;
 use crate::permalink::{Link, PageMode};
 use crate::protocol::{PyModel, Sched, SimRequest, Subject};
-use crate::session::Status;
+use crate::session::{Search, Status};
 use crate::source_link::{self, CodeError};
 use crate::starters::STARTERS;
 
@@ -72,6 +72,7 @@ pub fn CodePage(start: CodeLink) -> impl IntoView {
         shown,
         step,
         program,
+        traces,
         run,
         cancel,
         explore,
@@ -141,7 +142,7 @@ pub fn CodePage(start: CodeLink) -> impl IntoView {
     };
 
     view! {
-        <article class="scenario code-page" data-testid="code-page">
+        <article class="scenario code-page" data-testid="code-page" data-traces=move || traces.get()>
             <Show when=move || !shell.embed>
                 <nav class="crumbs">
                     <a href="../" data-testid="back">"← "{move || shell.t("nav.gallery")}</a>
@@ -195,6 +196,10 @@ pub fn CodePage(start: CodeLink) -> impl IntoView {
                 <section class="output code-out">
                     <Show when=move || mode.get() == PageMode::Explore>
                         <ExplorePanel search=search on_start=explore on_cancel=cancel_explore on_pick=pick on_compare=compare/>
+                        {move || match search.get() {
+                            Search::Compared(reports) => Some(view! { <Compared reports=reports/> }),
+                            _ => None,
+                        }}
                     </Show>
                     <Show when=move || mode.get() == PageMode::Play>
                         <PlayPanel game=game goal=crate::starters::PLAY_GOAL on_choose=choose on_undo=undo on_restart=restart on_hint=hint/>
@@ -210,6 +215,54 @@ pub fn CodePage(start: CodeLink) -> impl IntoView {
             </div>
             <CodeFoot link=Signal::derive(current_link) too_long=too_long/>
         </article>
+    }
+}
+
+/// The outcomes each Python model allows, side by side.
+#[component]
+fn Compared(reports: Vec<crate::protocol::ModelReport>) -> impl IntoView {
+    let shell = expect_context::<Shell>();
+    let columns = reports
+        .into_iter()
+        .map(|m| {
+            let r = m.report;
+            let summary = format!(
+                "{} {} · {}",
+                r.runs,
+                shell.t("explore.runs"),
+                if r.exhausted {
+                    shell.t("explore.exhausted")
+                } else {
+                    shell.t("explore.budget_used")
+                }
+            );
+            let rows = r
+                .outcomes
+                .into_iter()
+                .map(|o| {
+                    view! {
+                        <li class:fail=o.failing data-testid="compare-outcome" data-failing=o.failing.to_string()>
+                            <span class="verdict">{if o.failing { "FAIL" } else { "ok" }}</span>
+                            " "<span class="count">{o.count}</span>" "
+                            <span class="label">{o.label}</span>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class="compare-column" data-testid="compare-column" data-python=m.python.clone()>
+                    <h3>"Python "{m.python.clone()}</h3>
+                    <p class="note">{summary}</p>
+                    <ul class="compare-outcomes">{rows}</ul>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="explore-result" data-testid="compare-result">
+            <p class="note">{shell.t("explore.compare.what")}</p>
+            <div class="compare-grid">{columns}</div>
+        </div>
     }
 }
 

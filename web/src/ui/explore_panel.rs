@@ -72,7 +72,8 @@ pub fn ExplorePanel(
             view! { <p class="status error" role="alert" data-testid="explore-error">{m}</p> }
                 .into_any(),
         ),
-        Search::Compared(reports) => Some(view! { <Compared reports=reports/> }.into_any()),
+        // Shown by the page that asked (the code page's `Compared`).
+        Search::Compared(_) => None,
         Search::Done(r) => {
             let max = r.outcomes.iter().map(|o| o.count).max().unwrap_or(1).max(1);
             let summary = format!(
@@ -173,54 +174,6 @@ pub fn ExplorePanel(
             </Show>
             {result}
         </section>
-    }
-}
-
-/// The outcomes each Python model allows, side by side.
-#[component]
-fn Compared(reports: Vec<crate::protocol::ModelReport>) -> impl IntoView {
-    let shell = expect_context::<Shell>();
-    let columns = reports
-        .into_iter()
-        .map(|m| {
-            let r = m.report;
-            let summary = format!(
-                "{} {} · {}",
-                r.runs,
-                shell.t("explore.runs"),
-                if r.exhausted {
-                    shell.t("explore.exhausted")
-                } else {
-                    shell.t("explore.budget_used")
-                }
-            );
-            let rows = r
-                .outcomes
-                .into_iter()
-                .map(|o| {
-                    view! {
-                        <li class:fail=o.failing data-testid="compare-outcome" data-failing=o.failing.to_string()>
-                            <span class="verdict">{if o.failing { "FAIL" } else { "ok" }}</span>
-                            " "<span class="count">{o.count}</span>" "
-                            <span class="label">{o.label}</span>
-                        </li>
-                    }
-                })
-                .collect_view();
-            view! {
-                <div class="compare-column" data-testid="compare-column" data-python=m.python.clone()>
-                    <h3>"Python "{m.python.clone()}</h3>
-                    <p class="note">{summary}</p>
-                    <ul class="compare-outcomes">{rows}</ul>
-                </div>
-            }
-        })
-        .collect_view();
-    view! {
-        <div class="explore-result" data-testid="compare-result">
-            <p class="note">{shell.t("explore.compare.what")}</p>
-            <div class="compare-grid">{columns}</div>
-        </div>
     }
 }
 

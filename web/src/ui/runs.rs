@@ -30,6 +30,8 @@ pub struct Runs {
     pub step: RwSignal<Option<usize>>,
     /// For a Python program: what the run shown printed and where it raised.
     pub program: RwSignal<Option<ProgramRun>>,
+    /// How many traces have been shown (pages expose it as `data-traces`, for measurements).
+    pub traces: RwSignal<u64>,
     pub run: Callback<()>,
     pub cancel: Callback<()>,
     pub explore: Callback<SearchSettings>,
@@ -66,6 +68,7 @@ pub fn runs(form: Form, step: Option<usize>, sim_req: Callback<bool, SimRequest>
     } = form;
     let shown = RwSignal::new(None::<Arc<Shown>>);
     let program = RwSignal::new(None::<ProgramRun>);
+    let traces = RwSignal::new(0u64);
     let step = RwSignal::new(step);
     let session = RwSignal::new(Session::new(step.get_untracked()));
     let status = Memo::new(move |_| session.with(|s| s.status.clone()));
@@ -90,6 +93,7 @@ pub fn runs(form: Form, step: Option<usize>, sim_req: Callback<bool, SimRequest>
                 };
                 shown.set(Some(Shown::with_program(trace, races, printed.as_ref())));
                 program.set(printed);
+                traces.update(|n| *n += 1);
                 step.set(at);
                 if let Some(schedule) = schedule {
                     replay.set(schedule);
@@ -194,6 +198,7 @@ pub fn runs(form: Form, step: Option<usize>, sim_req: Callback<bool, SimRequest>
         shown,
         step,
         program,
+        traces,
         run,
         cancel,
         explore,
