@@ -7,12 +7,10 @@ use interleave_workloads::factorize::divisors_in;
 use interleave_workloads::life::BitGrid;
 use interleave_workloads::primes::{Kernel, Trial};
 
-use std::cell::RefCell;
-
 pub use crate::protocol::PROGRAM_FILE;
 use crate::protocol::{
     Answer, BadSource, Choice, ExploreRequest, ModelReport, PlayRequest, ProgramRun, PyModel,
-    Response, Sched, SimRequest, Subject, UncaughtAt, Work,
+    Response, Sched, SimRequest, Subject, Work,
 };
 
 /// How many scheduling steps pass between progress reports.
@@ -71,37 +69,58 @@ impl Refusal {
     }
 }
 
-/// The most bytecode instructions one run of a program from the page may execute (about
-/// ten seconds of a browser's time): a program that loops forever ends with a clear limit.
-pub const MAX_PROGRAM_INSTRUCTIONS: u64 = 50_000_000;
+/// A Python program checked and compiled, ready to build runs from: the interpreter's half
+/// of the engine (`engine_python`), reached only through [`Python`].
+pub trait CodeTarget {
+    /// A fresh run of the program.
+    fn build(&self) -> interleave_sim::Program;
+    /// The run built last, labelled as `interleave explore FILE.py` labels it.
+    fn label(&self, t: &Trace) -> (String, bool);
+    /// A search runs the program many times: each run gets a smaller instruction budget.
+    fn for_search(&mut self);
+    /// One run with progress: its trace and what it printed.
+    fn simulate(
+        &self,
+        machine: interleave_sim::Machine,
+        scheduler: &SchedulerKind,
+        progress: &mut dyn FnMut(u64, Nanos),
+    ) -> Result<(Trace, ProgramRun), Refusal>;
+}
 
-/// What a request runs, checked and ready to build runs from.
+/// Compiles a request's program: its target and machine, or why it cannot run.
+pub type CodeSetup = fn(
+    req: &SimRequest,
+    source: &str,
+    python: &str,
+) -> Result<(Box<dyn CodeTarget>, interleave_sim::Machine), Refusal>;
+
+/// Whether a worker runs Python programs. [`PYTHON`] links the interpreter (the code page's
+/// worker, and the tests); [`NO_PYTHON`] refuses programs, so the worker the scenario pages
+/// start does not carry the interpreter.
+#[derive(Clone, Copy)]
+pub struct Python(pub Option<CodeSetup>);
+
+/// Programs run, through `engine_python`.
+pub const PYTHON: Python = Python(Some(crate::engine_python::setup));
+/// Scenarios only.
+pub const NO_PYTHON: Python = Python(None);
+
+/// What a request runs, checked and ready to build runs from (one per request, so the
+/// variants' sizes do not matter).
+#[allow(clippy::large_enum_variant)]
 enum Target {
     Scenario {
         scenario: interleave_scenarios::Scenario,
         params: interleave_scenarios::Params,
     },
-    Code {
-        compiled: interleave_py::Compiled,
-        opts: interleave_py::PyOptions,
-        /// The output of the run built last (the label reads its uncaught exceptions).
-        printed: RefCell<Option<interleave_py::RunOutput>>,
-    },
+    Code(Box<dyn CodeTarget>),
 }
 
 impl Target {
     fn build(&self) -> interleave_sim::Program {
         match self {
             Target::Scenario { scenario, params } => (scenario.build)(params),
-            Target::Code {
-                compiled,
-                opts,
-                printed,
-            } => {
-                let (program, out) = compiled.program(opts);
-                printed.replace(Some(out));
-                program
-            }
+            Target::Code(code) => code.build(),
         }
     }
 
@@ -109,10 +128,7 @@ impl Target {
     fn label(&self, t: &Trace) -> (String, bool) {
         match self {
             Target::Scenario { scenario, .. } => scenario.outcome_label(t),
-            Target::Code { printed, .. } => match printed.borrow().as_ref() {
-                Some(out) => interleave_py::outcome_label(t, out),
-                None => interleave_sim::explore::default_label(t),
-            },
+            Target::Code(code) => code.label(t),
         }
     }
 
@@ -121,41 +137,15 @@ impl Target {
     fn reached(&self, t: &Trace) -> bool {
         match self {
             Target::Scenario { scenario, .. } => scenario.goal.reached(scenario, t),
-            Target::Code { .. } => self.label(t).1,
+            Target::Code(code) => code.label(t).1,
         }
     }
-}
-
-/// The Python model named by a request.
-fn model(python: &str) -> Result<interleave_py::Model, Refusal> {
-    interleave_py::Model::parse(python).ok_or_else(|| {
-        Refusal::Message(format!(
-            "the Python model is 3.11, 3.9 or 3.13t, got {python:?}"
-        ))
-    })
-}
-
-/// A source error for the page, rendered in both languages.
-fn bad_source(e: &interleave_py::SourceError) -> Refusal {
-    use interleave_py::SourceErrorKind as K;
-    let kind = match e.kind {
-        K::Syntax => "syntax",
-        K::Unsupported => "unsupported",
-        K::TooDeep => "too_deep",
-        K::TooLarge => "too_large",
-    };
-    Refusal::Source(BadSource {
-        kind: kind.to_string(),
-        line: e.pos.line,
-        col: e.pos.col,
-        en: e.render("en"),
-        zh: e.render("zh"),
-    })
 }
 
 /// Checks a request: its scenario and parameters or its program, and the machine it runs on.
 /// `fixed_schedules` refuses the scenarios that draw fixed schedules (nothing to explore).
 fn setup(
+    python: Python,
     req: &SimRequest,
     fixed_schedules: bool,
 ) -> Result<(Target, interleave_sim::Machine), Refusal> {
@@ -180,38 +170,18 @@ fn setup(
             let machine = scenario.machine_for(&params, &opts)?;
             Ok((Target::Scenario { scenario, params }, machine))
         }
-        Subject::Code { source, python } => {
-            let model = model(python)?;
-            let compiled =
-                interleave_py::compile(source, PROGRAM_FILE).map_err(|e| bad_source(&e))?;
-            let mut machine = interleave_sim::Machine {
-                gil: model.gil(),
-                ..interleave_sim::Machine::default()
+        Subject::Code {
+            source,
+            python: model,
+        } => {
+            let Python(Some(setup_code)) = python else {
+                return Err(Refusal::Message(
+                    "this worker runs scenarios only; programs run on the code page's worker"
+                        .to_string(),
+                ));
             };
-            if let Some(c) = req.cores {
-                let max = interleave_sim::config::MAX_CORES;
-                if !(1..=max).contains(&c) {
-                    return Err(format!("cores must be from 1 to {max}, got {c}").into());
-                }
-                machine.cores = c;
-            }
-            let opts = interleave_py::PyOptions {
-                model,
-                filename: PROGRAM_FILE.to_string(),
-                seed: req.seed,
-                cores: machine.cores,
-                max_instructions: MAX_PROGRAM_INSTRUCTIONS,
-                ..interleave_py::PyOptions::default()
-            };
-            let printed = RefCell::new(None);
-            Ok((
-                Target::Code {
-                    compiled,
-                    opts,
-                    printed,
-                },
-                machine,
-            ))
+            let (code, machine) = setup_code(req, source, model)?;
+            Ok((Target::Code(code), machine))
         }
     }
 }
@@ -219,10 +189,11 @@ fn setup(
 /// Runs one simulation, validating everything the page sent: the trace, and for a program
 /// what it printed.
 pub fn simulate(
+    python: Python,
     req: &SimRequest,
     progress: &mut dyn FnMut(u64, Nanos),
 ) -> Result<(Trace, Option<ProgramRun>), Refusal> {
-    let (target, machine) = setup(req, true)?;
+    let (target, machine) = setup(python, req, true)?;
     match target {
         Target::Scenario { scenario, params } => {
             let opts = RunOptions {
@@ -234,36 +205,10 @@ pub fn simulate(
             let trace = scenario.simulate_observed(&params, &opts, PROGRESS_EVERY, progress)?;
             Ok((trace, None))
         }
-        Target::Code { compiled, opts, .. } => {
-            let r =
-                compiled.run_observed(&opts, machine, &scheduler(req), PROGRESS_EVERY, progress)?;
-            let run = program_run(&r);
-            Ok((r.trace, Some(run)))
+        Target::Code(code) => {
+            let (trace, run) = code.simulate(machine, &scheduler(req), progress)?;
+            Ok((trace, Some(run)))
         }
-    }
-}
-
-/// What the page shows of a program's run beside its trace: its output, exit code and where
-/// each uncaught exception happened (the thread's lane, found by its name).
-pub fn program_run(r: &interleave_py::RunResult) -> ProgramRun {
-    let uncaught = interleave_py::uncaught(&r.stderr, PROGRAM_FILE)
-        .into_iter()
-        .map(|u| UncaughtAt {
-            unit: match &u.thread {
-                Some(name) => r.trace.units.iter().position(|x| &x.name == name),
-                None => r.trace.units.iter().position(|x| x.parent.is_none()),
-            }
-            .and_then(|i| u32::try_from(i).ok()),
-            line: u.line,
-            message: u.message,
-        })
-        .collect();
-    ProgramRun {
-        stdout: r.stdout.clone(),
-        stderr: r.stderr.clone(),
-        exit_code: r.exit_code,
-        instructions: r.instructions,
-        uncaught,
     }
 }
 
@@ -273,15 +218,14 @@ pub const HINT_RUNS: u64 = 5_000;
 
 /// Explores a scenario's or a program's interleavings.
 pub fn explore(
+    python: Python,
     req: &ExploreRequest,
     progress: &mut dyn FnMut(u64) -> bool,
 ) -> Result<interleave_sim::explore::Report, Refusal> {
     use interleave_sim::explore::{Config, Strategy};
-    let (mut target, machine) = setup(&req.sim, false)?;
-    if let Target::Code { opts, .. } = &mut target {
-        // A search runs the program many times: each run gets a tenth of a single run's
-        // instructions, so one that loops forever is a limit outcome, quickly.
-        opts.max_instructions = MAX_PROGRAM_INSTRUCTIONS / 10;
+    let (mut target, machine) = setup(python, &req.sim, false)?;
+    if let Target::Code(code) = &mut target {
+        code.for_search();
     }
     let strategy = match req.strategy.as_str() {
         "dfs" => Strategy::Dfs,
@@ -316,6 +260,7 @@ pub fn explore(
 /// strategy and budget: which outcomes each model allows, side by side. `progress` counts
 /// the runs of all three.
 pub fn compare(
+    python: Python,
     req: &ExploreRequest,
     progress: &mut dyn FnMut(u64) -> bool,
 ) -> Result<Vec<ModelReport>, Refusal> {
@@ -332,7 +277,7 @@ pub fn compare(
             source: source.clone(),
             python: model.label().to_string(),
         };
-        let report = explore(&one, &mut |runs| progress(before + runs))?;
+        let report = explore(python, &one, &mut |runs| progress(before + runs))?;
         before += report.runs;
         reports.push(ModelReport {
             python: model.label().to_string(),
@@ -343,8 +288,8 @@ pub fn compare(
 }
 
 /// One position of "you are the scheduler".
-pub fn play(req: &PlayRequest) -> Result<Response, Refusal> {
-    let (target, machine) = setup(&req.sim, false)?;
+pub fn play(python: Python, req: &PlayRequest) -> Result<Response, Refusal> {
+    let (target, machine) = setup(python, &req.sim, false)?;
     let build = || target.build();
     let pos = interleave_sim::play::position(&machine, req.sim.seed, &build, &req.choices)?;
     let reached = |t: &Trace| target.reached(t);

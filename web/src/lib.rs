@@ -11,6 +11,7 @@
 pub mod code_link;
 pub mod code_view;
 pub mod engine;
+pub mod engine_python;
 pub mod i18n;
 pub mod permalink;
 pub mod protocol;

@@ -9,16 +9,16 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use crate::protocol::{Request, Response};
 
-/// The worker script Trunk emits for the `engine` binary, in the site's root.
-const SCRIPT: &str = "engine_loader.js";
+/// The worker script Trunk emits for the `engine` binary (scenarios), by default.
+const SCRIPT: &str = "./engine_loader.js";
 
-/// Where the site's root is, relative to the page (`./`; the code page under `code/` says
-/// `../`).
-static BASE: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+/// The worker script this page's workers run, when not [`SCRIPT`].
+static CHOSEN: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
 
-/// Says where the site's root is (once, before the first worker starts).
-pub fn set_script_base(base: &'static str) {
-    let _ = BASE.set(base);
+/// Says which worker script to start (once, before the first worker starts): the code page
+/// under `code/` starts `../py-engine_loader.js`, the engine with the interpreter.
+pub fn set_worker_script(script: &'static str) {
+    let _ = CHOSEN.set(script);
 }
 
 /// One engine worker. Requests sent before the worker has loaded wait for its `Ready`.
@@ -43,8 +43,8 @@ impl EngineWorker {
         on_response: impl Fn(Response) + 'static,
         on_error: impl Fn(String) + 'static,
     ) -> Result<EngineWorker, String> {
-        let script = format!("{}{SCRIPT}", BASE.get().copied().unwrap_or("./"));
-        let worker = Worker::new(&script).map_err(|e| format!("cannot start a worker: {e:?}"))?;
+        let script = CHOSEN.get().copied().unwrap_or(SCRIPT);
+        let worker = Worker::new(script).map_err(|e| format!("cannot start a worker: {e:?}"))?;
         let state = Rc::new(RefCell::new(State::default()));
         let (st, w) = (state.clone(), worker.clone());
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
