@@ -136,6 +136,13 @@ describe('code page', () => {
       return el && view.state.doc.lineAt(view.posAtDOM(el)).number === n;
     }, line);
     assert.equal(await c.revealedLine(), line);
+    // Hovering a line rings the events it produced: line 10 (`with lock:`) acquires and
+    // releases, six times each at least.
+    const box = await page.locator('.cm-line').nth(9).boundingBox();
+    await page.mouse.move(box.x + 40, box.y + box.height / 2);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=timeline]').dataset.ringed) >= 12);
+    await page.mouse.move(5, 5);
+    await page.waitForFunction(() => !document.querySelector('[data-testid=timeline]').dataset.ringed);
     await page.screenshot({ path: `${ARTIFACTS}/code-wide-en.png`, fullPage: true });
     await page.close();
     clean();

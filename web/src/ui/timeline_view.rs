@@ -248,6 +248,14 @@ pub fn TimelineView(
     });
 
     let n_events = move || shown.with(|s| s.as_ref().map_or(0, |s| s.trace.events.len()));
+    // How many events the hovered line produced (ringed on the canvas).
+    let ringed_count = move || {
+        let l = line.and_then(|l| l.get())?;
+        shown.with(|s| {
+            s.as_ref()
+                .map(|s| crate::code_view::events_of_line(&s.trace, l).len())
+        })
+    };
     let go = move |to: Option<usize>| {
         let n = n_events();
         if n == 0 {
@@ -420,7 +428,7 @@ pub fn TimelineView(
     };
 
     view! {
-        <section class="timeline" data-testid=testid>
+        <section class="timeline" data-testid=testid data-ringed=ringed_count>
             <div class="tl-controls" role="toolbar">
                 {btn("tl.first", "«", Box::new(move || go(Some(0))))}
                 {btn("tl.prev", "‹", Box::new(prev))}
