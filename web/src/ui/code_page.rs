@@ -226,16 +226,7 @@ fn Compared(reports: Vec<crate::protocol::ModelReport>) -> impl IntoView {
         .into_iter()
         .map(|m| {
             let r = m.report;
-            let summary = format!(
-                "{} {} · {}",
-                r.runs,
-                shell.t("explore.runs"),
-                if r.exhausted {
-                    shell.t("explore.exhausted")
-                } else {
-                    shell.t("explore.budget_used")
-                }
-            );
+            let summary = super::explore_panel::summary(shell, &r);
             let rows = r
                 .outcomes
                 .into_iter()

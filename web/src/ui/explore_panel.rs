@@ -13,6 +13,20 @@ pub struct SearchSettings {
     pub budget: u64,
 }
 
+/// "N runs · every schedule explored" (or "budget used up").
+pub(super) fn summary(shell: Shell, r: &interleave_sim::explore::Report) -> String {
+    format!(
+        "{} {} · {}",
+        r.runs,
+        shell.t("explore.runs"),
+        if r.exhausted {
+            shell.t("explore.exhausted")
+        } else {
+            shell.t("explore.budget_used")
+        }
+    )
+}
+
 #[component]
 pub fn ExplorePanel(
     #[prop(into)] search: Signal<Search>,
@@ -76,16 +90,7 @@ pub fn ExplorePanel(
         Search::Compared(_) => None,
         Search::Done(r) => {
             let max = r.outcomes.iter().map(|o| o.count).max().unwrap_or(1).max(1);
-            let summary = format!(
-                "{} {} · {}",
-                r.runs,
-                shell.t("explore.runs"),
-                if r.exhausted {
-                    shell.t("explore.exhausted")
-                } else {
-                    shell.t("explore.budget_used")
-                }
-            );
+            let summary = summary(shell, &r);
             let rows = r
                 .outcomes
                 .iter()
