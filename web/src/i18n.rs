@@ -112,6 +112,11 @@ static STRINGS: &[(&str, &str, &str)] = &[
         "The same search under each Python model, side by side: which outcomes each one allows. Pick a model and Explore to replay one.",
         "在每个 Python 版本下做同样的搜索并排对比：每个版本可能出现哪些结果。选定版本后点“探索”即可重放其中之一。",
     ),
+    (
+        "code.file_too_large",
+        "this file is larger than 256 KiB, too large to open as a program",
+        "文件超过 256 KiB，太大，无法作为程序打开",
+    ),
     ("page.params", "Parameters", "参数"),
     ("page.run", "Run", "运行"),
     ("page.running", "Running…", "运行中…"),

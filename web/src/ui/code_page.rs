@@ -339,6 +339,7 @@ fn FileRow(
     on_open: Callback<String>,
 ) -> impl IntoView {
     let shell = expect_context::<Shell>();
+    let file_error = RwSignal::new(None::<String>);
     let open = move |ev: leptos::ev::Event| {
         let Some(input) = ev
             .target()
@@ -349,9 +350,17 @@ fn FileRow(
         let Some(file) = input.files().and_then(|f| f.get(0)) else {
             return;
         };
+        // The interpreter refuses sources past its own limit; far larger files are not read.
         if file.size() > source_link::MAX_SOURCE as f64 * 4.0 {
+            input.set_value("");
+            file_error.set(Some(format!(
+                "{}: {}",
+                file.name(),
+                shell.t("code.file_too_large")
+            )));
             return;
         }
+        file_error.set(None);
         let text = file.text();
         input.set_value("");
         wasm_bindgen_futures::spawn_local(async move {
@@ -370,6 +379,7 @@ fn FileRow(
                 <input type="file" accept=".py,text/x-python,text/plain" data-testid="open-file" on:change=open/>
             </label>
             <button type="button" data-testid="download" on:click=download>{move || shell.t("code.download")}</button>
+            {move || file_error.get().map(|e| view! { <p class="note warn" role="alert" data-testid="file-error">{e}</p> })}
             {move || too_long.get().map(|e| {
                 let text = match e {
                     CodeError::SourceTooLong { .. } => shell.t("code.too_long.source"),
