@@ -51,6 +51,11 @@ impl Link {
     }
 }
 
+/// A seed as a form or a link writes it: an integer from 0 to [`MAX_SEED`].
+pub fn parse_seed(s: &str) -> Option<u64> {
+    s.trim().parse::<u64>().ok().filter(|v| *v <= MAX_SEED)
+}
+
 /// A query string's `key=value` pairs, percent-decoded.
 pub fn pairs(query: &str) -> Vec<(String, String)> {
     query
@@ -98,9 +103,9 @@ pub fn parse(query: &str) -> (Link, Vec<String>) {
         match k.as_str() {
             "v" => {}
             "s" => link.scenario = Some(v.clone()),
-            "seed" => match v.parse::<u64>() {
-                Ok(s) if s <= MAX_SEED => link.seed = s,
-                _ => bad(&format!("a seed is an integer from 0 to {MAX_SEED}")),
+            "seed" => match parse_seed(v) {
+                Some(s) => link.seed = s,
+                None => bad(&format!("a seed is an integer from 0 to {MAX_SEED}")),
             },
             "cores" => match v.parse::<u32>() {
                 Ok(c) if (1..=64).contains(&c) => link.cores = Some(c),

@@ -35,14 +35,7 @@ pub fn CodePage(start: CodeLink) -> impl IntoView {
         PageMode::Real => PageMode::Sim,
         m => m,
     });
-    let seed_ok = Memo::new(move |_| {
-        seed.with(|s| {
-            s.trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|v| *v <= crate::permalink::MAX_SEED)
-        })
-    });
+    let seed_ok = Memo::new(move |_| seed.with(|s| crate::permalink::parse_seed(s)));
     let valid = Signal::derive(move || seed_ok.get().is_some());
     let sim_req = move |with_replay: bool| SimRequest {
         subject: Subject::Code {

@@ -41,14 +41,7 @@ pub fn ScenarioPage(id: String) -> impl IntoView {
     let overrides = move || sc2.with_value(|sc| values.with(|vs| overrides(sc, vs)));
     let sc3 = sc.clone();
     let validated = Memo::new(move |_| sc3.validate(&overrides()));
-    let seed_ok = Memo::new(move |_| {
-        seed.with(|s| {
-            s.trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|v| *v <= crate::permalink::MAX_SEED)
-        })
-    });
+    let seed_ok = Memo::new(move |_| seed.with(|s| crate::permalink::parse_seed(s)));
     let valid = Signal::derive(move || validated.with(Result::is_ok) && seed_ok.get().is_some());
 
     let id_for_link = sc.id;

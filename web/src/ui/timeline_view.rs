@@ -30,13 +30,7 @@ impl Shown {
     }
 
     pub fn with_races(trace: Trace, races: Vec<String>) -> Arc<Shown> {
-        let layout = Layout::new(&trace);
-        Arc::new(Shown {
-            trace,
-            layout,
-            races,
-            raised: Vec::new(),
-        })
+        Shown::with_program(trace, races, None)
     }
 
     /// A Python program's run: its uncaught exceptions are marked on their lanes.
