@@ -42,18 +42,26 @@ pub fn install(t: &mut Types) {
     let cb = native_class(t, "_callback", "asyncio");
     t.by_name.insert("_callback", cb);
     t.by_name.insert("aio.Task", task);
-    let q = native_class(t, "Queue", "asyncio");
-    set(&q, "__init__", queue_init);
-    set(&q, "put", queue_put);
-    set(&q, "get", queue_get);
-    set(&q, "put_nowait", queue_put_nowait);
-    set(&q, "get_nowait", queue_get_nowait);
-    set(&q, "qsize", queue_qsize);
-    set(&q, "empty", queue_empty);
-    set(&q, "full", queue_full);
-    set(&q, "task_done", queue_task_done);
-    set(&q, "join", queue_join);
-    t.by_name.insert("aio.Queue", q);
+    // asyncio's three queues differ only in which item `get` takes.
+    let queues: [(&'static str, &str, crate::vm::NativeFn); 3] = [
+        ("aio.Queue", "Queue", queue_init),
+        ("aio.LifoQueue", "LifoQueue", lifo_queue_init),
+        ("aio.PriorityQueue", "PriorityQueue", priority_queue_init),
+    ];
+    for (key, name, init) in queues {
+        let q = native_class(t, name, "asyncio");
+        set(&q, "__init__", init);
+        set(&q, "put", queue_put);
+        set(&q, "get", queue_get);
+        set(&q, "put_nowait", queue_put_nowait);
+        set(&q, "get_nowait", queue_get_nowait);
+        set(&q, "qsize", queue_qsize);
+        set(&q, "empty", queue_empty);
+        set(&q, "full", queue_full);
+        set(&q, "task_done", queue_task_done);
+        set(&q, "join", queue_join);
+        t.by_name.insert(key, q);
+    }
     let l = native_class(t, "Lock", "asyncio");
     set(&l, "__init__", lock_init);
     set(&l, "acquire", lock_acquire);
@@ -73,6 +81,11 @@ pub fn install(t: &mut Types) {
         set(&s, "release", sem_release);
         set(&s, "__aexit__", sem_aexit);
         set(&s, "locked", sem_locked);
+        s.dict.borrow_mut().set(
+            Rc::from("_value"),
+            Val::Property(Rc::new([native("_value", sem_value), Val::None, Val::None])),
+        );
+        s.has_props.set(true);
         t.by_name.insert(key, s);
     }
     let e = native_class(t, "Event", "asyncio");
@@ -109,6 +122,8 @@ pub fn fill_module(vm: &Vm, m: &Rc<Module>) {
     for (key, name) in [
         ("aio.Task", "Task"),
         ("aio.Queue", "Queue"),
+        ("aio.LifoQueue", "LifoQueue"),
+        ("aio.PriorityQueue", "PriorityQueue"),
         ("aio.Lock", "Lock"),
         ("aio.Semaphore", "Semaphore"),
         ("aio.BoundedSemaphore", "BoundedSemaphore"),
@@ -179,13 +194,15 @@ pub fn await_native(vm: &mut Vm, v: &Val) -> Res<Flow> {
     Err(vm.type_error(format!("object {tn} can't be used in 'await' expression")))
 }
 
-/// The simulator error kind that stands for a Python exception leaving a task.
-fn kind_of(vm: &Vm, e: &Val) -> PyErrorKind {
+/// The simulator error kind that stands for a Python exception leaving a task or thread.
+pub(crate) fn kind_of(vm: &Vm, e: &Val) -> PyErrorKind {
     use PyErrorKind as K;
     let c = vm.world.class_of(e);
     for k in [
         K::CancelledError,
         K::TimeoutError,
+        K::BrokenBarrierError,
+        K::EOFError,
         K::ZeroDivisionError,
         K::KeyError,
         K::IndexError,
@@ -582,15 +599,25 @@ fn set_handle(a: &Args, h: SimHandle) {
     crate::natives::set_handle(a.pos.first().unwrap_or(&Val::None), h);
 }
 
-fn queue_init(vm: &mut Vm, mut a: Args) -> Res<Flow> {
+fn queue_init(vm: &mut Vm, a: Args) -> Res<Flow> {
+    init_queue(vm, a, sim::QueueKind::Fifo)
+}
+
+fn lifo_queue_init(vm: &mut Vm, a: Args) -> Res<Flow> {
+    init_queue(vm, a, sim::QueueKind::Lifo)
+}
+
+fn priority_queue_init(vm: &mut Vm, a: Args) -> Res<Flow> {
+    init_queue(vm, a, sim::QueueKind::Priority)
+}
+
+fn init_queue(vm: &mut Vm, mut a: Args, kind: sim::QueueKind) -> Res<Flow> {
     let maxsize = match a.arg(1, "maxsize") {
         Some(m) => want_int(vm, &m, "Queue()")?,
         None => 0,
     };
     let name = crate::natives::object_name(vm, "queue");
-    let q = vm
-        .cx
-        .new_queue(sim::Flavor::Asyncio, sim::QueueKind::Fifo, &name, maxsize);
+    let q = vm.cx.new_queue(sim::Flavor::Asyncio, kind, &name, maxsize);
     set_handle(&a, SimHandle::Queue(q));
     if let Some(Val::Obj(o)) = a.pos.first() {
         o.attrs
@@ -787,6 +814,15 @@ fn sem_acquire(vm: &mut Vm, a: Args) -> Res<Flow> {
         Ok(Reply::Val(Val::Bool(s.acquire(&cx).await?)))
     });
     Ok(Flow::Val(awaitable(vm, call)))
+}
+
+/// `sem._value`: the permits left (what CPython's attribute holds).
+fn sem_value(vm: &mut Vm, a: Args) -> Res<Flow> {
+    let s = sem(vm, &a)?;
+    Ok(Flow::Sim(SimCall::new(
+        "Semaphore._value",
+        move |cx| async move { Ok(Reply::Val(Val::Int(s.value(&cx).await?))) },
+    )))
 }
 
 fn sem_locked(vm: &mut Vm, a: Args) -> Res<Flow> {

@@ -367,6 +367,10 @@ fn install_primitives(t: &mut Types, n: &Names) {
         set(&c, "__enter__", sem_acquire);
         set(&c, "release", sem_release);
         set(&c, "__exit__", sem_exit);
+        if n.module == "multiprocessing" {
+            // `multiprocessing`'s semaphores say their value through a method.
+            set(&c, "get_value", sem_value);
+        }
         c.dict.borrow_mut().set(
             Rc::from("_value"),
             Val::Property(Rc::new([native("_value", sem_value), Val::None, Val::None])),

@@ -265,10 +265,18 @@ pub fn thread_program(world: Rc<World>, run: Val, thread: Val) -> Program {
     Program::new(move |cx: Ctx| async move {
         let mut vm = Vm::new(world.clone(), cx.clone(), thread.clone());
         let r = run_call(&cx, &mut vm, run, Args::default()).await;
-        if let Err(e) = r {
-            report_thread_error(&cx, &mut vm, &thread, e).await;
+        match r {
+            Err(e) if !vm.world.is_instance_of(&e, "SystemExit") => {
+                // Printed as CPython prints it, and the thread's lane ends in that error.
+                let error = interleave_sim::PyError::new(
+                    crate::aio::kind_of(&vm, &e),
+                    vm.str_of(&e).unwrap_or_default(),
+                );
+                report_thread_error(&cx, &mut vm, &thread, e).await;
+                Err(error)
+            }
+            _ => Ok(Value::None),
         }
-        Ok(Value::None)
     })
 }
 
@@ -433,12 +441,23 @@ pub fn uncaught_exceptions(stderr: &str) -> Vec<String> {
 /// limit, lost wakeup), the uncaught exceptions (an `assert` is an invariant) and a non-zero
 /// exit code, each a failure, then what the program printed last.
 pub fn outcome_label(trace: &interleave_sim::Trace, out: &RunOutput) -> (String, bool) {
-    let (verdict, mut failing) = interleave_sim::explore::default_label(trace);
+    let (mut verdict, mut failing) = interleave_sim::explore::default_label(trace);
+    let uncaught = uncaught_exceptions(&out.console.borrow().stderr);
+    if !uncaught.is_empty()
+        && !trace.errors.is_empty()
+        && matches!(trace.outcome, interleave_sim::Outcome::Completed)
+    {
+        // The simulator's verdict names the threads that raised; the uncaught part below
+        // says what they raised, with the message. Only a lost wakeup is left to say.
+        verdict = verdict
+            .split_once(" · lost wakeup: ")
+            .map(|(_, who)| format!("lost wakeup: {who}"))
+            .unwrap_or_default();
+    }
     let mut parts: Vec<String> = Vec::new();
     if !verdict.is_empty() {
         parts.push(verdict);
     }
-    let uncaught = uncaught_exceptions(&out.console.borrow().stderr);
     if !uncaught.is_empty() {
         failing = true;
         parts.push(format!("uncaught {}", uncaught.join(", ")));

@@ -557,6 +557,31 @@ class ThreadPoolExecutor(Executor):
 # ---- ProcessPoolExecutor -------------------------------------------------------------------
 
 
+def _get_chunks(*iterables, chunksize):
+    it = zip(*iterables)
+    while True:
+        chunk = []
+        for args in it:
+            chunk.append(args)
+            if len(chunk) == chunksize:
+                break
+        if not chunk:
+            return
+        yield tuple(chunk)
+
+
+def _process_chunk(fn, chunk):
+    # One task per chunk: a worker process runs the whole chunk, one call after another.
+    return [fn(*args) for args in chunk]
+
+
+def _chain_from_iterable_of_lists(iterable):
+    for element in iterable:
+        element.reverse()
+        while element:
+            yield element.pop()
+
+
 class ForkProcess(multiprocessing.Process):
     pass
 
@@ -620,6 +645,13 @@ class ProcessPoolExecutor(Executor):
         self._stopping = False
         self._broken = False
         self._lock = threading.Lock()
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):
+        if chunksize < 1:
+            raise ValueError("chunksize must be >= 1.")
+        chunks = list(_get_chunks(*iterables, chunksize=chunksize))
+        results = Executor.map(self, _process_chunk, [fn] * len(chunks), chunks, timeout=timeout)
+        return _chain_from_iterable_of_lists(results)
 
     def submit(self, fn, *args, **kwargs):
         with self._lock:

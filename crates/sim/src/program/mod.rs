@@ -50,6 +50,12 @@ impl Program {
             })
         }))
     }
+
+    /// Runs this program's body in the unit `cx` belongs to, as a part of another program's
+    /// body (a wrapper that does something before or after it).
+    pub fn call(self, cx: Ctx) -> BoxFuture {
+        (self.0)(cx)
+    }
 }
 
 /// A program's future with its result converted to a `Value`. A plain struct rather than an
