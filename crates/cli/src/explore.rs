@@ -5,20 +5,20 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use interleave_scenarios::{Params, Scenario};
+use interleave_scenarios::{Runs, Scenario};
 use interleave_sim::explore::{Config, Report, explore_observed};
 use interleave_sim::{Machine, SchedulerKind};
 
 pub fn run(
     s: &Scenario,
-    params: &Params,
+    runs: &Runs,
     machine: &Machine,
     cfg: &Config,
     seconds: Option<f64>,
     set: &[String],
     json: bool,
 ) -> Result<ExitCode> {
-    let build = || (s.build)(params);
+    let build = || runs.build();
     let label = |t: &interleave_sim::Trace| s.outcome_label(t);
     let mut stderr = std::io::stderr();
     let _ = writeln!(
@@ -53,11 +53,11 @@ pub fn run(
         outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
-    print_report(s, params, machine, &report, set);
+    print_report(s, runs, machine, &report, set);
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_report(s: &Scenario, params: &Params, machine: &Machine, r: &Report, set: &[String]) {
+fn print_report(s: &Scenario, runs: &Runs, machine: &Machine, r: &Report, set: &[String]) {
     outln!(
         "{}: {} runs, {}",
         s.id,
@@ -88,7 +88,7 @@ fn print_report(s: &Scenario, params: &Params, machine: &Machine, r: &Report, se
             schedule: o.shortest.schedule.clone(),
         };
         if let Ok(t) =
-            interleave_sim::simulate(machine.clone(), o.shortest.seed, &replay, (s.build)(params))
+            interleave_sim::simulate(machine.clone(), o.shortest.seed, &replay, runs.build())
         {
             for (i, e) in t.events.iter().enumerate().take(60) {
                 let obj = e

@@ -476,11 +476,13 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 gil: gil.map(|g| matches!(g, OnOff::On)),
                 scheduler: SchedulerKind::Fifo,
             };
-            let machine = s.machine_for(&params, &opts).map_err(usage)?;
+            let (mut runs, machine) = s.runs(&params, &opts).map_err(usage)?;
+            // A search runs the program many times: each run gets a tenth of one run's budget.
+            runs.limit_instructions(interleave_scenarios::MAX_INSTRUCTIONS / 10);
             let cfg = explore_config(strategy, max_preemptions, budget, seed);
             explore::run(
                 &s,
-                &params,
+                &runs,
                 &machine,
                 &cfg,
                 time,

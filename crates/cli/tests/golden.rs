@@ -55,17 +55,18 @@ fn rlock_deadlock_text() {
         &["run", "rlock", "--set", "lock=lock"],
         expect![[r#"
             rlock — Re-entrant lock (RLock) (seed 1, 2 cores, GIL on)
-            time         0                                                          100µs
-            MainProcess  ████████████████████████████████████████████████████████████████
-            adder        gggggggggggggggggggggggggggggggg░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░
-                                                        +
-            remover                                     ggggggggggggggggggggggggggggggggg
+            time         0                                                      113.943µs
+            MainProcess  ███████████████████████████████g█████████████████████████████gg█
+                                                        *                              *
+            adder          ggggggggggggggggggggggggggggg█░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░
+                                                       r*
+            remover                                       gggggggggggggggggggggggggggg██░
+                                                                                      r
             legend: █ running  ▒ ready  g waiting for GIL  ░ blocked  z sleeping  ~ I/O  · idle  = event loop  ^ starting  ! error
             events: + acquire  - release  r read  w write  p put  g get  s send  v recv  n notify  e set  ? wait  ! woken  * several
 
-            outcome: deadlock: wait-for cycle: adder waits for threading.Lock 'box.lock' held by adder
-            result:  misuse_error = ''
-            metrics: makespan 100µs, 9 steps, 8 events, core utilisation 100%/0%, GIL wait 100µs (5 hand-overs)
+            outcome: deadlock: wait-for cycle: adder waits for threading.Lock 'lock' held by adder
+            metrics: makespan 113.943µs, 14 steps, 17 events, core utilisation 100%/0%, GIL wait 104.759µs (5 hand-overs)
             replay:  v1:
 
         "#]],
@@ -78,18 +79,19 @@ fn asyncio_tasks_text() {
         &["run", "asyncio", "--set", "demo=tasks"],
         expect![[r#"
             asyncio — asyncio: tasks on one event loop (seed 1, 2 cores, GIL on)
-            time                     0                                                          200ms
-            MainProcess              ································································
-              main()                 ░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░
-                                                                     !                              !
-              say_after(1, 'hello')  zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz
-              say_after(2, 'world')  zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz
+            time         0                                                      200.006ms
+            MainProcess  ································································
+                                                                                        *
+              Task-1     ░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░
+                         r                               *                              !
+              Task-2     zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz
+              Task-3     zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz
             legend: █ running  ▒ ready  g waiting for GIL  ░ blocked  z sleeping  ~ I/O  · idle  = event loop  ^ starting  ! error
             events: + acquire  - release  r read  w write  p put  g get  s send  v recv  n notify  e set  ? wait  ! woken  * several
 
             outcome: completed
             result:  elapsed_units = 2, error = '', order = ['hello', 'world'], results = []
-            metrics: makespan 200ms, 17 steps, 22 events, core utilisation 0%/0%, GIL wait 0 (5 hand-overs)
+            metrics: makespan 200.006ms, 28 steps, 33 events, core utilisation 0%/0%, GIL wait 0 (5 hand-overs)
             replay:  v1:
 
         "#]],

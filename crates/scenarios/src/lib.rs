@@ -5,14 +5,16 @@
 //! web UI use the same function), the simulated program, the equivalent Python program written
 //! for this project, and the outcome it demonstrates (asserted by the tests).
 
-use interleave_sim::{Machine, Program, SchedulerKind, Trace};
+use interleave_sim::{Machine, SchedulerKind, Trace};
 use serde::Serialize;
 
+mod body;
 mod catalogue;
 pub mod params;
 pub mod play;
 pub mod python;
 
+pub use body::{Body, MAX_INSTRUCTIONS, Runs, SCENARIO_FILE};
 pub use params::{PValue, ParamError, ParamKind, ParamSpec, Params};
 pub use play::{Goal, RealWork};
 
@@ -147,9 +149,9 @@ pub struct Scenario {
     pub params: Vec<ParamSpec>,
     /// Cross-parameter rules (most scenarios have none).
     pub check: fn(&Params) -> Result<(), ParamError>,
-    /// The simulated program for validated parameters.
-    pub build: fn(&Params) -> Program,
-    /// The equivalent Python program for validated parameters.
+    /// What runs: the Python program, or a Rust model of it.
+    pub body: Body,
+    /// The scenario's Python program for validated parameters (its template filled in).
     pub python: fn(&Params) -> String,
     /// The machine the scenario runs on by default.
     pub machine: fn(&Params) -> Machine,
@@ -202,14 +204,20 @@ impl Scenario {
 
     /// Runs the scenario in the simulator.
     pub fn simulate(&self, params: &Params, opts: &RunOptions) -> Result<Trace, String> {
+        self.simulate_observed(params, opts, u64::MAX, &mut |_, _| {})
+    }
+
+    /// What this scenario runs for these parameters and options, and the machine it runs on.
+    pub fn runs(&self, params: &Params, opts: &RunOptions) -> Result<(Runs, Machine), String> {
         let machine = self.machine_for(params, opts)?;
-        if let Some(trace) = catalogue::synthetic(self.id) {
-            return Ok(Trace {
-                seed: opts.seed,
-                ..trace(params)
-            });
-        }
-        interleave_sim::simulate(machine, opts.seed, &opts.scheduler, (self.build)(params))
+        let runs = Runs::new(
+            self.body,
+            &self.python_program(params),
+            params,
+            &machine,
+            opts.seed,
+        )?;
+        Ok((runs, machine))
     }
 
     /// Runs the scenario in the simulator, calling `progress(steps, virtual_time)` every
@@ -221,24 +229,15 @@ impl Scenario {
         every: u64,
         progress: &mut dyn FnMut(u64, interleave_sim::Nanos),
     ) -> Result<Trace, String> {
-        let machine = self.machine_for(params, opts)?;
         if let Some(trace) = catalogue::synthetic(self.id) {
+            self.machine_for(params, opts)?;
             return Ok(Trace {
                 seed: opts.seed,
                 ..trace(params)
             });
         }
-        let mut sim = interleave_sim::Sim::new(machine, opts.seed, &opts.scheduler)?;
-        sim.spawn_main("MainProcess", (self.build)(params));
-        let every = every.max(1);
-        let mut steps = 0u64;
-        while let Some(step) = sim.step() {
-            steps += 1;
-            if steps.is_multiple_of(every) {
-                progress(steps, step.time);
-            }
-        }
-        Ok(sim.finish())
+        let (runs, machine) = self.runs(params, opts)?;
+        runs.simulate_observed(machine, opts, every, progress)
     }
 
     /// A run's outcome for exploration: the simulator's generic label (deadlock cycle,

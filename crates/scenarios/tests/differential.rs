@@ -38,7 +38,7 @@ enum Chooser {
 
 fn trace(s: &Scenario, seed: u64, chooser: Chooser, path: Path) -> Trace {
     let params = s.defaults();
-    let machine = s.machine_for(&params, &RunOptions::default()).unwrap();
+    let (runs, machine) = s.runs(&params, &RunOptions::default()).unwrap();
     let mut sim = match chooser {
         Chooser::Kind(kind) => Sim::new(machine, seed, &kind).unwrap(),
         Chooser::Custom(sched) => Sim::with_scheduler(machine, seed, sched).unwrap(),
@@ -46,7 +46,7 @@ fn trace(s: &Scenario, seed: u64, chooser: Chooser, path: Path) -> Trace {
     if matches!(path, Path::Footprints) {
         sim.record_footprints();
     }
-    sim.spawn_main("MainProcess", (s.build)(&params));
+    sim.spawn_main("MainProcess", runs.build());
     match path {
         Path::Run | Path::Footprints => sim.run(),
         Path::Stepped => {

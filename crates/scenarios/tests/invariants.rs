@@ -23,8 +23,8 @@ fn explore_lock_race(use_lock: bool) -> interleave_sim::explore::Report {
         gil: Some(false),
         ..RunOptions::default()
     };
-    let machine = s.machine_for(&params, &opts).unwrap();
-    let build = || (s.build)(&params);
+    let (runs, machine) = s.runs(&params, &opts).unwrap();
+    let build = || runs.build();
     let label = |t: &Trace| s.outcome_label(t);
     let cfg = Config {
         strategy: Strategy::Dpor,

@@ -23,6 +23,13 @@ fn the_parties_pass_together_when_the_last_one_arrives() {
                 let n: i64 = parties.parse().unwrap();
                 assert_eq!(int(&t, "passed"), n, "{what}");
                 assert_eq!(int(&t, "broken"), 0, "{what}");
+                let at = ints(&t, "passed_ms");
+                assert!(at.iter().all(|&x| x == at[0]), "{what}: {at:?}");
+                if flavor == "asyncio" {
+                    // asyncio.Barrier is CPython's own code over a Condition: its lanes show
+                    // the condition's waits, not barrier markers.
+                    continue;
+                }
                 let barrier = t.objects.iter().find(|o| o.name == "barrier").unwrap().id;
                 let arrivals: Vec<u64> = t
                     .events_of(EventKind::Wait)
@@ -39,8 +46,6 @@ fn the_parties_pass_together_when_the_last_one_arrives() {
                 assert_eq!(passes.len() as i64, n, "{what}");
                 let last = *arrivals.iter().max().unwrap();
                 assert!(passes.iter().all(|&p| p == last), "{what}: {passes:?}");
-                let at = ints(&t, "passed_ms");
-                assert!(at.iter().all(|&x| x == at[0]), "{what}: {at:?}");
             }
         }
     }
@@ -64,20 +69,23 @@ fn a_late_party_breaks_the_barrier_for_everyone() {
         assert_eq!(t.outcome, Outcome::Completed, "{flavor}");
         assert_eq!(int(&t, "passed"), 0, "{flavor}");
         assert_eq!(int(&t, "broken"), 3, "{flavor}");
-        // The first waiter gives up exactly one timeout after it arrived.
-        let barrier = t.objects.iter().find(|o| o.name == "barrier").unwrap().id;
-        let first = t
-            .events_of(EventKind::Wait)
-            .find(|e| e.obj == Some(barrier))
-            .unwrap()
-            .time;
-        let broken = t
-            .events_of(EventKind::Broken)
-            .find(|e| e.obj == Some(barrier))
-            .unwrap()
-            .time;
-        assert_eq!(broken, first + ms(500), "{flavor}");
-        let lines: Vec<&str> = t.output.iter().map(|(_, _, l)| l.as_str()).collect();
+        if flavor != "asyncio" {
+            // The first waiter gives up exactly one timeout after it arrived (asyncio's
+            // Barrier is CPython's code over a Condition, with no barrier markers).
+            let barrier = t.objects.iter().find(|o| o.name == "barrier").unwrap().id;
+            let first = t
+                .events_of(EventKind::Wait)
+                .find(|e| e.obj == Some(barrier))
+                .unwrap()
+                .time;
+            let broken = t
+                .events_of(EventKind::Broken)
+                .find(|e| e.obj == Some(barrier))
+                .unwrap()
+                .time;
+            assert_eq!(broken, first + ms(500), "{flavor}");
+        }
+        let lines = printed(&t);
         assert!(
             lines
                 .iter()

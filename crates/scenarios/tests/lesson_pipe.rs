@@ -17,7 +17,7 @@ fn main_output(t: &Trace) -> Vec<&str> {
     let main = t.units[0].id;
     t.output
         .iter()
-        .filter(|(_, u, _)| *u == main)
+        .filter(|(_, u, l)| *u == main && !l.starts_with("RESULT "))
         .map(|(_, _, l)| l.as_str())
         .collect()
 }
@@ -40,12 +40,18 @@ fn the_chain_prints_the_squares_then_end() {
             // Every message received was sent: 10 on each pipe, each recv linked to its send.
             let feeds = t.links.iter().filter(|l| l.kind == LinkKind::Feed).count();
             assert_eq!(feeds, 20);
-            // EOF travels down the chain: P1 closes pipe 1, then P2 closes pipe 2.
-            let closes: Vec<String> = t
-                .events_of(EventKind::Close)
-                .map(|e| t.unit_name(e.unit))
-                .collect();
-            assert_eq!(closes, ["P1", "P2"]);
+            // EOF travels down the chain: P1 closes its ends once it has sent everything,
+            // then P2 (after its EOF) closes its ends, then the main process prints "end".
+            let last_close = |name: &str| {
+                t.events_of(EventKind::Close)
+                    .filter(|e| t.unit_name(e.unit) == name)
+                    .map(|e| e.time)
+                    .max()
+                    .unwrap()
+            };
+            let end = t.output.iter().find(|(_, _, l)| l == "end").unwrap().0;
+            assert!(last_close("P1") < last_close("P2"), "seed {seed}");
+            assert!(last_close("P2") <= end, "seed {seed}");
         }
     }
 }
@@ -60,14 +66,11 @@ fn an_open_writing_end_means_the_reader_never_sees_eof() {
         t.result["received"],
         Value::from((0..10).map(|i: i64| i * i).collect::<Vec<_>>())
     );
-    let Outcome::Deadlock { blocked, .. } = &t.outcome else {
-        panic!("{:?}", t.outcome)
-    };
+    // The main process gives up; P2 is still blocked in recv() when it does.
     assert!(
-        blocked
-            .iter()
-            .any(|e| e.unit_name == "P2" && e.waits_for.contains("pipe_1")),
-        "{blocked:?}"
+        printed(&t).contains(&"1 processes are still blocked in recv()"),
+        "{:?}",
+        printed(&t)
     );
 }
 
@@ -80,9 +83,8 @@ fn ping_pong_takes_turns_on_one_duplex_pipe() {
         Value::from(vec!["pong 1", "pong 2", "pong 3", "pong 4"])
     );
     assert_eq!(t.result["eof"], Value::Bool(true));
-    let lines: Vec<&str> = t.output.iter().map(|(_, _, l)| l.as_str()).collect();
     assert_eq!(
-        lines,
+        printed(&t),
         [
             "child got ping 1",
             "parent got pong 1",
@@ -100,7 +102,7 @@ fn ping_pong_takes_turns_on_one_duplex_pipe() {
         1,
     );
     assert_eq!(t.result["eof"], Value::Bool(false));
-    assert!(t.outcome.is_deadlock());
+    assert_eq!(t.result["stuck"], Value::Int(1));
 }
 
 #[test]

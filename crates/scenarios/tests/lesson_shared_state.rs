@@ -18,14 +18,19 @@ fn a_manager_dict_collects_every_childs_square() {
         let t = run(&[], seed);
         assert_eq!(t.outcome, Outcome::Completed);
         assert_eq!(t.result["squares"], Value::from(vec![0, 1, 4, 9, 16]));
-        // Every proxy call is a round trip: the workers spend their time in I/O.
-        let io: u64 = t
-            .spans
-            .iter()
-            .filter(|s| s.state == State::Io)
-            .map(|s| s.end - s.start)
-            .sum();
-        assert!(io > 0);
+        // The dict lives in the manager's process; every proxy call is a round trip to
+        // it, so each worker spends time waiting on its connection for the answer.
+        assert!(t.units.iter().any(|u| u.name.starts_with("SyncManager")));
+        for worker in t.units.iter().filter(|u| u.name.starts_with('p')) {
+            let waiting: u64 = t
+                .spans
+                .iter()
+                .filter(|s| s.unit == worker.id && s.state == State::Blocked)
+                .filter(|s| s.obj.is_some_and(|o| t.obj_name(o).starts_with("pipe")))
+                .map(|s| s.end - s.start)
+                .sum();
+            assert!(waiting > 0, "{}", worker.name);
+        }
     }
 }
 

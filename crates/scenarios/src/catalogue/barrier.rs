@@ -2,11 +2,9 @@
 //! barrier finish whenever they are done; a late party (with a timeout) or `abort()` breaks the
 //! barrier and every party gets `BrokenBarrierError`.
 
-use interleave_sim::{
-    Barrier, Ctx, Flavor, Program, PyErrorKind, PyResult, Value, from_ms_f64, ms,
-};
+use interleave_sim::Flavor;
 
-use super::{FLAVORS, Slots, default_machine, flavor, join_all, pause, run_main, spawn};
+use super::{FLAVORS, default_machine, flavor};
 use crate::params::{ParamSpec, Params, no_check};
 use crate::python::fill;
 use crate::{Fidelity, Mode, Scenario, Tag, t};
@@ -107,7 +105,7 @@ pub(crate) fn scenario() -> Scenario {
             ),
         ],
         check: no_check,
-        build,
+        body: crate::Body::Python,
         python,
         machine: default_machine,
         fidelity: Fidelity {
@@ -122,138 +120,6 @@ pub(crate) fn scenario() -> Scenario {
             more: &[],
         },
     }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Failure {
-    None,
-    LateParty,
-    Abort,
-}
-
-/// Milliseconds since `t0`.
-async fn since(cx: &Ctx, t0: u64) -> PyResult<i64> {
-    Ok(i64::try_from(cx.now().await?.saturating_sub(t0) / ms(1)).unwrap_or(i64::MAX))
-}
-
-/// `barrier.wait()`, or, for the parties that must not wait for a late one, a wait with a
-/// timeout (asyncio: `asyncio.wait_for(barrier.wait(), timeout)`, then `abort()`).
-async fn wait(
-    cx: &Ctx,
-    fl: Flavor,
-    barrier: &Barrier,
-    name: &str,
-    timeout: Option<u64>,
-) -> PyResult<i64> {
-    match (timeout, fl) {
-        (None, _) => barrier.wait(cx).await,
-        (Some(d), Flavor::Asyncio) => {
-            let b = barrier.clone();
-            let task = cx.create_task(
-                &format!("{name}: barrier.wait()"),
-                Program::new(move |cx: Ctx| async move { b.wait(&cx).await }),
-            )?;
-            match cx.wait_for(task, d).await {
-                Ok(v) => v.as_int(),
-                Err(e) if e.kind == PyErrorKind::TimeoutError => {
-                    barrier.abort(cx).await?;
-                    interleave_sim::err(PyErrorKind::BrokenBarrierError, "")
-                }
-                Err(e) => Err(e),
-            }
-        }
-        (Some(d), _) => barrier.wait_timeout(cx, d).await,
-    }
-}
-
-fn build(p: &Params) -> Program {
-    let fl = flavor(p);
-    let parties = p.int("parties");
-    let free = p.int("free_units");
-    let max_sleep = u64::try_from(p.int("max_sleep_ms")).unwrap_or(1);
-    let timeout = from_ms_f64(p.int("timeout_ms") as f64);
-    let failure = match p.choice("failure") {
-        "late_party" => Failure::LateParty,
-        "abort" => Failure::Abort,
-        _ => Failure::None,
-    };
-    Program::new(move |cx: Ctx| async move {
-        let barrier = cx.new_barrier(fl, "barrier", parties, None, None)?;
-        // -1: did not get through wait(), 0: passed, 1: BrokenBarrierError.
-        let status = Slots::new(&cx, fl, "status", parties as usize, -1);
-        let at = Slots::new(&cx, fl, "passed_ms", parties as usize, -1);
-        let free_at = Slots::new(&cx, fl, "free_ms", free as usize, -1);
-        let t0 = cx.now().await?;
-        let (st, pa, fa) = (status.clone(), at.clone(), free_at.clone());
-        run_main(&cx, fl, move |cx: Ctx| async move {
-            let mut ws = Vec::new();
-            for i in 0..parties {
-                let last = i == parties - 1;
-                let (barrier, status, at) = (barrier.clone(), st.clone(), pa.clone());
-                let body = Program::new(move |cx: Ctx| async move {
-                    let name = format!("p{i}");
-                    let work = if last && failure == Failure::LateParty {
-                        ms(max_sleep).saturating_add(timeout.saturating_mul(2))
-                    } else {
-                        ms(1 + cx.random_below(max_sleep).await?)
-                    };
-                    pause(&cx, fl, work).await?;
-                    if last && failure == Failure::Abort {
-                        cx.print(format!("{name} aborts the barrier")).await?;
-                        return barrier.abort(&cx).await;
-                    }
-                    let limit = (failure == Failure::LateParty && !last).then_some(timeout);
-                    match wait(&cx, fl, &barrier, &name, limit).await {
-                        Ok(_) => {
-                            let t = since(&cx, t0).await?;
-                            status.set(&cx, i as usize, 0).await?;
-                            at.set(&cx, i as usize, t).await?;
-                            cx.print(format!("{name} passed the barrier at {t} ms"))
-                                .await
-                        }
-                        Err(e) if e.kind == PyErrorKind::BrokenBarrierError => {
-                            status.set(&cx, i as usize, 1).await?;
-                            let t = since(&cx, t0).await?;
-                            cx.print(format!("{name}: BrokenBarrierError at {t} ms"))
-                                .await
-                        }
-                        Err(e) => Err(e),
-                    }
-                });
-                ws.push(spawn(&cx, fl, &format!("p{i}"), body).await?);
-            }
-            for j in 0..free {
-                let free_at = fa.clone();
-                let body = Program::new(move |cx: Ctx| async move {
-                    let work = ms(1 + cx.random_below(max_sleep).await?);
-                    pause(&cx, fl, work).await?;
-                    let t = since(&cx, t0).await?;
-                    free_at.set(&cx, j as usize, t).await?;
-                    cx.print(format!("f{j} done at {t} ms")).await
-                });
-                ws.push(spawn(&cx, fl, &format!("f{j}"), body).await?);
-            }
-            join_all(&cx, &ws).await
-        })
-        .await?;
-        let status = status.all(&cx).await?;
-        let passed = status.iter().filter(|&&s| s == 0).count();
-        let broken = status.iter().filter(|&&s| s == 1).count();
-        let passed_ms: Vec<Value> = at
-            .all(&cx)
-            .await?
-            .into_iter()
-            .filter(|&t| t >= 0)
-            .map(Value::Int)
-            .collect();
-        cx.print(format!("{passed} passed, {broken} got BrokenBarrierError"))
-            .await?;
-        cx.set_result("passed", passed).await?;
-        cx.set_result("broken", broken).await?;
-        cx.set_result("aborted", failure == Failure::Abort).await?;
-        cx.set_result("passed_ms", passed_ms).await?;
-        cx.set_result("free_ms", free_at.all(&cx).await?).await
-    })
 }
 
 const THREADS: &str = include_str!("python/barrier_threads.py");

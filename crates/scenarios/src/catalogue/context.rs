@@ -1,8 +1,6 @@
 //! `context`: context variables are isolated per asyncio task and, with `copy_context`, per
 //! thread.
 
-use interleave_sim::{Ctx, Program, PyResult, Value, from_ms_f64};
-
 use super::default_machine;
 use crate::params::{ParamSpec, Params, no_check};
 use crate::python::fill;
@@ -65,7 +63,7 @@ pub(crate) fn scenario() -> Scenario {
             ),
         ],
         check: no_check,
-        build,
+        body: crate::Body::Python,
         python,
         machine: default_machine,
         fidelity: Fidelity {
@@ -75,96 +73,6 @@ pub(crate) fn scenario() -> Scenario {
             more: &[&[("flavor", "thread")], &[("inner_as_task", "true")]],
         },
     }
-}
-
-fn build(p: &Params) -> Program {
-    let asyncio = p.choice("flavor") == "asyncio";
-    let units = p.int("units");
-    let pause = from_ms_f64(p.float("sleep_ms"));
-    let inner_as_task = p.bool("inner_as_task") && asyncio;
-    Program::new(move |cx: Ctx| async move {
-        let var = cx.context_var("var", Some(Value::Int(42)));
-        let n_units = units as usize;
-        let inner_get: Vec<interleave_sim::Var> = (0..n_units)
-            .map(|i| cx.var(&format!("inner_get[{i}]"), Value::None))
-            .collect();
-        let inner_set: Vec<interleave_sim::Var> = (0..n_units)
-            .map(|i| cx.var(&format!("inner_set[{i}]"), Value::None))
-            .collect();
-        let outer_get: Vec<interleave_sim::Var> = (0..n_units)
-            .map(|i| cx.var(&format!("outer_get[{i}]"), Value::None))
-            .collect();
-        let (ig_all, is_all, og_all) = (inner_get.clone(), inner_set.clone(), outer_get.clone());
-        let consumer = move |n: i64| {
-            let (ig, is, og) = (ig_all[n as usize], is_all[n as usize], og_all[n as usize]);
-            move |cx: Ctx| async move {
-                var.set(&cx, n).await?;
-                cx.print(format!("c{n}: outer set {n}")).await?;
-                let inner = move |cx: Ctx| async move {
-                    let got = var.get(&cx).await?;
-                    ig.write(&cx, got).await?;
-                    if asyncio {
-                        cx.asleep(pause).await?;
-                    } else {
-                        cx.sleep(pause).await?;
-                    }
-                    var.set(&cx, n * n).await?;
-                    let now = var.get(&cx).await?;
-                    is.write(&cx, now).await?;
-                    PyResult::Ok(Value::None)
-                };
-                if inner_as_task {
-                    let t = cx.create_task(&format!("inner({n})"), Program::new(inner))?;
-                    t.wait(&cx).await?;
-                } else {
-                    inner(cx.clone()).await?;
-                }
-                let got = var.get(&cx).await?;
-                cx.print(format!("c{n}: outer get {got}")).await?;
-                og.write(&cx, got).await?;
-                PyResult::Ok(())
-            }
-        };
-        if asyncio {
-            cx.run_loop(
-                "main()",
-                Program::new(move |cx: Ctx| async move {
-                    let mut tasks = Vec::new();
-                    for n in 0..units {
-                        tasks.push(cx.create_task(&format!("c{n}"), Program::new(consumer(n)))?);
-                    }
-                    cx.gather(&tasks).await?;
-                    PyResult::Ok(())
-                }),
-            )
-            .await?;
-        } else {
-            let mut ts = Vec::new();
-            for n in 0..units {
-                let t = cx.thread_in_context(&format!("c{n}"), Program::new(consumer(n)));
-                t.start(&cx).await?;
-                ts.push(t);
-            }
-            for t in ts {
-                t.join(&cx).await?;
-            }
-        }
-        for (key, vars) in [
-            ("inner_get", &inner_get),
-            ("inner_set", &inner_set),
-            ("outer_get", &outer_get),
-        ] {
-            let mut out = Vec::with_capacity(vars.len());
-            for v in vars {
-                out.push(v.read(&cx).await?);
-            }
-            cx.set_result(key, out).await?;
-        }
-        let after = var.get(&cx).await?;
-        cx.print(format!("main sees {after}")).await?;
-        cx.set_result("main_after", after).await?;
-        Ok(Value::None)
-    })
 }
 
 const PROGRAM: &str = include_str!("python/context.py");

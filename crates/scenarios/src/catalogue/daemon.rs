@@ -1,8 +1,6 @@
 //! `daemon`: daemon and non-daemon threads and processes at program exit, `terminate()` and exit
 //! codes, and the classic mistake of joining inside the start loop.
 
-use interleave_sim::{Ctx, Program, PyResult, Value, from_secs_f64};
-
 use super::default_machine;
 use crate::params::{ParamSpec, Params, no_check};
 use crate::python::fill;
@@ -74,7 +72,7 @@ pub(crate) fn scenario() -> Scenario {
             ),
         ],
         check: no_check,
-        build,
+        body: crate::Body::Python,
         python,
         machine: default_machine,
         fidelity: Fidelity {
@@ -89,115 +87,6 @@ pub(crate) fn scenario() -> Scenario {
             ],
         },
     }
-}
-
-/// A worker that prints Starting, works and prints Exiting; it records its exit in `exited`.
-fn worker(name: &'static str, work: u64, exited: interleave_sim::SharedValue) -> Program {
-    Program::new(move |cx: Ctx| async move {
-        cx.print(format!("{name}: Starting")).await?;
-        cx.sleep(work).await?;
-        cx.print(format!("{name}: Exiting")).await?;
-        let Value::List(mut v) = exited.read(&cx).await? else {
-            return PyResult::Ok(());
-        };
-        v.push(Value::from(name));
-        exited.write(&cx, Value::List(v.clone())).await?;
-        cx.set_result("exited", v).await?;
-        Ok(())
-    })
-}
-
-fn build(p: &Params) -> Program {
-    let demo = p.choice("demo").to_string();
-    let process = p.choice("kind") == "process";
-    let work = from_secs_f64(p.float("work_s"));
-    let units = p.int("units");
-    let join_in_loop = p.bool("join_in_start_loop");
-    Program::new(move |cx: Ctx| async move {
-        // A Manager-free record of who printed Exiting: shared memory survives the children.
-        let exited = cx.mp_value("exited", Value::List(vec![]), false);
-        let t0 = cx.now().await?;
-        let mut exitcodes = Vec::new();
-        let mut alive = Vec::new();
-        match demo.as_str() {
-            "exit" => {
-                cx.set_result("exited", Value::List(vec![])).await?;
-                cx.set_result("exitcodes", Value::List(vec![])).await?;
-                cx.set_result("alive", Value::List(vec![])).await?;
-                cx.set_result("elapsed_units", Value::None).await?;
-                let d = worker("daemon", 2 * work, exited);
-                let n = worker("non-daemon", work, exited);
-                if process {
-                    let dp = cx.process("daemon", d);
-                    dp.set_daemon(&cx, true).await?;
-                    dp.start(&cx).await?;
-                    cx.process("non-daemon", n).start(&cx).await?;
-                } else {
-                    let dt = cx.thread("daemon", d);
-                    dt.set_daemon(&cx, true).await?;
-                    dt.start(&cx).await?;
-                    cx.thread("non-daemon", n).start(&cx).await?;
-                }
-                // The main program ends here: the interpreter waits for the non-daemon worker and
-                // kills the daemon, which never records its exit.
-                cx.print("main: done").await?;
-                return Ok(Value::None);
-            }
-            "terminate" => {
-                let child = cx.process(
-                    "sleeper",
-                    Program::new(move |cx: Ctx| async move { cx.sleep(work).await }),
-                );
-                alive.push(Value::Bool(child.is_alive(&cx).await?));
-                child.start(&cx).await?;
-                alive.push(Value::Bool(child.is_alive(&cx).await?));
-                cx.sleep(work / 2).await?;
-                child.terminate(&cx).await?;
-                child.join(&cx).await?;
-                alive.push(Value::Bool(child.is_alive(&cx).await?));
-                exitcodes.push(child.exitcode(&cx).await?.map_or(Value::None, Value::Int));
-            }
-            _ => {
-                let mut started = Vec::new();
-                for i in 0..units {
-                    let body = Program::new(move |cx: Ctx| async move { cx.sleep(work).await });
-                    let name = format!("worker-{i}");
-                    let id = if process {
-                        let p = cx.spawn_process(&name, body).await?;
-                        if join_in_loop {
-                            p.join(&cx).await?;
-                        }
-                        p.id
-                    } else {
-                        let t = cx.spawn_thread(&name, body).await?;
-                        if join_in_loop {
-                            t.join(&cx).await?;
-                        }
-                        t.id
-                    };
-                    started.push(id);
-                }
-                for id in started {
-                    if process {
-                        interleave_sim::Process { id }.join(&cx).await?;
-                    } else {
-                        interleave_sim::Thread { id }.join(&cx).await?;
-                    }
-                }
-            }
-        }
-        let elapsed = cx.now().await? - t0;
-        let e = exited.read(&cx).await?;
-        cx.set_result("exited", e).await?;
-        cx.set_result("exitcodes", exitcodes).await?;
-        cx.set_result("alive", alive).await?;
-        cx.set_result(
-            "elapsed_units",
-            (elapsed as f64 / work.max(1) as f64).round() as i64,
-        )
-        .await?;
-        Ok(Value::None)
-    })
 }
 
 const PROGRAM: &str = include_str!("python/daemon.py");

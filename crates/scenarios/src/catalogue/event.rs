@@ -2,9 +2,9 @@
 //! all at once, and a `wait(timeout)` whose result is ignored reports a resource that is not
 //! there.
 
-use interleave_sim::{Ctx, Flavor, Program, PyResult, Value, from_secs_f64};
+use interleave_sim::Flavor;
 
-use super::{FLAVORS, Slots, default_machine, flavor, join_all, pause, run_main, spawn};
+use super::{FLAVORS, default_machine, flavor};
 use crate::params::{ParamSpec, Params, no_check};
 use crate::python::fill;
 use crate::{Fidelity, Mode, Scenario, Tag, t};
@@ -95,7 +95,7 @@ pub(crate) fn scenario() -> Scenario {
             ),
         ],
         check: no_check,
-        build,
+        body: crate::Body::Python,
         python,
         machine: default_machine,
         fidelity: Fidelity {
@@ -105,81 +105,6 @@ pub(crate) fn scenario() -> Scenario {
             more: &[],
         },
     }
-}
-
-fn build(p: &Params) -> Program {
-    let fl = flavor(p);
-    let consumers = usize::try_from(p.int("consumers")).unwrap_or(1);
-    let delay = from_secs_f64(p.float("set_delay_s"));
-    let timeout = p
-        .bool("use_timeout")
-        .then(|| from_secs_f64(p.float("timeout_s")));
-    let check_return = p.bool("check_return");
-    Program::new(move |cx: Ctx| async move {
-        let ev = cx.new_event(fl, "resource");
-        let got = Slots::new(&cx, fl, "got", consumers, -1);
-        let claimed = Slots::new(&cx, fl, "claimed", consumers, 0);
-        let woke = Slots::new(&cx, fl, "woke_ms", consumers, -1);
-        let t0 = cx.now().await?;
-        let (g, c, w) = (got.clone(), claimed.clone(), woke.clone());
-        run_main(&cx, fl, move |cx: Ctx| async move {
-            let mut ws = Vec::new();
-            for i in 0..consumers {
-                let (got, claimed, woke) = (g.clone(), c.clone(), w.clone());
-                let body = Program::new(move |cx: Ctx| async move {
-                    let set = match timeout {
-                        Some(d) => ev.wait_timeout(&cx, d).await?,
-                        None => ev.wait(&cx).await?,
-                    };
-                    let at = cx.now().await?.saturating_sub(t0);
-                    woke.set(&cx, i, i64::try_from(at / 1_000_000).unwrap_or(i64::MAX))
-                        .await?;
-                    got.set(&cx, i, i64::from(set)).await?;
-                    if set || !check_return {
-                        cx.print(format!("c{i}: resource is available")).await?;
-                        claimed.set(&cx, i, 1).await?;
-                    } else {
-                        cx.print(format!("c{i}: gave up waiting")).await?;
-                    }
-                    PyResult::Ok(())
-                });
-                ws.push(spawn(&cx, fl, &format!("c{i}"), body).await?);
-            }
-            let producer = Program::new(move |cx: Ctx| async move {
-                cx.print(format!(
-                    "producer: ready in {}s",
-                    Value::Float(delay as f64 / 1e9)
-                ))
-                .await?;
-                pause(&cx, fl, delay).await?;
-                cx.print("producer: making the resource available").await?;
-                ev.set(&cx).await
-            });
-            ws.push(spawn(&cx, fl, "producer", producer).await?);
-            join_all(&cx, &ws).await
-        })
-        .await?;
-        let got = got.all(&cx).await?;
-        let claimed = claimed.all(&cx).await?;
-        let set_seen = got.iter().filter(|&&g| g == 1).count();
-        let timed_out = got.iter().filter(|&&g| g == 0).count();
-        let claims = claimed.iter().filter(|&&c| c == 1).count();
-        let false_alarms = got
-            .iter()
-            .zip(&claimed)
-            .filter(|&(&g, &c)| g == 0 && c == 1)
-            .count();
-        cx.print(format!(
-            "{set_seen} saw the event set, {timed_out} timed out, {false_alarms} false alarms"
-        ))
-        .await?;
-        cx.set_result("set_seen", set_seen).await?;
-        cx.set_result("timed_out", timed_out).await?;
-        cx.set_result("claimed", claims).await?;
-        cx.set_result("false_alarms", false_alarms).await?;
-        let woke = woke.all(&cx).await?;
-        cx.set_result("wake_ms", woke).await
-    })
 }
 
 const THREADS: &str = include_str!("python/event_threads.py");

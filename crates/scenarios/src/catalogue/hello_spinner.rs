@@ -1,10 +1,6 @@
 //! `hello-spinner`: a spinner animates while slow() works out 42 — in a thread, a process or a
 //! coroutine; and a CPU-bound slow() that freezes the coroutine's spinner.
 
-use interleave_sim::{
-    Ctx, Flavor, Program, PyErrorKind, PyResult, Value, from_ms_f64, from_secs_f64,
-};
-
 use super::default_machine;
 use crate::params::{ParamSpec, Params, no_check};
 use crate::python::fill;
@@ -69,7 +65,7 @@ pub(crate) fn scenario() -> Scenario {
             ),
         ],
         check: no_check,
-        build,
+        body: crate::Body::Python,
         python,
         machine: default_machine,
         fidelity: Fidelity {
@@ -83,97 +79,6 @@ pub(crate) fn scenario() -> Scenario {
             ],
         },
     }
-}
-
-fn build(p: &Params) -> Program {
-    let flavor = match p.choice("flavor") {
-        "process" => Flavor::Multiprocessing,
-        "coroutine" => Flavor::Asyncio,
-        _ => Flavor::Threading,
-    };
-    let slow = from_secs_f64(p.float("slow_s"));
-    let frame = from_ms_f64(1000.0 / p.int("fps").max(1) as f64);
-    let cpu = p.choice("slow_kind") == "cpu";
-    Program::new(move |cx: Ctx| async move {
-        let answer;
-        let frames;
-        match flavor {
-            Flavor::Asyncio => {
-                let counter = cx.var("frames", 0);
-                answer = cx
-                    .run_loop(
-                        "supervisor()",
-                        Program::new(move |cx: Ctx| async move {
-                            let spinner = cx.create_task(
-                                "spin('thinking!')",
-                                Program::new(move |cx: Ctx| async move {
-                                    loop {
-                                        let f = counter.read_int(&cx).await?;
-                                        counter.write(&cx, f + 1).await?;
-                                        match cx.asleep(frame).await {
-                                            Err(e) if e.kind == PyErrorKind::CancelledError => {
-                                                break;
-                                            }
-                                            other => other?,
-                                        }
-                                    }
-                                    PyResult::Ok(())
-                                }),
-                            )?;
-                            // slow(): await asyncio.sleep, or compute without awaiting.
-                            if cpu {
-                                cx.compute(slow).await?;
-                            } else {
-                                cx.asleep(slow).await?;
-                            }
-                            spinner.cancel(&cx).await?;
-                            cx.gather_all(&[spinner]).await?;
-                            PyResult::Ok(42)
-                        }),
-                    )
-                    .await?;
-                frames = counter.read_int(&cx).await?;
-            }
-            _ => {
-                let done = cx.new_event(flavor, "done");
-                let counter = cx.mp_value("frames", 0, false);
-                let spin = Program::new(move |cx: Ctx| async move {
-                    loop {
-                        let f = counter.read_int(&cx).await?;
-                        counter.write(&cx, f + 1).await?;
-                        if done.wait_timeout(&cx, frame).await? {
-                            break;
-                        }
-                    }
-                    PyResult::Ok(())
-                });
-                let unit = if flavor == Flavor::Threading {
-                    cx.spawn_thread("spinner", spin).await?.id
-                } else {
-                    cx.spawn_process("spinner", spin).await?.id
-                };
-                if cpu {
-                    cx.compute(slow).await?;
-                } else {
-                    cx.sleep(slow).await?;
-                }
-                done.set(&cx).await?;
-                if flavor == Flavor::Threading {
-                    interleave_sim::Thread { id: unit }.join(&cx).await?;
-                } else {
-                    interleave_sim::Process { id: unit }.join(&cx).await?;
-                }
-                answer = Value::Int(42);
-                frames = counter.read_int(&cx).await?;
-            }
-        }
-        cx.print(format!("Answer: {answer} ({frames} frames)"))
-            .await?;
-        cx.set_result("answer", answer).await?;
-        cx.set_result("frames", frames).await?;
-        cx.set_result("spun", frames > 1).await?;
-        Ok(Value::None)
-    })
 }
 
 const PROGRAM: &str = include_str!("python/hello_spinner.py");

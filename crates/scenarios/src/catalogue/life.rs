@@ -102,7 +102,7 @@ pub(crate) fn scenario() -> Scenario {
             ),
         ],
         check,
-        build,
+        body: crate::Body::Model(build),
         python,
         machine: default_machine,
         fidelity: Fidelity {

@@ -98,7 +98,7 @@ pub(crate) fn scenario() -> Scenario {
             ),
         ],
         check: no_check,
-        build,
+        body: crate::Body::Model(build),
         python,
         machine: default_machine,
         fidelity: Fidelity {

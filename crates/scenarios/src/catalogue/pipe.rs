@@ -2,11 +2,7 @@
 //! print) that ends when EOF reaches the reader, and a ping-pong over one duplex pipe; forgetting
 //! to close an end means the reader never sees EOF.
 
-use interleave_sim::{
-    Conn, Ctx, Program, PyErrorKind, PyResult, Value, from_ms_f64, from_secs_f64,
-};
-
-use super::{Shared, Worker, default_machine, join_by};
+use super::default_machine;
 use crate::params::{ParamError, ParamSpec, Params};
 use crate::python::fill;
 use crate::{Fidelity, Mode, Scenario, Tag, t};
@@ -97,7 +93,7 @@ pub(crate) fn scenario() -> Scenario {
             ),
         ],
         check,
-        build,
+        body: crate::Body::Python,
         python,
         machine: default_machine,
         fidelity: Fidelity {
@@ -118,198 +114,6 @@ fn check(p: &Params) -> Result<(), ParamError> {
         });
     }
     Ok(())
-}
-
-#[derive(Clone, Copy)]
-struct Config {
-    items: i64,
-    duplex: bool,
-    close_unused: bool,
-    rounds: i64,
-    delay: u64,
-}
-
-impl Config {
-    /// How long the main process waits for a message, or for a child, before it gives up.
-    fn patience(&self) -> u64 {
-        from_secs_f64(1.0).saturating_add(self.delay.saturating_mul(2 * self.rounds as u64))
-    }
-
-    /// A new pipe as (receiving end, sending end).
-    fn pipe(&self, cx: &Ctx, name: &str) -> (Conn, Conn) {
-        let (first, second) = cx.pipe(name, self.duplex);
-        if self.duplex {
-            (second, first)
-        } else {
-            (first, second)
-        }
-    }
-}
-
-fn build(p: &Params) -> Program {
-    let c = Config {
-        items: p.int("items"),
-        duplex: p.bool("duplex"),
-        close_unused: p.bool("close_unused_ends"),
-        rounds: p.int("rounds"),
-        delay: from_ms_f64(p.float("delay_ms")),
-    };
-    let ping_pong = p.choice("variant") == "ping_pong";
-    Program::new(move |cx: Ctx| async move {
-        if ping_pong {
-            ping_pong_rounds(&cx, c).await
-        } else {
-            chain(&cx, c).await
-        }
-    })
-}
-
-/// Receives with the main process's patience: `None` if nothing (not even EOF) came in time.
-async fn recv_patiently(cx: &Ctx, c: Config, end: Conn) -> PyResult<Option<PyResult<Value>>> {
-    if !end.poll(cx, c.patience()).await? {
-        return Ok(None);
-    }
-    Ok(Some(end.recv(cx).await))
-}
-
-async fn chain(cx: &Ctx, c: Config) -> PyResult<()> {
-    let (rx1, tx1) = c.pipe(cx, "pipe_1");
-    let (rx2, tx2) = c.pipe(cx, "pipe_2");
-    let p1 = cx
-        .spawn_process(
-            "P1",
-            Program::new(move |cx: Ctx| async move {
-                for i in 0..c.items {
-                    tx1.send(&cx, i).await?;
-                }
-                // The model has one copy of each end: leaving it open stands for a copy that
-                // somebody forgot to close.
-                if c.close_unused {
-                    tx1.close(&cx).await?;
-                }
-                PyResult::Ok(())
-            }),
-        )
-        .await?;
-    let p2 = cx
-        .spawn_process(
-            "P2",
-            Program::new(move |cx: Ctx| async move {
-                loop {
-                    match rx1.recv(&cx).await {
-                        Ok(x) => {
-                            let x = x.as_int()?;
-                            tx2.send(&cx, x * x).await?;
-                        }
-                        Err(e) if e.kind == PyErrorKind::EOFError => break,
-                        Err(e) => return Err(e),
-                    }
-                }
-                tx2.close(&cx).await
-            }),
-        )
-        .await?;
-    let mut received = Vec::new();
-    let mut eof = false;
-    loop {
-        match recv_patiently(cx, c, rx2).await? {
-            None => {
-                cx.print("no EOF: the pipe's writing end is still open somewhere")
-                    .await?;
-                break;
-            }
-            Some(Ok(v)) => {
-                cx.print(v.repr()).await?;
-                received.push(v);
-            }
-            Some(Err(e)) if e.kind == PyErrorKind::EOFError => {
-                cx.print("end").await?;
-                eof = true;
-                break;
-            }
-            Some(Err(e)) => return Err(e),
-        }
-    }
-    finish(cx, c, &[p1, p2], received, eof).await
-}
-
-async fn finish(
-    cx: &Ctx,
-    c: Config,
-    procs: &[interleave_sim::Process],
-    received: Vec<Value>,
-    eof: bool,
-) -> PyResult<()> {
-    let workers: Vec<Worker> = procs.iter().map(|&p| Worker::Process(p)).collect();
-    let deadline = cx.now().await?.saturating_add(c.patience());
-    let stuck = join_by(cx, &workers, deadline).await?;
-    if stuck > 0 {
-        cx.print(format!("{stuck} processes are still blocked in recv()"))
-            .await?;
-    }
-    cx.set_result("received", Value::List(received)).await?;
-    cx.set_result("eof", eof).await?;
-    cx.set_result("stuck", stuck).await
-}
-
-async fn ping_pong_rounds(cx: &Ctx, c: Config) -> PyResult<()> {
-    let (parent_end, child_end) = cx.pipe("pipe", true);
-    let child_eof = Shared::new(cx, interleave_sim::Flavor::Multiprocessing, "child_eof", 0);
-    let child = cx
-        .spawn_process(
-            "child",
-            Program::new(move |cx: Ctx| async move {
-                loop {
-                    let msg = match child_end.recv(&cx).await {
-                        Ok(m) => text(&m),
-                        Err(e) if e.kind == PyErrorKind::EOFError => {
-                            cx.print("child: EOF").await?;
-                            return child_eof.write(&cx, 1).await;
-                        }
-                        Err(e) => return Err(e),
-                    };
-                    cx.print(format!("child got {msg}")).await?;
-                    cx.sleep(c.delay).await?;
-                    child_end.send(&cx, msg.replace("ping", "pong")).await?;
-                }
-            }),
-        )
-        .await?;
-    parent_end.send(cx, "ping 1").await?;
-    let mut received = Vec::new();
-    for r in 1..=c.rounds {
-        let msg = match recv_patiently(cx, c, parent_end).await? {
-            Some(m) => text(&m?),
-            None => break,
-        };
-        cx.print(format!("parent got {msg}")).await?;
-        received.push(Value::Str(msg));
-        if r < c.rounds {
-            cx.sleep(c.delay).await?;
-            parent_end.send(cx, format!("ping {}", r + 1)).await?;
-        }
-    }
-    if c.close_unused {
-        parent_end.close(cx).await?;
-    }
-    let deadline = cx.now().await?.saturating_add(c.patience());
-    let stuck = join_by(cx, &[Worker::Process(child)], deadline).await?;
-    if stuck > 0 {
-        cx.print("the child is still blocked in recv(): it never saw EOF")
-            .await?;
-    }
-    let eof = child_eof.read_int(cx).await? == 1;
-    cx.set_result("received", Value::List(received)).await?;
-    cx.set_result("eof", eof).await?;
-    cx.set_result("stuck", stuck).await
-}
-
-/// A message as the program prints it (strings without quotes).
-fn text(v: &Value) -> String {
-    match v {
-        Value::Str(s) => s.clone(),
-        other => other.repr(),
-    }
 }
 
 const PROGRAM: &str = include_str!("python/pipe.py");

@@ -2,10 +2,6 @@
 //! queue, blocking queues, bounded queues (backpressure) and closable queues with a sentinel,
 //! with several workers per stage.
 
-use interleave_sim::{
-    Ctx, Flavor, Lock, Program, PyResult, Queue, QueueKind, Value, Var, from_ms_f64,
-};
-
 use super::default_machine;
 use crate::params::{ParamError, ParamSpec, Params};
 use crate::python::fill;
@@ -91,7 +87,7 @@ pub(crate) fn scenario() -> Scenario {
             ),
         ],
         check,
-        build,
+        body: crate::Body::Python,
         python,
         machine: default_machine,
         fidelity: Fidelity {
@@ -121,186 +117,6 @@ fn check(p: &Params) -> Result<(), ParamError> {
         }
     }
     Ok(())
-}
-
-/// The connection between two stages.
-#[derive(Clone, Copy)]
-enum Conn {
-    /// A list guarded by a lock; `get` fails when empty.
-    Polling {
-        items: Var,
-        lock: Lock,
-        polls: Var,
-    },
-    Queue(Queue),
-}
-
-impl Conn {
-    async fn put(&self, cx: &Ctx, v: Value) -> PyResult<i64> {
-        match self {
-            Conn::Polling { items, lock, .. } => {
-                lock.acquire(cx).await?;
-                let Value::List(mut l) = items.read(cx).await? else {
-                    return Ok(0);
-                };
-                l.push(v);
-                let depth = l.len() as i64;
-                items.write(cx, Value::List(l)).await?;
-                lock.release(cx).await?;
-                Ok(depth)
-            }
-            Conn::Queue(q) => {
-                q.put(cx, v).await?;
-                q.qsize(cx).await
-            }
-        }
-    }
-
-    /// The next item; polling queues retry after `backoff` and count the misses.
-    async fn get(&self, cx: &Ctx, backoff: u64) -> PyResult<Value> {
-        match self {
-            Conn::Polling { items, lock, polls } => loop {
-                lock.acquire(cx).await?;
-                let Value::List(mut l) = items.read(cx).await? else {
-                    return Ok(Value::None);
-                };
-                if !l.is_empty() {
-                    let v = l.remove(0);
-                    items.write(cx, Value::List(l)).await?;
-                    lock.release(cx).await?;
-                    return Ok(v);
-                }
-                lock.release(cx).await?;
-                let n = polls.read_int(cx).await?;
-                polls.write(cx, n + 1).await?;
-                cx.sleep(backoff).await?;
-            },
-            Conn::Queue(q) => q.get(cx).await,
-        }
-    }
-}
-
-const SENTINEL: i64 = -1;
-
-fn build(p: &Params) -> Program {
-    let kind = p.choice("queue").to_string();
-    let items = p.int("items");
-    let ms = p.list("stage_ms");
-    let cost: Vec<u64> = ms.iter().map(|&m| from_ms_f64(m as f64)).collect();
-    let workers = p.list("workers");
-    let maxsize = if kind == "bounded" {
-        p.int("maxsize")
-    } else {
-        0
-    };
-    let backoff = from_ms_f64(p.float("poll_ms"));
-    Program::new(move |cx: Ctx| async move {
-        let t0 = cx.now().await?;
-        let polls = cx.var("polls", 0);
-        let max_depth = cx.var("max depth", 0);
-        let names = ["download", "resize", "upload", "done"];
-        let conns: Vec<Conn> = names
-            .iter()
-            .map(|n| {
-                if kind == "polling" {
-                    Conn::Polling {
-                        items: cx.var(&format!("{n} list"), Value::List(vec![])),
-                        lock: cx.lock(&format!("{n} lock")),
-                        polls,
-                    }
-                } else {
-                    let size = if *n == "done" { 0 } else { maxsize };
-                    Conn::Queue(cx.new_queue(
-                        Flavor::Threading,
-                        QueueKind::Fifo,
-                        &format!("{n} queue"),
-                        size,
-                    ))
-                }
-            })
-            .collect();
-        let closable = kind == "closable";
-        let mut stage_threads: Vec<Vec<interleave_sim::Thread>> = Vec::new();
-        for stage in 0..3 {
-            let (input, output) = (conns[stage], conns[stage + 1]);
-            let work = cost.get(stage).copied().unwrap_or(0);
-            let mut ts = Vec::new();
-            for w in 0..workers.get(stage).copied().unwrap_or(1) {
-                let body = Program::new(move |cx: Ctx| async move {
-                    loop {
-                        let item = input.get(&cx, backoff).await?;
-                        if item == Value::Int(SENTINEL) {
-                            if let Conn::Queue(q) = input {
-                                q.task_done(&cx).await?;
-                            }
-                            return PyResult::Ok(());
-                        }
-                        if stage == 1 {
-                            cx.compute(work).await?;
-                        } else {
-                            cx.io(work).await?;
-                        }
-                        let depth = output.put(&cx, item).await?;
-                        let m = max_depth.read_int(&cx).await?;
-                        if stage < 2 && depth > m {
-                            max_depth.write(&cx, depth).await?;
-                        }
-                        if let (true, Conn::Queue(q)) = (closable, input) {
-                            q.task_done(&cx).await?;
-                        }
-                    }
-                });
-                let t = cx.thread(&format!("{}-{w}", names[stage]), body);
-                if !closable {
-                    t.set_daemon(&cx, true).await?;
-                }
-                t.start(&cx).await?;
-                ts.push(t);
-            }
-            stage_threads.push(ts);
-        }
-        for i in 0..items {
-            conns[0].put(&cx, Value::Int(i)).await?;
-        }
-        let mut processed = 0;
-        if closable {
-            // Close each stage in turn: one sentinel per worker, then wait for the queue and them.
-            for stage in 0..3 {
-                if let Conn::Queue(q) = conns[stage] {
-                    for _ in 0..stage_threads[stage].len() {
-                        q.put(&cx, SENTINEL).await?;
-                    }
-                    q.join(&cx).await?;
-                }
-                for t in &stage_threads[stage] {
-                    t.join(&cx).await?;
-                }
-            }
-            if let Conn::Queue(q) = conns[3] {
-                processed = q.qsize(&cx).await?;
-            }
-        } else {
-            while processed < items {
-                conns[3].get(&cx, backoff).await?;
-                processed += 1;
-            }
-        }
-        let elapsed = cx.now().await? - t0;
-        let depth = max_depth.read_int(&cx).await?;
-        let wasted = polls.read_int(&cx).await?;
-        cx.print(format!(
-            "processed {processed} items after polling {wasted} times"
-        ))
-        .await?;
-        cx.set_result("processed", processed).await?;
-        cx.set_result("polls", wasted).await?;
-        cx.set_result("max_depth", depth).await?;
-        cx.set_result("bounded_ok", maxsize == 0 || depth <= maxsize)
-            .await?;
-        cx.set_result("elapsed_ms", (elapsed as f64 / 1e5).round() / 10.0)
-            .await?;
-        Ok(Value::None)
-    })
 }
 
 const PROGRAM: &str = include_str!("python/pipeline.py");

@@ -2,8 +2,6 @@
 //! `concurrent.futures` with `as_completed` (completion order) vs `map` (input order), on
 //! threads or processes.
 
-use interleave_sim::{Ctx, Flavor, Nanos, Program, PyResult, QueueKind, Value, from_ms_f64};
-
 use super::default_machine;
 use crate::params::{ParamSpec, Params, no_check};
 use crate::python::fill;
@@ -90,7 +88,7 @@ pub(crate) fn scenario() -> Scenario {
             ),
         ],
         check: no_check,
-        build,
+        body: crate::Body::Python,
         python,
         machine: default_machine,
         fidelity: Fidelity {
@@ -108,131 +106,6 @@ pub(crate) fn scenario() -> Scenario {
             ],
         },
     }
-}
-
-fn build(p: &Params) -> Program {
-    let api = p.choice("api").to_string();
-    let process = p.choice("executor") == "process";
-    let workers = p.int("workers");
-    let tasks: Vec<u64> = p.list("tasks");
-    // Only a process pool's map() batches tasks; submit() and thread pools send one at a time.
-    let chunksize = if p.choice("executor") == "process" && p.choice("api") == "map" {
-        p.int("chunksize").max(1) as usize
-    } else {
-        1
-    };
-    let cpu = p.choice("task_kind") == "cpu";
-    let unit = from_ms_f64(p.float("unit_ms")).max(1);
-    Program::new(move |cx: Ctx| async move {
-        let t0 = cx.now().await?;
-        let flavor = if process {
-            Flavor::Multiprocessing
-        } else {
-            Flavor::Threading
-        };
-        let work = move |cx: Ctx, x: u64| async move {
-            let d: Nanos = x * unit;
-            if cpu {
-                cx.compute(d).await?;
-            } else {
-                cx.sleep(d).await?;
-            }
-            PyResult::Ok((x * x) as i64)
-        };
-        let n = tasks.len();
-        let mut results = vec![Value::None; n];
-        let mut order = Vec::new();
-        if api == "apply" {
-            // pool.apply(job, (x,)) blocks until that one task is done; the pool still exists.
-            for (i, &x) in tasks.iter().enumerate() {
-                let done = cx.new_queue(flavor, QueueKind::Simple, &format!("apply {i}"), 0);
-                let body = Program::new(move |cx: Ctx| async move {
-                    let r = work(cx.clone(), x).await?;
-                    done.put(&cx, r).await
-                });
-                if process {
-                    cx.spawn_process(&format!("worker for task {i}"), body)
-                        .await?;
-                } else {
-                    cx.spawn_thread(&format!("worker for task {i}"), body)
-                        .await?;
-                }
-                let r = done.get(&cx).await?;
-                order.push(r.clone());
-                results[i] = r;
-            }
-        } else {
-            let jobs = cx.new_queue(flavor, QueueKind::Simple, "tasks", 0);
-            let done = cx.new_queue(flavor, QueueKind::Simple, "results", 0);
-            // Chunks of task indices; -1 tells a worker to stop.
-            for chunk in (0..n).collect::<Vec<_>>().chunks(chunksize) {
-                jobs.put(
-                    &cx,
-                    Value::List(chunk.iter().map(|&i| Value::from(i)).collect()),
-                )
-                .await?;
-            }
-            let tasks2 = tasks.clone();
-            for w in 0..workers {
-                jobs.put(&cx, Value::Int(-1)).await?;
-                let tasks = tasks2.clone();
-                let body = Program::new(move |cx: Ctx| async move {
-                    loop {
-                        let Value::List(chunk) = jobs.get(&cx).await? else {
-                            break;
-                        };
-                        for i in chunk {
-                            let i = i.as_int()?;
-                            let x = tasks.get(i as usize).copied().unwrap_or(0);
-                            let r = work(cx.clone(), x).await?;
-                            done.put(&cx, Value::List(vec![Value::Int(i), Value::Int(r)]))
-                                .await?;
-                        }
-                    }
-                    PyResult::Ok(())
-                });
-                if process {
-                    cx.spawn_process(&format!("worker-{w}"), body).await?;
-                } else {
-                    cx.spawn_thread(&format!("worker-{w}"), body).await?;
-                }
-            }
-            for _ in 0..n {
-                let Value::List(r) = done.get(&cx).await? else {
-                    continue;
-                };
-                let (Some(i), Some(v)) = (r.first(), r.get(1)) else {
-                    continue;
-                };
-                let i = i.as_int()? as usize;
-                if api == "as_completed" {
-                    cx.print(format!("job({}) = {v}", tasks.get(i).copied().unwrap_or(0)))
-                        .await?;
-                }
-                order.push(v.clone());
-                if let Some(slot) = results.get_mut(i) {
-                    *slot = v.clone();
-                }
-            }
-            if api == "map" {
-                cx.print(format!("map: {}", Value::List(results.clone())))
-                    .await?;
-            }
-        }
-        let elapsed = cx.now().await? - t0;
-        cx.set_result("results", results).await?;
-        cx.set_result(
-            "completion_order",
-            if api == "as_completed" { order } else { vec![] },
-        )
-        .await?;
-        cx.set_result(
-            "elapsed_units",
-            (elapsed as f64 / unit as f64).round() as i64,
-        )
-        .await?;
-        Ok(Value::None)
-    })
 }
 
 const PROGRAM: &str = include_str!("python/pool.py");

@@ -1,8 +1,6 @@
 //! `rlock`: a box whose `add`/`remove` take its lock and then call `execute`, which takes it
 //! again. An `RLock` lets the owner re-enter; a plain `Lock` deadlocks on itself.
 
-use interleave_sim::{Ctx, Lock, Program, PyResult, Var, from_ms_f64};
-
 use super::default_machine;
 use crate::params::{ParamSpec, Params, no_check};
 use crate::python::fill;
@@ -70,7 +68,7 @@ pub(crate) fn scenario() -> Scenario {
             ),
         ],
         check: no_check,
-        build,
+        body: crate::Body::Python,
         python,
         machine: default_machine,
         fidelity: Fidelity {
@@ -80,97 +78,6 @@ pub(crate) fn scenario() -> Scenario {
             more: &[&[("misuse", "true")]],
         },
     }
-}
-
-#[derive(Clone, Copy)]
-struct Box {
-    lock: Lock,
-    total: Var,
-}
-
-impl Box {
-    async fn execute(&self, cx: &Ctx, value: i64) -> PyResult<()> {
-        self.lock.acquire(cx).await?;
-        let v = self.total.read_int(cx).await?;
-        self.total.write(cx, v + value).await?;
-        self.lock.release(cx).await
-    }
-
-    async fn add(&self, cx: &Ctx) -> PyResult<()> {
-        self.lock.acquire(cx).await?;
-        self.execute(cx, 1).await?;
-        self.lock.release(cx).await
-    }
-
-    async fn remove(&self, cx: &Ctx) -> PyResult<()> {
-        self.lock.acquire(cx).await?;
-        self.execute(cx, -1).await?;
-        self.lock.release(cx).await
-    }
-}
-
-fn build(p: &Params) -> Program {
-    let reentrant = p.choice("lock") == "rlock";
-    let items = p.int("items");
-    let delay = from_ms_f64(p.float("delay_ms"));
-    let misuse = p.bool("misuse");
-    Program::new(move |cx: Ctx| async move {
-        let b = Box {
-            lock: if reentrant {
-                cx.rlock("box.lock")
-            } else {
-                cx.lock("box.lock")
-            },
-            total: cx.var("total_items", 0),
-        };
-        let adder = cx
-            .spawn_thread(
-                "adder",
-                Program::new(move |cx: Ctx| async move {
-                    for _ in 0..items {
-                        b.add(&cx).await?;
-                        cx.sleep(delay).await?;
-                    }
-                    PyResult::Ok(())
-                }),
-            )
-            .await?;
-        let remover = cx
-            .spawn_thread(
-                "remover",
-                Program::new(move |cx: Ctx| async move {
-                    for _ in 0..items {
-                        b.remove(&cx).await?;
-                        cx.sleep(delay).await?;
-                    }
-                    PyResult::Ok(())
-                }),
-            )
-            .await?;
-        cx.set_result("misuse_error", "").await?;
-        if misuse {
-            let intruder = cx
-                .spawn_thread(
-                    "intruder",
-                    Program::new(move |cx: Ctx| async move {
-                        cx.sleep(delay / 2).await?;
-                        let released = b.lock.release(&cx).await;
-                        if let Err(e) = &released {
-                            // What threading.excepthook sees: the exception escapes the thread.
-                            cx.set_result("misuse_error", e.kind.name()).await?;
-                        }
-                        released
-                    }),
-                )
-                .await?;
-            intruder.join(&cx).await?;
-        }
-        adder.join(&cx).await?;
-        remover.join(&cx).await?;
-        let total = b.total.read(&cx).await?;
-        cx.print(format!("total items: {total}")).await?;
-        cx.set_result("total_items", total).await
-    })
 }
 
 const PROGRAM: &str = include_str!("python/rlock.py");

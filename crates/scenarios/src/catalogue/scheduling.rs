@@ -98,7 +98,7 @@ pub(crate) fn scenario() -> Scenario {
             ),
         ],
         check,
-        build,
+        body: crate::Body::Model(build),
         python,
         machine: one_cpu,
         fidelity: Fidelity {

@@ -2,9 +2,9 @@
 //! to be released above its start value; `Semaphore(0)` is a signal from a producer to a
 //! consumer.
 
-use interleave_sim::{Ctx, Flavor, Lock, Program, PyResult, Semaphore, Value, from_ms_f64};
+use interleave_sim::Flavor;
 
-use super::{FLAVORS, Shared, Slots, default_machine, flavor, join_all, pause, run_main, spawn};
+use super::{FLAVORS, default_machine, flavor};
 use crate::params::{ParamError, ParamSpec, Params};
 use crate::python::fill;
 use crate::{Fidelity, Mode, Scenario, Tag, t};
@@ -154,7 +154,7 @@ pub(crate) fn scenario() -> Scenario {
             ),
         ],
         check,
-        build,
+        body: crate::Body::Python,
         python,
         machine: default_machine,
         fidelity: Fidelity {
@@ -180,163 +180,6 @@ fn check(p: &Params) -> Result<(), ParamError> {
         });
     }
     Ok(())
-}
-
-/// The workers' shared bookkeeping: how many are inside now and the most ever, guarded by a
-/// lock of their own (asyncio needs none: nothing awaits in between).
-#[derive(Clone, Copy)]
-struct Stats {
-    lock: Option<Lock>,
-    inside: Shared,
-    peak: Shared,
-}
-
-impl Stats {
-    fn new(cx: &Ctx, fl: Flavor) -> Self {
-        Stats {
-            lock: (fl != Flavor::Asyncio).then(|| cx.new_lock(fl, "stats")),
-            inside: Shared::new(cx, fl, "inside", 0),
-            peak: Shared::new(cx, fl, "peak", 0),
-        }
-    }
-
-    async fn add(&self, cx: &Ctx, delta: i64) -> PyResult<()> {
-        if let Some(l) = self.lock {
-            l.acquire(cx).await?;
-        }
-        let now = self.inside.read_int(cx).await? + delta;
-        self.inside.write(cx, now).await?;
-        if now > self.peak.read_int(cx).await? {
-            self.peak.write(cx, now).await?;
-        }
-        if let Some(l) = self.lock {
-            l.release(cx).await?;
-        }
-        Ok(())
-    }
-}
-
-#[derive(Clone, Copy)]
-struct Config {
-    fl: Flavor,
-    workers: i64,
-    permits: i64,
-    hold: u64,
-    random_hold: bool,
-    blocking_hold: bool,
-    rounds: usize,
-    delay: u64,
-}
-
-fn build(p: &Params) -> Program {
-    let c = Config {
-        fl: flavor(p),
-        workers: p.int("workers"),
-        permits: p.int("permits"),
-        hold: from_ms_f64(p.float("hold_ms")),
-        random_hold: p.bool("random_hold"),
-        blocking_hold: p.bool("blocking_hold"),
-        rounds: usize::try_from(p.int("rounds")).unwrap_or(1),
-        delay: from_ms_f64(p.float("producer_delay_ms")),
-    };
-    let signal = p.choice("mode") == "signal";
-    let bounded = p.bool("bounded");
-    let extra = p.int("extra_releases");
-    Program::new(move |cx: Ctx| async move {
-        let start = if signal { 0 } else { c.permits };
-        let sem = cx.new_semaphore(c.fl, "sem", start, bounded)?;
-        run_main(&cx, c.fl, move |cx: Ctx| async move {
-            if signal {
-                signal_rounds(&cx, c, sem).await?;
-            } else {
-                limit(&cx, c, sem).await?;
-            }
-            let mut release_error = "";
-            for _ in 0..extra {
-                if let Err(e) = sem.release(&cx).await {
-                    cx.print(format!("release() raised {e}")).await?;
-                    release_error = e.kind.name();
-                    break;
-                }
-            }
-            cx.set_result("final_value", sem.value(&cx).await?).await?;
-            cx.set_result("release_error", release_error).await
-        })
-        .await
-    })
-}
-
-async fn limit(cx: &Ctx, c: Config, sem: Semaphore) -> PyResult<()> {
-    let stats = Stats::new(cx, c.fl);
-    let mut ws = Vec::new();
-    for i in 0..c.workers {
-        let body = Program::new(move |cx: Ctx| async move {
-            sem.acquire(&cx).await?;
-            cx.print(format!("worker {i} acquired")).await?;
-            stats.add(&cx, 1).await?;
-            let hold = if c.random_hold {
-                cx.random_below(c.hold.saturating_mul(2).saturating_add(1))
-                    .await?
-            } else {
-                c.hold
-            };
-            if c.blocking_hold {
-                cx.sleep(hold).await?;
-            } else {
-                pause(&cx, c.fl, hold).await?;
-            }
-            stats.add(&cx, -1).await?;
-            cx.print(format!("worker {i} releases")).await?;
-            sem.release(&cx).await
-        });
-        ws.push(spawn(cx, c.fl, &format!("worker-{i}"), body).await?);
-    }
-    join_all(cx, &ws).await?;
-    let peak = stats.peak.read_int(cx).await?;
-    cx.print(format!("at most {peak} workers were inside at once"))
-        .await?;
-    cx.set_result("max_inside", peak).await?;
-    cx.set_result("expected_max", c.permits.min(c.workers))
-        .await
-}
-
-async fn signal_rounds(cx: &Ctx, c: Config, sem: Semaphore) -> PyResult<()> {
-    let item = Shared::new(cx, c.fl, "item", -1);
-    let got = Slots::new(cx, c.fl, "got", c.rounds, -1);
-    let made = Slots::new(cx, c.fl, "made", c.rounds, -1);
-    for r in 0..c.rounds {
-        let slot = got.clone();
-        let consumer = Program::new(move |cx: Ctx| async move {
-            cx.print("consumer waiting").await?;
-            sem.acquire(&cx).await?;
-            let v = item.read_int(&cx).await?;
-            cx.print(format!("consumer got {v}")).await?;
-            slot.set(&cx, r, v).await
-        });
-        let slot = made.clone();
-        let producer = Program::new(move |cx: Ctx| async move {
-            pause(&cx, c.fl, c.delay).await?;
-            let v = i64::try_from(cx.random_below(1001).await?).unwrap_or(0);
-            item.write(&cx, v).await?;
-            slot.set(&cx, r, v).await?;
-            cx.print(format!("producer made {v}")).await?;
-            sem.release(&cx).await
-        });
-        let a = spawn(cx, c.fl, &format!("consumer-{r}"), consumer).await?;
-        let b = spawn(cx, c.fl, &format!("producer-{r}"), producer).await?;
-        join_all(cx, &[a, b]).await?;
-    }
-    cx.print("program terminated").await?;
-    let got = got.all(cx).await?;
-    let made = made.all(cx).await?;
-    let rounds = got.iter().filter(|&&v| v >= 0).count();
-    cx.set_result("rounds", rounds).await?;
-    cx.set_result("matched", got == made).await?;
-    cx.set_result(
-        "received",
-        Value::List(got.into_iter().map(Value::Int).collect()),
-    )
-    .await
 }
 
 const THREADS: &str = include_str!("python/semaphore_threads.py");

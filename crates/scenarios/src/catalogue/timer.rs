@@ -1,10 +1,6 @@
 //! `timer`: a `threading.Timer` that fires after its interval (and cannot be restarted), and an
 //! asyncio chain of `call_soon` / `call_later` / `call_at` callbacks.
 
-use std::rc::Rc;
-
-use interleave_sim::{Ctx, Program, PyResult, Value, from_secs_f64};
-
 use super::default_machine;
 use crate::params::{ParamSpec, Params, no_check};
 use crate::python::fill;
@@ -88,7 +84,7 @@ pub(crate) fn scenario() -> Scenario {
             ),
         ],
         check: no_check,
-        build,
+        body: crate::Body::Python,
         python,
         machine: default_machine,
         fidelity: Fidelity {
@@ -102,108 +98,6 @@ pub(crate) fn scenario() -> Scenario {
             ],
         },
     }
-}
-
-/// The chain state: which function comes next, and the calls made so far.
-fn chain_fn(
-    k: usize,
-    start: u64,
-    step: u64,
-    end: u64,
-    at: bool,
-    calls: interleave_sim::Var,
-) -> Program {
-    Program::new(move |cx: Ctx| async move {
-        let now = cx.now().await?;
-        let name = format!("f{k}");
-        cx.print(format!(
-            "function_{k} called at {:.2}",
-            (now - start) as f64 / step as f64
-        ))
-        .await?;
-        let Value::List(mut list) = calls.read(&cx).await? else {
-            return PyResult::Ok(());
-        };
-        list.push(Value::from(name.as_str()));
-        calls.write(&cx, Value::List(list)).await?;
-        if now + step < end {
-            let next = (k + 1).min(4);
-            let prog = chain_fn(next, start, step, end, at, calls);
-            let label = format!("f{next}");
-            if at {
-                cx.call_at(now + step, &label, prog).await?;
-            } else {
-                cx.call_later(step, &label, prog).await?;
-            }
-        }
-        Ok(())
-    })
-}
-
-fn build(p: &Params) -> Program {
-    let chain = p.choice("demo") == "chain";
-    let delay = from_secs_f64(p.float("delay_s"));
-    let cancel = p.bool("cancel");
-    let restart = p.bool("restart");
-    let step = from_secs_f64(p.float("step_s")).max(1);
-    let end_steps = p.int("end_steps") as u64;
-    let at = p.choice("scheduling") == "call_at";
-    Program::new(move |cx: Ctx| async move {
-        let calls = cx.var("calls", Value::List(vec![]));
-        if chain {
-            cx.run_loop(
-                "main()",
-                Program::new(move |cx: Ctx| async move {
-                    let start = cx.now().await?;
-                    let end = start + end_steps * step;
-                    cx.call_soon("f1", chain_fn(1, start, step, end, at, calls))
-                        .await?;
-                    // loop.run_forever() until the chain stops: wait for the last callback.
-                    cx.asleep(end - start).await?;
-                    PyResult::Ok(())
-                }),
-            )
-            .await?;
-            cx.set_result("fired", false).await?;
-            cx.set_result("restart_error", "").await?;
-        } else {
-            let fired = cx.var("fired", false);
-            let error = cx.var("restart_error", "");
-            let me: Rc<std::cell::Cell<Option<interleave_sim::Timer>>> =
-                Rc::new(std::cell::Cell::new(None));
-            let me2 = Rc::clone(&me);
-            let timer = cx.timer(
-                "Timer",
-                delay,
-                Program::new(move |cx: Ctx| async move {
-                    cx.print("Time's up").await?;
-                    fired.write(&cx, true).await?;
-                    if restart
-                        && let Some(t) = me2.get()
-                        && let Err(e) = t.start(&cx).await
-                    {
-                        error.write(&cx, e.kind.name()).await?;
-                        return Err(e);
-                    }
-                    PyResult::Ok(())
-                }),
-            );
-            me.set(Some(timer));
-            timer.start(&cx).await?;
-            if cancel {
-                cx.sleep(delay / 2).await?;
-                timer.cancel(&cx).await?;
-            }
-            timer.join(&cx).await?;
-            let f = fired.read(&cx).await?;
-            cx.set_result("fired", f).await?;
-            let e = error.read(&cx).await?;
-            cx.set_result("restart_error", e).await?;
-        }
-        let c = calls.read(&cx).await?;
-        cx.set_result("calls", c).await?;
-        Ok(Value::None)
-    })
 }
 
 const PROGRAM: &str = include_str!("python/timer.py");

@@ -54,3 +54,28 @@ pub fn with<'a>(
 ) -> Vec<(&'a str, &'a str)> {
     base.iter().chain(more).copied().collect()
 }
+
+/// What the run printed, in order, without the `RESULT {json}` line a scenario's program
+/// ends with (its result map, checked through `t.result`).
+pub fn printed(t: &Trace) -> Vec<&str> {
+    t.output
+        .iter()
+        .map(|(_, _, l)| l.as_str())
+        .filter(|l| !l.starts_with("RESULT "))
+        .collect()
+}
+
+/// The units still blocked when the run ended (the program gave up waiting for them), each
+/// with the name of what it was blocked on.
+pub fn blocked_at_end(t: &Trace) -> Vec<(String, String)> {
+    t.units
+        .iter()
+        .filter_map(|u| {
+            let last = t.spans.iter().rev().find(|s| s.unit == u.id)?;
+            (last.state == interleave_sim::State::Blocked).then(|| {
+                let on = last.obj.map(|o| t.obj_name(o)).unwrap_or_default();
+                (u.name.clone(), on)
+            })
+        })
+        .collect()
+}

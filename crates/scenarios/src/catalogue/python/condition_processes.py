@@ -91,8 +91,8 @@ def join_by(workers, deadline):
 
 if __name__ == "__main__":
     cond = mp.Condition()        # over a multiprocessing RLock
-    # daemon=True only so that this program can exit if some workers never finish; the
-    # simulator keeps them ordinary processes and reports the deadlock.
+    # daemon=True so that this program can exit if some workers never finish: the main
+    # process gives up waiting after a while and reports how many are stuck.
     with mp.Manager() as manager:
         deadline = time.monotonic() + PATIENCE
         if VARIANT == "buffer":

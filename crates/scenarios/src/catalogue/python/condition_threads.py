@@ -101,8 +101,8 @@ def join_by(workers, deadline):
     return sum(w.is_alive() for w in workers)
 
 
-# daemon=True only so that this program can exit if some workers never finish; the simulator
-# keeps them ordinary threads and reports the deadlock.
+# daemon=True so that this program can exit if some workers never finish: the main
+# thread gives up waiting after a while and reports how many are stuck.
 deadline = time.monotonic() + PATIENCE
 if VARIANT == "buffer":
     workers = [threading.Thread(target=consumer, args=(c,), name=f"c{c}", daemon=True)

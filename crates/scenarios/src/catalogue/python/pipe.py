@@ -64,8 +64,8 @@ def join_by(procs):
 
 if __name__ == "__main__":
     received, eof = [], False
-    # daemon=True only so that this program can exit if a child never finishes; the
-    # simulator keeps them ordinary processes and reports the deadlock.
+    # daemon=True so that this program can exit if a child never finishes: the main
+    # process gives up waiting after a while and reports how many are stuck.
     if VARIANT == "chain":
         rx1, tx1 = ends(mp.Pipe(DUPLEX))
         rx2, tx2 = ends(mp.Pipe(DUPLEX))

@@ -69,8 +69,8 @@ if __name__ == "__main__":
     count = mp.Array("i", CONSUMERS, lock=False)
     stopped = mp.Array("i", CONSUMERS, lock=False)
     order = mp.Array("i", [-1] * ITEMS, lock=False)    # what consumer 0 took
-    # daemon=True only so that this program can exit if some workers never finish; the
-    # simulator keeps them ordinary processes and reports the deadlock.
+    # daemon=True so that this program can exit if some workers never finish: the main
+    # process gives up waiting after a while and reports how many are stuck.
     producer_proc = mp.Process(target=producer, args=(q,), name="producer", daemon=True)
     consumers = [mp.Process(target=consumer, args=(q, count, stopped, order, c), name=f"c{c}",
                             daemon=True) for c in range(CONSUMERS)]

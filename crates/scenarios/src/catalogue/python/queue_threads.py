@@ -73,8 +73,8 @@ def join_by(threads, patience):
     return sum(t.is_alive() for t in threads)
 
 
-# daemon=True only so that this program can exit if some threads never finish; the simulator
-# keeps them ordinary threads and reports the deadlock.
+# daemon=True so that this program can exit if some threads never finish: the main
+# thread gives up waiting after a while and reports how many are stuck.
 producer_thread = threading.Thread(target=producer, name="producer", daemon=True)
 consumers = [threading.Thread(target=consumer, args=(c,), name=f"c{c}", daemon=True)
              for c in range(CONSUMERS)]
