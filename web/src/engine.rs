@@ -87,24 +87,6 @@ pub trait CodeTarget {
     ) -> Result<(Trace, ProgramRun), Refusal>;
 }
 
-/// Compiles a request's program: its target and machine, or why it cannot run.
-pub type CodeSetup = fn(
-    req: &SimRequest,
-    source: &str,
-    python: &str,
-) -> Result<(Box<dyn CodeTarget>, interleave_sim::Machine), Refusal>;
-
-/// Whether a worker runs Python programs. [`PYTHON`] links the interpreter (the code page's
-/// worker, and the tests); [`NO_PYTHON`] refuses programs, so the worker the scenario pages
-/// start does not carry the interpreter.
-#[derive(Clone, Copy)]
-pub struct Python(pub Option<CodeSetup>);
-
-/// Programs run, through `engine_python`.
-pub const PYTHON: Python = Python(Some(crate::engine_python::setup));
-/// Scenarios only.
-pub const NO_PYTHON: Python = Python(None);
-
 /// What a request runs, checked and ready to build runs from (one per request, so the
 /// variants' sizes do not matter).
 #[allow(clippy::large_enum_variant)]
@@ -112,6 +94,7 @@ enum Target {
     Scenario {
         scenario: interleave_scenarios::Scenario,
         params: interleave_scenarios::Params,
+        runs: interleave_scenarios::Runs,
     },
     Code(Box<dyn CodeTarget>),
 }
@@ -119,7 +102,7 @@ enum Target {
 impl Target {
     fn build(&self) -> interleave_sim::Program {
         match self {
-            Target::Scenario { scenario, params } => (scenario.build)(params),
+            Target::Scenario { runs, .. } => runs.build(),
             Target::Code(code) => code.build(),
         }
     }
@@ -145,7 +128,6 @@ impl Target {
 /// Checks a request: its scenario and parameters or its program, and the machine it runs on.
 /// `fixed_schedules` refuses the scenarios that draw fixed schedules (nothing to explore).
 fn setup(
-    python: Python,
     req: &SimRequest,
     fixed_schedules: bool,
 ) -> Result<(Target, interleave_sim::Machine), Refusal> {
@@ -167,20 +149,21 @@ fn setup(
                 gil: req.gil,
                 scheduler: scheduler(req),
             };
-            let machine = scenario.machine_for(&params, &opts)?;
-            Ok((Target::Scenario { scenario, params }, machine))
+            let (runs, machine) = scenario.runs(&params, &opts)?;
+            Ok((
+                Target::Scenario {
+                    scenario,
+                    params,
+                    runs,
+                },
+                machine,
+            ))
         }
         Subject::Code {
             source,
             python: model,
         } => {
-            let Python(Some(setup_code)) = python else {
-                return Err(Refusal::Message(
-                    "this worker runs scenarios only; programs run on the code page's worker"
-                        .to_string(),
-                ));
-            };
-            let (code, machine) = setup_code(req, source, model)?;
+            let (code, machine) = crate::engine_python::setup(req, source, model)?;
             Ok((Target::Code(code), machine))
         }
     }
@@ -189,20 +172,27 @@ fn setup(
 /// Runs one simulation, validating everything the page sent: the trace, and for a program
 /// what it printed.
 pub fn simulate(
-    python: Python,
     req: &SimRequest,
     progress: &mut dyn FnMut(u64, Nanos),
 ) -> Result<(Trace, Option<ProgramRun>), Refusal> {
-    let (target, machine) = setup(python, req, true)?;
+    let (target, machine) = setup(req, true)?;
     match target {
-        Target::Scenario { scenario, params } => {
+        Target::Scenario {
+            scenario,
+            params,
+            runs,
+        } => {
             let opts = RunOptions {
                 seed: req.seed,
                 cores: req.cores,
                 gil: req.gil,
                 scheduler: scheduler(req),
             };
-            let trace = scenario.simulate_observed(&params, &opts, PROGRESS_EVERY, progress)?;
+            let trace = if interleave_scenarios::is_synthetic(scenario.id) {
+                scenario.simulate_observed(&params, &opts, PROGRESS_EVERY, progress)?
+            } else {
+                runs.simulate_observed(machine, &opts, PROGRESS_EVERY, progress)?
+            };
             Ok((trace, None))
         }
         Target::Code(code) => {
@@ -218,14 +208,16 @@ pub const HINT_RUNS: u64 = 5_000;
 
 /// Explores a scenario's or a program's interleavings.
 pub fn explore(
-    python: Python,
     req: &ExploreRequest,
     progress: &mut dyn FnMut(u64) -> bool,
 ) -> Result<interleave_sim::explore::Report, Refusal> {
     use interleave_sim::explore::{Config, Strategy};
-    let (mut target, machine) = setup(python, &req.sim, false)?;
-    if let Target::Code(code) = &mut target {
-        code.for_search();
+    let (mut target, machine) = setup(&req.sim, false)?;
+    match &mut target {
+        Target::Code(code) => code.for_search(),
+        Target::Scenario { runs, .. } => {
+            runs.limit_instructions(interleave_scenarios::MAX_INSTRUCTIONS / 10);
+        }
     }
     let strategy = match req.strategy.as_str() {
         "dfs" => Strategy::Dfs,
@@ -260,7 +252,6 @@ pub fn explore(
 /// strategy and budget: which outcomes each model allows, side by side. `progress` counts
 /// the runs of all three.
 pub fn compare(
-    python: Python,
     req: &ExploreRequest,
     progress: &mut dyn FnMut(u64) -> bool,
 ) -> Result<Vec<ModelReport>, Refusal> {
@@ -277,7 +268,7 @@ pub fn compare(
             source: source.clone(),
             python: model.label().to_string(),
         };
-        let report = explore(python, &one, &mut |runs| progress(before + runs))?;
+        let report = explore(&one, &mut |runs| progress(before + runs))?;
         before += report.runs;
         reports.push(ModelReport {
             python: model.label().to_string(),
@@ -288,8 +279,8 @@ pub fn compare(
 }
 
 /// One position of "you are the scheduler".
-pub fn play(python: Python, req: &PlayRequest) -> Result<Response, Refusal> {
-    let (target, machine) = setup(python, &req.sim, false)?;
+pub fn play(req: &PlayRequest) -> Result<Response, Refusal> {
+    let (target, machine) = setup(&req.sim, false)?;
     let build = || target.build();
     let pos = interleave_sim::play::position(&machine, req.sim.seed, &build, &req.choices)?;
     let reached = |t: &Trace| target.reached(t);

@@ -1,6 +1,5 @@
 //! The interpreter's half of the engine: a Python program from the page compiled into an
-//! [`crate::engine::CodeTarget`]. Only a worker started with [`crate::engine::PYTHON`] reaches it, so the
-//! scenario pages' worker does not carry the interpreter.
+//! [`crate::engine::CodeTarget`].
 
 use std::cell::RefCell;
 
@@ -55,7 +54,7 @@ impl CodeTarget for Program {
     }
 }
 
-/// Compiles a request's program (a [`crate::engine::CodeSetup`]).
+/// Compiles a request's program: its source under the named Python model.
 pub fn setup(
     req: &SimRequest,
     source: &str,

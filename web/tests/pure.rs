@@ -127,9 +127,7 @@ fn the_worker_path_gives_the_same_trace_as_the_catalogue() {
     ] {
         let req = sim_req(id, &[], seed);
         let mut calls = 0;
-        let via_worker = engine::simulate(engine::PYTHON, &req, &mut |_, _| calls += 1)
-            .unwrap()
-            .0;
+        let via_worker = engine::simulate(&req, &mut |_, _| calls += 1).unwrap().0;
         let sc = interleave_scenarios::find(id).unwrap();
         let direct = sc
             .simulate(
@@ -147,10 +145,7 @@ fn the_worker_path_gives_the_same_trace_as_the_catalogue() {
         replay.replay = Some(direct.schedule.clone());
         replay.seed = seed;
         assert_eq!(
-            engine::simulate(engine::PYTHON, &replay, &mut |_, _| {})
-                .unwrap()
-                .0
-                .hash(),
+            engine::simulate(&replay, &mut |_, _| {}).unwrap().0.hash(),
             direct.hash()
         );
     }
@@ -161,7 +156,7 @@ fn long_runs_report_progress() {
     let req = sim_req("lock-race", &[("workers", "16"), ("increments", "1000")], 1);
     let mut last = (0, 0);
     let mut calls = 0;
-    let trace = engine::simulate(engine::PYTHON, &req, &mut |steps, time| {
+    let trace = engine::simulate(&req, &mut |steps, time| {
         assert!(steps > last.0 && time >= last.1);
         last = (steps, time);
         calls += 1;
@@ -176,25 +171,21 @@ fn long_runs_report_progress() {
 fn bad_requests_are_errors_not_panics() {
     let mut p = |_, _| {};
     assert!(
-        engine::simulate(engine::PYTHON, &sim_req("nope", &[], 1), &mut p)
+        engine::simulate(&sim_req("nope", &[], 1), &mut p)
             .unwrap_err()
             .to_string()
             .contains("nope")
     );
-    let e = engine::simulate(
-        engine::PYTHON,
-        &sim_req("lock-race", &[("workers", "0")], 1),
-        &mut p,
-    )
-    .unwrap_err()
-    .to_string();
+    let e = engine::simulate(&sim_req("lock-race", &[("workers", "0")], 1), &mut p)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("workers"), "{e}");
     let mut r = sim_req("lock-race", &[], 1);
     r.replay = Some("garbage".into());
-    assert!(engine::simulate(engine::PYTHON, &r, &mut p).is_err());
+    assert!(engine::simulate(&r, &mut p).is_err());
     let mut r = sim_req("lock-race", &[], 1);
     r.cores = Some(0);
-    assert!(engine::simulate(engine::PYTHON, &r, &mut p).is_err());
+    assert!(engine::simulate(&r, &mut p).is_err());
     assert!(
         engine::work(&Work::Prime {
             n: 7,
@@ -457,7 +448,7 @@ fn a_thread_engine_report_becomes_a_timeline() {
 // ---- the timeline ---------------------------------------------------------------------------
 
 fn trace(id: &str, params: &[(&str, &str)]) -> interleave_sim::Trace {
-    engine::simulate(engine::PYTHON, &sim_req(id, params, 1), &mut |_, _| {})
+    engine::simulate(&sim_req(id, params, 1), &mut |_, _| {})
         .unwrap()
         .0
 }
@@ -702,7 +693,6 @@ fn explore_req(
 fn exploring_finds_the_lost_update_and_the_deadlock_and_nothing_with_the_lock() {
     let mut reports = 0;
     let r = engine::explore(
-        engine::PYTHON,
         &explore_req("lock-race", &[("workers", "2"), ("increments", "2")], 3000),
         &mut |_| {
             reports += 1;
@@ -727,9 +717,7 @@ fn exploring_finds_the_lost_update_and_the_deadlock_and_nothing_with_the_lock() 
             o.shortest.seed,
         );
         req.replay = Some(o.shortest.schedule.clone());
-        let t = engine::simulate(engine::PYTHON, &req, &mut |_, _| {})
-            .unwrap()
-            .0;
+        let t = engine::simulate(&req, &mut |_, _| {}).unwrap().0;
         let s = interleave_scenarios::find("lock-race").unwrap();
         assert_eq!(s.outcome_label(&t).0, o.label);
     }
@@ -746,16 +734,14 @@ fn exploring_finds_the_lost_update_and_the_deadlock_and_nothing_with_the_lock() 
     );
     free.sim.gil = Some(false);
     free.sim.cores = Some(1);
-    let r = engine::explore(engine::PYTHON, &free, &mut |_| true).unwrap();
+    let r = engine::explore(&free, &mut |_| true).unwrap();
     assert!(
         r.outcomes.iter().any(|o| o.failing) && r.outcomes.iter().any(|o| !o.failing),
         "{r:#?}"
     );
-    let r = engine::explore(
-        engine::PYTHON,
-        &explore_req("rlock", &[("lock", "lock")], 200),
-        &mut |_| true,
-    )
+    let r = engine::explore(&explore_req("rlock", &[("lock", "lock")], 200), &mut |_| {
+        true
+    })
     .unwrap();
     assert!(
         r.outcomes
@@ -764,7 +750,6 @@ fn exploring_finds_the_lost_update_and_the_deadlock_and_nothing_with_the_lock() 
         "{r:#?}"
     );
     let r = engine::explore(
-        engine::PYTHON,
         &explore_req(
             "lock-race",
             &[("workers", "2"), ("increments", "1"), ("use_lock", "true")],
@@ -781,11 +766,11 @@ fn exploring_finds_the_lost_update_and_the_deadlock_and_nothing_with_the_lock() 
 fn bad_explorations_are_errors() {
     let mut p = |_| true;
     let mut r = explore_req("lock-race", &[], 0);
-    assert!(engine::explore(engine::PYTHON, &r, &mut p).is_err());
+    assert!(engine::explore(&r, &mut p).is_err());
     r.budget = 10;
     r.strategy = "bfs".into();
-    assert!(engine::explore(engine::PYTHON, &r, &mut p).is_err());
-    assert!(engine::explore(engine::PYTHON, &explore_req("scheduling", &[], 10), &mut p).is_err());
+    assert!(engine::explore(&r, &mut p).is_err());
+    assert!(engine::explore(&explore_req("scheduling", &[], 10), &mut p).is_err());
 }
 
 #[test]
@@ -802,14 +787,11 @@ fn following_the_hint_reaches_the_goal() {
     );
     sim.gil = Some(false);
     sim.cores = Some(1);
-    let play = |choices: Vec<u32>, hint: bool| match engine::play(
-        engine::PYTHON,
-        &PlayRequest {
-            sim: sim.clone(),
-            choices,
-            hint,
-        },
-    )
+    let play = |choices: Vec<u32>, hint: bool| match engine::play(&PlayRequest {
+        sim: sim.clone(),
+        choices,
+        hint,
+    })
     .unwrap()
     {
         Response::Position {
@@ -878,12 +860,8 @@ print(total)
 
 #[test]
 fn a_program_runs_with_its_threads_named_as_python_names_them_and_its_lines_marked() {
-    let (trace, program) = engine::simulate(
-        engine::PYTHON,
-        &code_req(TWO_WORKERS, "3.11", 1),
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let (trace, program) =
+        engine::simulate(&code_req(TWO_WORKERS, "3.11", 1), &mut |_, _| {}).unwrap();
     let program = program.expect("a program's run carries its output");
     assert_eq!(program.stdout, "6\n");
     assert_eq!(program.exit_code, 0);
@@ -899,24 +877,16 @@ fn a_program_runs_with_its_threads_named_as_python_names_them_and_its_lines_mark
     assert!(!acquire_lines.is_empty());
     assert!(acquire_lines.iter().all(|&l| l == 9), "{acquire_lines:?}");
     // The same request is the same run.
-    let again = engine::simulate(
-        engine::PYTHON,
-        &code_req(TWO_WORKERS, "3.11", 1),
-        &mut |_, _| {},
-    )
-    .unwrap()
-    .0;
+    let again = engine::simulate(&code_req(TWO_WORKERS, "3.11", 1), &mut |_, _| {})
+        .unwrap()
+        .0;
     assert_eq!(again.hash(), trace.hash());
 }
 
 #[test]
 fn a_program_that_cannot_run_says_where_and_what_in_both_languages() {
     use engine::Refusal;
-    let bad = |src: &str| match engine::simulate(
-        engine::PYTHON,
-        &code_req(src, "3.11", 1),
-        &mut |_, _| {},
-    ) {
+    let bad = |src: &str| match engine::simulate(&code_req(src, "3.11", 1), &mut |_, _| {}) {
         Err(Refusal::Source(b)) => b,
         other => panic!("{other:?}"),
     };
@@ -930,12 +900,8 @@ fn a_program_that_cannot_run_says_where_and_what_in_both_languages() {
     assert!(b.zh.contains("不支持"), "{}", b.zh);
     // A module the playground refuses fails where it is imported, as CPython's missing
     // modules do, and names itself.
-    let (_, run) = engine::simulate(
-        engine::PYTHON,
-        &code_req("import tkinter\n", "3.11", 1),
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let (_, run) =
+        engine::simulate(&code_req("import tkinter\n", "3.11", 1), &mut |_, _| {}).unwrap();
     let run = run.unwrap();
     assert_eq!(run.uncaught.len(), 1, "{run:?}");
     assert!(
@@ -945,12 +911,12 @@ fn a_program_that_cannot_run_says_where_and_what_in_both_languages() {
     assert_eq!(run.uncaught[0].line, Some(1));
     // A bad model or core count is a plain error.
     assert!(matches!(
-        engine::simulate(engine::PYTHON, &code_req("x = 1\n", "2.7", 1), &mut |_, _| {}),
+        engine::simulate(&code_req("x = 1\n", "2.7", 1), &mut |_, _| {}),
         Err(Refusal::Message(m)) if m.contains("2.7")
     ));
     let mut r = code_req("x = 1\n", "3.11", 1);
     r.cores = Some(0);
-    assert!(engine::simulate(engine::PYTHON, &r, &mut |_, _| {}).is_err());
+    assert!(engine::simulate(&r, &mut |_, _| {}).is_err());
 }
 
 #[test]
@@ -967,8 +933,7 @@ t.start()
 t.join()
 print('after')
 ";
-    let (trace, program) =
-        engine::simulate(engine::PYTHON, &code_req(src, "3.11", 1), &mut |_, _| {}).unwrap();
+    let (trace, program) = engine::simulate(&code_req(src, "3.11", 1), &mut |_, _| {}).unwrap();
     let program = program.unwrap();
     assert_eq!(program.stdout, "after\n");
     assert_eq!(program.uncaught.len(), 1, "{program:?}");
@@ -982,7 +947,6 @@ print('after')
 #[test]
 fn a_program_that_never_ends_hits_a_named_limit() {
     let (_, run) = engine::simulate(
-        engine::PYTHON,
         &code_req("while True:\n    pass\n", "3.11", 1),
         &mut |_, _| {},
     )
@@ -1009,8 +973,7 @@ fn a_program_that_never_ends_hits_a_named_limit() {
 /// run under each model prints.
 fn plus_equals_total(python: &str) -> i64 {
     let src = crate_starter("plus-equals");
-    let (_, run) =
-        engine::simulate(engine::PYTHON, &code_req(&src, python, 1), &mut |_, _| {}).unwrap();
+    let (_, run) = engine::simulate(&code_req(&src, python, 1), &mut |_, _| {}).unwrap();
     let run = run.unwrap();
     run.stdout
         .trim()
@@ -1040,12 +1003,8 @@ fn the_python_model_decides_whether_plus_equals_loses_updates() {
 #[test]
 fn every_starter_runs_to_its_end() {
     for s in interleave_web::starters::STARTERS {
-        let (trace, run) = engine::simulate(
-            engine::PYTHON,
-            &code_req(s.source, "3.11", 1),
-            &mut |_, _| {},
-        )
-        .unwrap();
+        let (trace, run) =
+            engine::simulate(&code_req(s.source, "3.11", 1), &mut |_, _| {}).unwrap();
         let run = run.unwrap();
         // The lost update fails or not depending on the schedule; the others never fail.
         if s.id != "lost-update" {
@@ -1066,7 +1025,7 @@ fn explore_finds_the_lost_update_in_a_read_sleep_write_program_and_it_replays() 
         budget: 1000,
         seconds: None,
     };
-    let r = engine::explore(engine::PYTHON, &req, &mut |_| true).unwrap();
+    let r = engine::explore(&req, &mut |_| true).unwrap();
     let failing = r
         .outcomes
         .iter()
@@ -1081,7 +1040,7 @@ fn explore_finds_the_lost_update_in_a_read_sleep_write_program_and_it_replays() 
     // Its shortest schedule replays to the same outcome.
     let mut run = code_req(src, "3.11", failing.shortest.seed);
     run.replay = Some(failing.shortest.schedule.clone());
-    let (_, program) = engine::simulate(engine::PYTHON, &run, &mut |_, _| {}).unwrap();
+    let (_, program) = engine::simulate(&run, &mut |_, _| {}).unwrap();
     let program = program.unwrap();
     assert_eq!(program.uncaught.len(), 1, "{program:?}");
     assert!(program.uncaught[0].message.starts_with("AssertionError"));
@@ -1098,7 +1057,7 @@ fn comparing_the_models_explores_the_program_under_each() {
         seconds: None,
     };
     let mut runs = Vec::new();
-    let reports = engine::compare(engine::PYTHON, &req, &mut |n| {
+    let reports = engine::compare(&req, &mut |n| {
         runs.push(n);
         true
     })
@@ -1134,24 +1093,5 @@ fn comparing_the_models_explores_the_program_under_each() {
     // A scenario has no Python models to compare.
     let mut r = req.clone();
     r.sim = sim_req("lock-race", &[], 1);
-    assert!(engine::compare(engine::PYTHON, &r, &mut |_| true).is_err());
-}
-
-#[test]
-fn the_scenario_pages_worker_refuses_programs_and_runs_scenarios() {
-    let e = engine::simulate(
-        engine::NO_PYTHON,
-        &code_req("print(1)\n", "3.11", 1),
-        &mut |_, _| {},
-    )
-    .unwrap_err();
-    assert!(e.to_string().contains("code page"), "{e}");
-    let (trace, program) = engine::simulate(
-        engine::NO_PYTHON,
-        &sim_req("lock-race", &[], 1),
-        &mut |_, _| {},
-    )
-    .unwrap();
-    assert!(program.is_none());
-    assert!(matches!(trace.outcome, interleave_sim::Outcome::Completed));
+    assert!(engine::compare(&r, &mut |_| true).is_err());
 }

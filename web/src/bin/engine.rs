@@ -1,9 +1,9 @@
-//! The engine the scenario pages' Web Workers run (built by Trunk as a worker): scenarios and
-//! real work, without the Python interpreter (`py-engine` has it).
+//! The engine every page's Web Workers run (built by Trunk as a worker): scenarios, programs
+//! from the code page, and real work.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    interleave_web::ui::worker::start(interleave_web::engine::NO_PYTHON);
+    interleave_web::ui::worker::start();
 }
 
 #[cfg(not(target_arch = "wasm32"))]

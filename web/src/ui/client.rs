@@ -9,14 +9,14 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use crate::protocol::{Request, Response};
 
-/// The worker script Trunk emits for the `engine` binary (scenarios), by default.
+/// The worker script Trunk emits for the `engine` binary, relative to the gallery.
 const SCRIPT: &str = "./engine_loader.js";
 
 /// The worker script this page's workers run, when not [`SCRIPT`].
 static CHOSEN: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
 
-/// Says which worker script to start (once, before the first worker starts): the code page
-/// under `code/` starts `../py-engine_loader.js`, the engine with the interpreter.
+/// Says where the worker script is (once, before the first worker starts): the code page
+/// under `code/` starts `../engine_loader.js`.
 pub fn set_worker_script(script: &'static str) {
     let _ = CHOSEN.set(script);
 }

@@ -68,7 +68,7 @@ pub fn start() {
 /// The code page's module: the same shell (language, notices, embed flag) around `CodePage`.
 pub fn start_code() {
     console_error_panic_hook::set_once();
-    client::set_worker_script("../py-engine_loader.js");
+    client::set_worker_script("../engine_loader.js");
     leptos::mount::mount_to_body(CodeApp);
 }
 

@@ -22,21 +22,16 @@ fn now_ms(scope: &DedicatedWorkerGlobalScope) -> f64 {
 
 /// An exploration (or, `compare`, one under each Python model), with progress and the
 /// request's deadline on this worker's clock.
-fn search(
-    python: engine::Python,
-    me: &DedicatedWorkerGlobalScope,
-    ex: &ExploreRequest,
-    compare: bool,
-) {
+fn search(me: &DedicatedWorkerGlobalScope, ex: &ExploreRequest, compare: bool) {
     let deadline = ex.seconds.map(|s| now_ms(me) + s * 1000.0);
     let mut progress = |runs| {
         post(me, &Response::ExploreProgress { runs });
         deadline.is_none_or(|d| now_ms(me) < d)
     };
     let answer = if compare {
-        engine::compare(python, ex, &mut progress).map(|reports| Response::Compared { reports })
+        engine::compare(ex, &mut progress).map(|reports| Response::Compared { reports })
     } else {
-        engine::explore(python, ex, &mut progress).map(|report| Response::Explored { report })
+        engine::explore(ex, &mut progress).map(|report| Response::Explored { report })
     };
     match answer {
         Ok(r) => post(me, &r),
@@ -44,10 +39,8 @@ fn search(
     }
 }
 
-/// Installs the message handler and says it is ready. `python` says whether this worker runs
-/// Python programs (the code page's) or scenarios only (the smaller module scenario pages
-/// start).
-pub fn start(python: engine::Python) {
+/// Installs the message handler and says it is ready.
+pub fn start() {
     console_error_panic_hook::set_once();
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let me = scope.clone();
@@ -79,7 +72,7 @@ pub fn start(python: engine::Python) {
             Request::Simulate(sim) => {
                 let scope = me.clone();
                 let mut progress = |steps, time| post(&scope, &Response::Progress { steps, time });
-                match engine::simulate(python, &sim, &mut progress) {
+                match engine::simulate(&sim, &mut progress) {
                     Ok((trace, program)) => post(
                         &me,
                         &Response::Trace {
@@ -91,9 +84,9 @@ pub fn start(python: engine::Python) {
                     Err(refusal) => post(&me, &refusal.into_response()),
                 }
             }
-            Request::Explore(ex) => search(python, &me, &ex, false),
-            Request::Compare(ex) => search(python, &me, &ex, true),
-            Request::Play(play) => match engine::play(python, &play) {
+            Request::Explore(ex) => search(&me, &ex, false),
+            Request::Compare(ex) => search(&me, &ex, true),
+            Request::Play(play) => match engine::play(&play) {
                 Ok(r) => post(&me, &r),
                 Err(refusal) => post(&me, &refusal.into_response()),
             },
