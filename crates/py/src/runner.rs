@@ -143,17 +143,10 @@ impl Compiled {
         progress: &mut dyn FnMut(u64, interleave_sim::Nanos),
     ) -> Result<RunResult, String> {
         let (program, out) = self.program(opts);
-        let mut sim = interleave_sim::Sim::new(machine, opts.seed, scheduler)?;
-        sim.spawn_main("MainProcess", program);
-        let every = every.max(1);
-        let mut steps = 0u64;
-        while let Some(step) = sim.step() {
-            steps += 1;
-            if steps.is_multiple_of(every) {
-                progress(steps, step.time);
-            }
-        }
-        Ok(finished(sim.finish(), &out))
+        let trace = interleave_sim::simulate_observed(
+            machine, opts.seed, scheduler, program, every, progress,
+        )?;
+        Ok(finished(trace, &out))
     }
 
     /// A fresh program for one run, and the handle to its output.

@@ -91,17 +91,14 @@ impl Runs {
         every: u64,
         progress: &mut dyn FnMut(u64, interleave_sim::Nanos),
     ) -> Result<Trace, String> {
-        let mut sim = interleave_sim::Sim::new(machine, opts.seed, &opts.scheduler)?;
-        sim.spawn_main("MainProcess", self.build());
-        let every = every.max(1);
-        let mut steps = 0u64;
-        while let Some(step) = sim.step() {
-            steps += 1;
-            if steps.is_multiple_of(every) {
-                progress(steps, step.time);
-            }
-        }
-        Ok(sim.finish())
+        interleave_sim::simulate_observed(
+            machine,
+            opts.seed,
+            &opts.scheduler,
+            self.build(),
+            every,
+            progress,
+        )
     }
 
     /// A fresh run.

@@ -39,7 +39,7 @@ pub mod wakeup;
 pub use config::{Costs, Limits, Machine};
 pub use error::{PyError, PyErrorKind, PyResult};
 pub use ids::{ObjId, UnitId};
-pub use kernel::{Resource, Sim, Step, Touch, simulate};
+pub use kernel::{Resource, Sim, Step, Touch, simulate, simulate_observed};
 pub use prims::barrier::{Barrier, BarrierAction};
 pub use prims::condition::Condition;
 pub use prims::event::Event;

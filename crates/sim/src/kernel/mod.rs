@@ -670,3 +670,26 @@ pub fn simulate(
     sim.spawn_main("MainProcess", program);
     Ok(sim.run())
 }
+
+/// [`simulate`], calling `progress(steps, virtual time)` every `every` scheduling steps (for a
+/// progress bar).
+pub fn simulate_observed(
+    machine: Machine,
+    seed: u64,
+    scheduler: &SchedulerKind,
+    program: Program,
+    every: u64,
+    progress: &mut dyn FnMut(u64, Nanos),
+) -> Result<Trace, String> {
+    let mut sim = Sim::new(machine, seed, scheduler)?;
+    sim.spawn_main("MainProcess", program);
+    let every = every.max(1);
+    let mut steps = 0u64;
+    while let Some(step) = sim.step() {
+        steps += 1;
+        if steps.is_multiple_of(every) {
+            progress(steps, step.time);
+        }
+    }
+    Ok(sim.finish())
+}
